@@ -1,0 +1,390 @@
+"""scikit-learn transformer over the histogram engine."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _batch
+from ._histogram import n_histogram_bins
+from ._io import is_path
+from ._region import parse_frame, parse_size
+from ._validation import OPERATOR_NAMES, check_pixel_dtype, check_unidirectional_bins
+
+
+def _effective_n_jobs(n_jobs):
+    from joblib import effective_n_jobs
+
+    return effective_n_jobs(n_jobs)
+
+
+class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
+    """Turn images into gradient-orientation histograms.
+
+    Each image becomes one row: its magnitude-weighted, linearly interpolated
+    gradient-orientation histogram (see :func:`gradient_histogram`), and
+    optionally its main orientation. Images are processed in chunks of
+    same-shaped images, in parallel with joblib.
+
+    Parameters
+    ----------
+    angle_bins : int, default=36
+        Number of bins over the full circle.
+    unidirectional : bool, default=False
+        Fold opposite directions together (``angle_bins // 2`` bins over 180
+        degrees); ``angle_bins`` must then be even.
+    rotation_invariant : bool, default=True
+        Shift each histogram so that its centre of mass lies at bin 0.
+    normalize : bool, default=True
+        Divide each histogram by the image's (or region's) pixel count, so
+        images of different sizes give comparable rows.
+    operator : {'sobel', 'scharr', 'prewitt', 'farid', 'central'}, default='sobel'
+        Derivative kernel; see :func:`image_gradients` for each one's scale.
+    frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
+        Region-of-interest frame applied to every image, as in
+        :func:`gradient_histogram`.
+    size : None or (width, height), default=None
+        Region-of-interest size, as in :func:`gradient_histogram`; None means
+        the whole image.
+    image_shape : None or (height, width), default=None
+        How to read a 2-D ``X`` of shape ``(n_samples, n_features)``: each row
+        is a flattened image of this shape (row-major, as
+        ``image.ravel()`` gives), so ``height * width`` must equal
+        ``n_features``. When None, each row is read as a one-pixel-high
+        image of ``n_features`` pixels (a 1-D signal, whose gradients all
+        point along x). Ignored for 3-D and 4-D arrays, lists of images and
+        file paths, which carry their own shapes.
+    include_orientation : bool, default=False
+        Append each image's main orientation (degrees) as a last column.
+    n_jobs : int, default=None
+        Number of joblib workers. None means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors. The
+        output is the same for every value and backend.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of columns seen in :meth:`fit`. Defined only when ``X`` was a
+        2-D array.
+    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+        Column names seen in :meth:`fit`. Defined only when ``X`` was a
+        DataFrame with string column names.
+    image_shape_ : tuple of int or None
+        Shape ``(height, width)`` of the images seen in :meth:`fit`, or None
+        when they came as a list (whose shapes may differ) or as file paths
+        (not read by ``fit``).
+
+    See Also
+    --------
+    gradient_histogram : the histogram of one image, with its main orientation.
+    skimage.feature.hog : histograms of oriented gradients over a cell grid.
+
+    Notes
+    -----
+    Accepted ``X``:
+
+    - a 3-D array ``(n_samples, height, width)`` of grey images;
+    - a 4-D array ``(n_samples, height, width, 3 or 4)`` of colour images,
+      turned to grey with the BT.709 luma weights
+      ``0.2125 R + 0.7154 G + 0.0721 B`` (those of
+      :func:`skimage.color.rgb2gray`, applied without rescaling); alpha is
+      ignored;
+    - a 2-D array ``(n_samples, n_features)``, read as described for
+      ``image_shape``; a DataFrame is a 2-D array;
+    - a list of images (2-D or colour arrays) whose sizes may differ;
+    - a list of image file paths (str or :class:`os.PathLike`), read inside
+      the workers, a chunk at a time.
+
+    Intensities are used as given (uint8 255 stays 255). float32 input gives
+    float32 output; anything else gives float64. Rows are in the order of
+    ``X``. Fitting learns nothing from the pixel values: it records the
+    input's shape so that :meth:`transform` can check flattened input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradhist_sklearn import GradientHistogramTransformer
+    >>> rng = np.random.default_rng(0)
+    >>> images = rng.integers(0, 256, size=(5, 32, 32), dtype=np.uint8)
+    >>> transformer = GradientHistogramTransformer(angle_bins=8)
+    >>> features = transformer.fit_transform(images)
+    >>> features.shape
+    (5, 8)
+    >>> transformer.get_feature_names_out()[:3]
+    array(['angle_000', 'angle_045', 'angle_090'], dtype=object)
+
+    Flattened images, as in :func:`sklearn.datasets.load_digits`:
+
+    >>> from sklearn.datasets import load_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X).shape
+    (1797, 36)
+    """
+
+    _parameter_constraints: dict = {
+        "angle_bins": [Interval(Integral, 1, None, closed="left")],
+        "unidirectional": ["boolean"],
+        "rotation_invariant": ["boolean"],
+        "normalize": ["boolean"],
+        "operator": [StrOptions(set(OPERATOR_NAMES))],
+        "frame": [None, "array-like"],
+        "size": [None, "array-like"],
+        "image_shape": [None, tuple, list],
+        "include_orientation": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        angle_bins=36,
+        *,
+        unidirectional=False,
+        rotation_invariant=True,
+        normalize=True,
+        operator="sobel",
+        frame=None,
+        size=None,
+        image_shape=None,
+        include_orientation=False,
+        n_jobs=None,
+    ):
+        self.angle_bins = angle_bins
+        self.unidirectional = unidirectional
+        self.rotation_invariant = rotation_invariant
+        self.normalize = normalize
+        self.operator = operator
+        self.frame = frame
+        self.size = size
+        self.image_shape = image_shape
+        self.include_orientation = include_orientation
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the parameters and record the shape of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or list
+            Images in any form listed in the class's Notes.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._check_options()
+        batch = self._check_input(X, reset=True)
+        self.image_shape_ = batch.image_shape
+        return self
+
+    def transform(self, X):
+        """Compute one histogram row per image.
+
+        Parameters
+        ----------
+        X : array-like or list
+            Images in any form listed in the class's Notes.
+
+        Returns
+        -------
+        features : ndarray, shape (n_samples, n_features_out)
+            ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
+            unidirectional), plus one when ``include_orientation`` is True.
+            float32 for float32 input, float64 otherwise.
+        """
+        check_is_fitted(self)
+        batch = self._check_input(X, reset=False)
+        params = self._check_options()
+        n_jobs = _effective_n_jobs(self.n_jobs)
+        tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
+        results = Parallel(n_jobs=self.n_jobs)(
+            delayed(func)(chunk, first_index, params) for func, chunk, first_index in tasks
+        )
+        histograms = np.concatenate([r[0] for r in results]) if results else None
+        columns = [histograms]
+        if self.include_orientation:
+            columns.append(np.concatenate([r[1] for r in results])[:, np.newaxis])
+        return np.hstack(columns).astype(batch.dtype, copy=False)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns: the angle of each bin's centre.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Only checked against the input seen in :meth:`fit`; the output
+            names do not depend on it.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            ``angle_000``, ``angle_010``, ... (three-digit degrees, or with
+            three decimals when the bin width is not a whole number of
+            degrees), then ``main_orientation`` when ``include_orientation``
+            is True. With ``rotation_invariant=True`` the angles are relative
+            to each image's main orientation.
+        """
+        check_is_fitted(self)
+        self._check_input_features(input_features)
+        n_bins = n_histogram_bins(self.angle_bins, self.unidirectional)
+        centres = np.arange(n_bins) * (360.0 / self.angle_bins)
+        if np.allclose(centres, np.round(centres)):
+            names = [f"angle_{int(round(c)):03d}" for c in centres]
+        else:
+            names = [f"angle_{c:07.3f}" for c in centres]
+        if self.include_orientation:
+            names.append("main_orientation")
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _check_options(self):
+        """Check what the parameter constraints cannot; return worker params."""
+        check_unidirectional_bins(self.angle_bins, self.unidirectional)
+        return {
+            "angle_bins": int(self.angle_bins),
+            "n_bins": n_histogram_bins(self.angle_bins, self.unidirectional),
+            "unidirectional": bool(self.unidirectional),
+            "rotation_invariant": bool(self.rotation_invariant),
+            "normalize": bool(self.normalize),
+            "operator": self.operator,
+            "frame": parse_frame(self.frame),
+            "size": parse_size(self.size),
+        }
+
+    def _check_image_shape(self, n_features):
+        if self.image_shape is None:
+            return (1, n_features)
+        shape = tuple(self.image_shape)
+        if (
+            len(shape) != 2
+            or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in shape)
+            or min(shape) < 1
+        ):
+            raise ValueError(
+                f"image_shape must be (height, width) with two positive integers, "
+                f"got {self.image_shape!r}."
+            )
+        if shape[0] * shape[1] != n_features:
+            raise ValueError(
+                f"image_shape={shape} holds {shape[0] * shape[1]} pixels but X has "
+                f"{n_features} features per row; each row must be one flattened "
+                f"image of that shape."
+            )
+        return shape
+
+    def _check_input(self, X, reset):
+        """Classify ``X`` and return a :class:`_Batch` describing it."""
+        if isinstance(X, (list, tuple)) and len(X) > 0:
+            if all(is_path(item) for item in X):
+                return _PathBatch(list(X))
+            if any(is_path(item) for item in X):
+                raise TypeError(
+                    "X mixes file paths with other items; pass either a list of "
+                    "paths or a list of image arrays."
+                )
+            if np.ndim(X[0]) >= 2:
+                return _ListBatch(list(X))
+        if getattr(X, "ndim", None) in (3, 4):
+            return self._check_stack(X, reset)
+        X = validate_data(self, X, reset=reset, dtype="numeric")
+        check_pixel_dtype(X.dtype)
+        shape = self._check_image_shape(X.shape[1])
+        return _StackBatch(X.reshape(len(X), *shape))
+
+    def _check_stack(self, X, reset):
+        if reset:
+            for attribute in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self, attribute):
+                    delattr(self, attribute)
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        check_pixel_dtype(X.dtype)
+        if X.ndim == 4 and X.shape[-1] not in (3, 4):
+            raise ValueError(
+                f"A 4-D X must be colour images (n_samples, height, width, 3 or 4), "
+                f"got shape {X.shape}."
+            )
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                f"of 1 is required."
+            )
+        if X.shape[1] == 0 or X.shape[2] == 0:
+            raise ValueError(f"Images of shape {X.shape[1:3]} have no pixel.")
+        return _StackBatch(X)
+
+    def _check_input_features(self, input_features):
+        if input_features is None:
+            return
+        input_features = np.asarray(input_features, dtype=object)
+        names_in = getattr(self, "feature_names_in_", None)
+        if names_in is not None and not np.array_equal(names_in, input_features):
+            raise ValueError("input_features is not equal to feature_names_in_")
+        n_in = getattr(self, "n_features_in_", None)
+        if n_in is not None and len(input_features) != n_in:
+            raise ValueError(
+                f"input_features should have length equal to number of features "
+                f"({n_in}), got {len(input_features)}"
+            )
+
+
+class _StackBatch:
+    """An array of same-shaped images, cut into slices."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.image_shape = tuple(int(v) for v in stack.shape[1:3])
+        self.dtype = np.float32 if stack.dtype == np.float32 else np.float64
+
+    def tasks(self, pixels_per_chunk, min_chunks=1):
+        height, width = self.image_shape
+        slices = _batch.plan_slices(len(self.stack), height * width, pixels_per_chunk, min_chunks)
+        return [(_batch.features_of_stack, self.stack[a:b], a) for a, b in slices]
+
+
+class _ListBatch:
+    """A list of image arrays whose shapes may differ."""
+
+    image_shape = None
+
+    def __init__(self, images):
+        self.images = images
+        shapes, dtypes = [], set()
+        for image in images:
+            shape = np.shape(image)
+            shapes.append(tuple(shape[:2]) if len(shape) >= 2 else None)
+            dtypes.add(getattr(image, "dtype", None))
+        self.shapes = shapes
+        self.dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
+
+    def tasks(self, pixels_per_chunk, min_chunks=1):
+        slices = _batch.plan_runs(self.shapes, pixels_per_chunk, min_chunks)
+        return [(_batch.features_of_images, self.images[a:b], a) for a, b in slices]
+
+
+class _PathBatch:
+    """A list of image file paths, read by the workers."""
+
+    image_shape = None
+    dtype = np.float64
+    #: Files per chunk: their sizes are unknown until read, so count them.
+    files_per_chunk = 64
+
+    def __init__(self, paths):
+        self.paths = paths
+
+    def tasks(self, pixels_per_chunk, min_chunks=1):
+        slices = _batch.plan_slices(len(self.paths), 1, self.files_per_chunk, min_chunks)
+        return [(_batch.features_of_paths, self.paths[a:b], a) for a, b in slices]
