@@ -12,7 +12,14 @@ import numpy as np
 
 from ._gradients import image_gradients, stack_gradients
 from ._region import parse_frame, parse_size, region_mask
-from ._validation import as_gray_image, check_angle_bins, check_operator
+from ._validation import (
+    as_gray_image,
+    check_angle_bins,
+    check_flag,
+    check_operator,
+    restore_scale,
+    scale_to_safe_range,
+)
 
 
 class GradientHistogram(NamedTuple):
@@ -152,6 +159,8 @@ def stack_histograms(
     """
     n_images = stack.shape[0]
     region = region_mask(stack.shape[1:], frame, size, mask)
+    # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
+    stack, exponents = scale_to_safe_range(stack)
     gx, gy = stack_gradients(stack, operator)
     gx = gx.reshape(n_images, -1)
     gy = gy.reshape(n_images, -1)
@@ -171,7 +180,8 @@ def stack_histograms(
     if normalize:
         histograms /= gx.shape[1]
     period = 180.0 if unidirectional else 360.0
-    return histograms.astype(stack.dtype, copy=False), turns * period
+    histograms = restore_scale(histograms.astype(stack.dtype, copy=False), exponents)
+    return histograms, turns * period
 
 
 def gradient_histogram(
@@ -288,15 +298,16 @@ def gradient_histogram(
     >>> result.main_orientation
     0.0
     """
+    unidirectional = check_flag("unidirectional", unidirectional)
     angle_bins = check_angle_bins(angle_bins, unidirectional)
     check_operator(operator)
     gray = as_gray_image(image)
     histograms, orientations = stack_histograms(
         gray[np.newaxis],
         angle_bins=angle_bins,
-        unidirectional=bool(unidirectional),
-        rotation_invariant=bool(rotation_invariant),
-        normalize=bool(normalize),
+        unidirectional=unidirectional,
+        rotation_invariant=check_flag("rotation_invariant", rotation_invariant),
+        normalize=check_flag("normalize", normalize),
         operator=operator,
         frame=parse_frame(frame),
         size=parse_size(size),

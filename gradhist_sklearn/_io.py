@@ -53,7 +53,12 @@ def read_image(path):
     try:
         image = np.asarray(io.imread(path))
     except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
-        raise ImageReadError(path, f"{type(exc).__name__}: {exc}") from exc
+        # Only the first line: imageio appends advice on installing plugins,
+        # which does not help with a file that is not an image.
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        raise ImageReadError(
+            path, f"not a readable image file ({type(exc).__name__}: {first_line})"
+        ) from exc
     if image.ndim == 3 and image.shape[-1] == 2:
         image = image[..., 0]
     if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4)):

@@ -4,15 +4,24 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch
 from ._histogram import n_histogram_bins
-from ._io import is_path
 from ._region import parse_frame, parse_size
-from ._validation import OPERATOR_NAMES, check_pixel_dtype, check_unidirectional_bins
+from ._validation import (
+    OPERATOR_NAMES,
+    check_image_list,
+    check_pixel_dtype,
+    check_stack_shape,
+    check_unidirectional_bins,
+    check_values,
+    check_x_ndim,
+    classify_sequence,
+    refuse_masked,
+)
 
 
 def _effective_n_jobs(n_jobs):
@@ -252,6 +261,12 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 
     def _check_options(self):
         """Check what the parameter constraints cannot; return worker params."""
+        if isinstance(self.angle_bins, (bool, np.bool_)):
+            # Interval(Integral, ...) lets True through as 1.
+            raise InvalidParameterError(
+                f"The 'angle_bins' parameter of {type(self).__name__} must be an int "
+                f"in the range [1, inf). Got {self.angle_bins!r} instead."
+            )
         check_unidirectional_bins(self.angle_bins, self.unidirectional)
         return {
             "angle_bins": int(self.angle_bins),
@@ -287,42 +302,35 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 
     def _check_input(self, X, reset):
         """Classify ``X`` and return a :class:`_Batch` describing it."""
-        if isinstance(X, (list, tuple)) and len(X) > 0:
-            if all(is_path(item) for item in X):
+        if isinstance(X, (list, tuple)):
+            kind = classify_sequence(X)
+            if kind == "paths":
                 return _PathBatch(list(X))
-            if any(is_path(item) for item in X):
-                raise TypeError(
-                    "X mixes file paths with other items; pass either a list of "
-                    "paths or a list of image arrays."
-                )
-            if np.ndim(X[0]) >= 2:
-                return _ListBatch(list(X))
+            if kind == "images":
+                return _ListBatch(check_image_list(X))
         if getattr(X, "ndim", None) in (3, 4):
             return self._check_stack(X, reset)
-        X = validate_data(self, X, reset=reset, dtype="numeric")
+        check_x_ndim(X)
+        dtype = getattr(X, "dtype", None)
+        if dtype is not None and getattr(dtype, "kind", "O") != "O":
+            check_pixel_dtype(dtype)  # before scikit-learn's own, blunter messages
+        X = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite=False)
         check_pixel_dtype(X.dtype)
         shape = self._check_image_shape(X.shape[1])
-        return _StackBatch(X.reshape(len(X), *shape))
+        stack = X.reshape(len(X), *shape)
+        check_values(stack)
+        return _StackBatch(stack)
 
     def _check_stack(self, X, reset):
         if reset:
             for attribute in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, attribute):
                     delattr(self, attribute)
+        if isinstance(X, np.ma.MaskedArray):
+            refuse_masked(X)
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
         check_pixel_dtype(X.dtype)
-        if X.ndim == 4 and X.shape[-1] not in (3, 4):
-            raise ValueError(
-                f"A 4-D X must be colour images (n_samples, height, width, 3 or 4), "
-                f"got shape {X.shape}."
-            )
-        if X.shape[0] == 0:
-            raise ValueError(
-                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
-                f"of 1 is required."
-            )
-        if X.shape[1] == 0 or X.shape[2] == 0:
-            raise ValueError(f"Images of shape {X.shape[1:3]} have no pixel.")
+        check_stack_shape(X.shape)
         return _StackBatch(X)
 
     def _check_input_features(self, input_features):

@@ -2,12 +2,17 @@
 
 Every public entry point funnels its pixels through :func:`as_gray_image` or
 :func:`as_gray_stack`, so an image is refused (or accepted) for the same
-reason and with the same message wherever it comes in.
+reason and with the same message wherever it comes in. The transformer
+classifies its ``X`` with :func:`classify_sequence` and the checks below it.
+The page ``docs/input_validation.rst`` lists every message; keep it in step.
 """
 
 import numbers
+import os
 
 import numpy as np
+
+from ._io import is_path
 
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
@@ -16,39 +21,183 @@ LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
 
 OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central")
 
+#: Accepted image layouts, quoted in error messages.
+IMAGE_LAYOUTS = "a 2-D grey image (height, width) or a colour image (height, width, 3 or 4)"
+
+#: Accepted forms of the transformer's ``X``, quoted in error messages.
+X_FORMS = (
+    "(n_samples, height, width), (n_samples, height, width, 3 or 4), "
+    "(n_samples, n_features) of flattened images, a list of images, or a list of "
+    "image file paths"
+)
+
+#: Largest pixel magnitude accepted is the floating type's maximum divided by
+#: this: the steepest kernel (Scharr, absolute weights summing to 32) then
+#: keeps every gradient component, and their Euclidean norm, far from overflow.
+_HEADROOM = 2.0**10
+
 
 def _where(index):
     return "" if index is None else f" (image {index})"
+
+
+def _image(index):
+    return "The image" if index is None else f"Image {index}"
 
 
 def compute_dtype(dtype):
     """Floating type the computation runs in for pixels of ``dtype``.
 
     float32 stays float32 (as scikit-image does); everything else, including
-    float16 and the integer types, is computed in float64.
+    float16, the integer types and long double, is computed in float64.
     """
     return np.float32 if np.dtype(dtype) == np.float32 else np.float64
 
 
+def max_abs_pixel(dtype):
+    """Largest pixel magnitude accepted for images computed in ``dtype``."""
+    return float(np.finfo(compute_dtype(dtype)).max) / _HEADROOM
+
+
 def check_pixel_dtype(dtype, index=None):
-    """Refuse pixel types that are not real numbers."""
+    """Refuse pixel types that are not real numbers.
+
+    Complex pixels raise ``ValueError`` (scikit-learn's convention, "Complex
+    data not supported"); objects, strings, dates and raw bytes raise
+    ``TypeError``.
+    """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "biuf":
-        raise TypeError(
-            f"Image pixels must be real numbers (bool, integer or float), got "
-            f"dtype {dtype}{_where(index)}. Convert the image with "
-            f"np.asarray(image, dtype=float) first."
+    if dtype.kind in "biuf":
+        return
+    if dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: image pixels must be real numbers, got "
+            f"dtype {dtype}{_where(index)}. Pass np.abs(image) or image.real."
+        )
+    raise TypeError(
+        f"Image pixels must be real numbers (bool, integer or float), got "
+        f"dtype {dtype}{_where(index)}. Convert the image with "
+        f"np.asarray(image, dtype=float) first."
+    )
+
+
+def check_image_shape(shape, index=None):
+    """Refuse shapes that are not a non-empty grey or colour image."""
+    shape = tuple(shape)
+    if not (len(shape) == 2 or (len(shape) == 3 and shape[-1] in (3, 4))):
+        raise ValueError(
+            f"Expected {IMAGE_LAYOUTS}, got an array of shape {shape}{_where(index)}."
+        )
+    if shape[0] == 0 or shape[1] == 0:
+        raise ValueError(
+            f"{_image(index)} has shape {shape} with no pixel; every image needs "
+            f"at least one row and one column."
+        )
+
+
+def _first_bad_pixel(pixels):
+    """(row, column, value) of the first non-finite pixel of one image."""
+    bad = ~np.isfinite(pixels)
+    if bad.ndim == 3:  # colour
+        bad = bad.any(axis=-1)
+    row, col = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    value = pixels[row, col]
+    return int(row), int(col), value
+
+
+def _raise_non_finite(pixels, index):
+    row, col, value = _first_bad_pixel(pixels)
+    raise ValueError(
+        f"{_image(index)} contains NaN or infinity (first at row {row}, column "
+        f"{col}: {value}). Gradients of non-finite pixels are undefined: replace "
+        f"them first, for example with "
+        f"np.nan_to_num(image, nan=0.0, posinf=0.0, neginf=0.0)."
+    )
+
+
+def _raise_too_large(magnitude, dtype, index):
+    limit = max_abs_pixel(dtype)
+    advice = "Divide the image by a constant first (the histogram scales by the same factor)"
+    if compute_dtype(dtype) == np.float32:
+        advice += " or convert it to float64"
+    raise ValueError(
+        f"{_image(index)} has pixel values up to {float(magnitude):.3g} in "
+        f"magnitude, beyond the {limit:.3g} whose gradients "
+        f"{np.dtype(compute_dtype(dtype)).name} can hold without overflow. {advice}."
+    )
+
+
+def check_values(stack, first_index=0, source_dtype=None):
+    """Refuse non-finite pixels and magnitudes that would overflow.
+
+    Parameters
+    ----------
+    stack : ndarray, shape (n_images, height, width[, channels])
+        Pixels of a batch (or a batch of one).
+    first_index : int or None
+        Index of ``stack[0]`` in the whole batch, for error messages (None for
+        a lone image).
+    source_dtype : dtype, optional
+        The dtype the computation runs in is derived from this (default:
+        ``stack.dtype``).
+    """
+    if stack.dtype.kind != "f" or stack.size == 0:
+        # bool and integer pixels are finite, and even uint64 (1.8e19) is far
+        # below the limit once converted to float64.
+        return
+    axes = tuple(range(1, stack.ndim))
+    with np.errstate(invalid="ignore"):
+        high = np.max(stack, axis=axes)  # NaN propagates
+        low = np.min(stack, axis=axes)
+    finite = np.isfinite(high) & np.isfinite(low)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        _raise_non_finite(stack[i], None if first_index is None else first_index + i)
+    magnitude = np.maximum(np.abs(high), np.abs(low))
+    too_large = magnitude > max_abs_pixel(source_dtype or stack.dtype)
+    if too_large.any():
+        i = int(np.argmax(too_large))
+        _raise_too_large(
+            magnitude[i], source_dtype or stack.dtype,
+            None if first_index is None else first_index + i,
         )
 
 
 def check_finite(pixels, index=None):
-    """Refuse NaN and infinite pixels: they have no gradient."""
+    """Refuse NaN and infinite pixels in one image: they have no gradient."""
     if pixels.dtype.kind == "f" and not np.isfinite(pixels).all():
-        raise ValueError(
-            f"Image contains NaN or infinity{_where(index)}. Gradients of "
-            f"non-finite pixels are undefined: replace them first, for example "
-            f"with np.nan_to_num(image)."
+        _raise_non_finite(pixels, index)
+
+
+def refuse_masked(array, index=None):
+    """Refuse a masked array with masked pixels: its mask would be dropped."""
+    if np.ma.is_masked(array):
+        raise TypeError(
+            f"{_image(index)} is a masked array with masked pixels; their values "
+            f"would be used as if valid. Pass image.filled(value) and restrict the "
+            f"histogram with mask=~np.ma.getmaskarray(image) instead."
         )
+
+
+def _as_array(image, index=None):
+    """``np.asarray`` with a clear message for ragged nested sequences."""
+    if isinstance(image, np.ma.MaskedArray):
+        refuse_masked(image, index)
+        return np.asarray(image)
+    if isinstance(image, np.ndarray):
+        return image
+    if isinstance(image, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"Expected an image array{_where(index)}, got the path-like {image!r}; "
+            f"read it with gradhist_sklearn.read_image first."
+        )
+    try:
+        return np.asarray(image)
+    except ValueError as exc:
+        raise ValueError(
+            f"{_image(index)} is not a rectangular array ({exc}). Rows of an image "
+            f"must all have the same length."
+        ) from exc
 
 
 def to_gray(pixels, index=None):
@@ -63,11 +212,8 @@ def to_gray(pixels, index=None):
     if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):
         dtype = compute_dtype(pixels.dtype)
         return pixels[..., :3].astype(dtype, copy=False) @ LUMA_WEIGHTS.astype(dtype)
-    raise ValueError(
-        f"Expected a 2-D grey image (height, width) or a colour image "
-        f"(height, width, 3 or 4), got an array of shape {pixels.shape}"
-        f"{_where(index)}."
-    )
+    raise ValueError(f"Expected {IMAGE_LAYOUTS}, got an array of shape {pixels.shape}"
+                     f"{_where(index)}.")
 
 
 def as_gray_image(image, index=None):
@@ -84,16 +230,14 @@ def as_gray_image(image, index=None):
     -------
     gray : ndarray of float32 or float64, shape (height, width)
     """
-    pixels = np.asarray(image)
+    pixels = _as_array(image, index)
     check_pixel_dtype(pixels.dtype, index)
-    gray = to_gray(pixels, index)
-    if gray.size == 0:
-        raise ValueError(
-            f"Image has shape {gray.shape} with no pixel{_where(index)}; every "
-            f"image needs at least one row and one column."
-        )
-    gray = gray.astype(compute_dtype(gray.dtype), copy=False)
-    check_finite(gray, index)
+    check_image_shape(pixels.shape, index)
+    if pixels.dtype.kind == "f" and pixels.dtype.itemsize > 8:
+        # long double: check before the values are squeezed into float64.
+        check_values(pixels[np.newaxis], index, source_dtype=np.float64)
+    gray = to_gray(pixels, index).astype(compute_dtype(pixels.dtype), copy=False)
+    check_values(gray[np.newaxis], index)
     return gray
 
 
@@ -113,31 +257,123 @@ def as_gray_stack(stack, first_index=0):
     gray : ndarray of float32 or float64, shape (n, height, width)
     """
     check_pixel_dtype(stack.dtype)
-    if stack.ndim == 4 and stack.shape[-1] in (3, 4):
-        dtype = compute_dtype(stack.dtype)
+    check_stack_shape(stack.shape)
+    if stack.dtype.kind == "f" and stack.dtype.itemsize > 8:
+        check_values(stack, first_index, source_dtype=np.float64)
+    dtype = compute_dtype(stack.dtype)
+    if stack.ndim == 4:
         gray = stack[..., :3].astype(dtype, copy=False) @ LUMA_WEIGHTS.astype(dtype)
-    elif stack.ndim == 3:
-        gray = stack.astype(compute_dtype(stack.dtype), copy=False)
     else:
+        gray = stack.astype(dtype, copy=False)
+    check_values(gray, first_index)
+    return gray
+
+
+def check_stack_shape(shape):
+    """Refuse a batch array that is not a non-empty stack of images."""
+    shape = tuple(shape)
+    if len(shape) not in (3, 4) or (len(shape) == 4 and shape[-1] not in (3, 4)):
         raise ValueError(
             f"Expected a stack of shape (n_images, height, width) or "
-            f"(n_images, height, width, 3 or 4), got shape {stack.shape}."
+            f"(n_images, height, width, 3 or 4), got shape {shape}."
         )
-    if gray.shape[1] == 0 or gray.shape[2] == 0:
+    if shape[0] == 0:
         raise ValueError(
-            f"Images have shape {gray.shape[1:]} with no pixel; every image "
-            f"needs at least one row and one column."
+            f"Found array with 0 sample(s) (shape={shape}) while a minimum of 1 is "
+            f"required: X holds no image."
         )
-    if gray.dtype.kind == "f" and not np.isfinite(gray).all():
-        bad = np.flatnonzero(~np.isfinite(gray).reshape(len(gray), -1).all(axis=1))
-        check_finite(gray[bad[0]], first_index + int(bad[0]))
-    return gray
+    if shape[1] == 0 or shape[2] == 0:
+        raise ValueError(
+            f"Images have shape {shape[1:3]} with no pixel; every image needs at "
+            f"least one row and one column."
+        )
+
+
+# -- keeping the arithmetic in range ------------------------------------------
+
+
+def _safe_window(dtype):
+    """Pixel magnitudes whose gradients square without overflow or underflow.
+
+    Above the upper end, ``gx**2 + gy**2`` could overflow; below the lower
+    end, the square of a difference a few ulps of the largest pixel could
+    fall into the subnormal range (losing digits) or to zero.
+    """
+    info = np.finfo(dtype)
+    upper = 2.0 ** (info.maxexp // 2 - 10)
+    lower = 2.0 ** (info.minexp // 2 + info.nmant + 10)
+    return lower, upper
+
+
+def scale_to_safe_range(stack):
+    """Rescale, by an exact power of two, the images whose values are extreme.
+
+    The histogram is proportional to the intensity scale, so an image with
+    pixels near 1e300 or 1e-300 is scaled to magnitudes near 1, computed, and
+    its histogram scaled back with :func:`restore_scale`. Scaling by a power
+    of two changes no digit, and the decision is made per image, so an image's
+    result does not depend on its batch. Ordinary images are left untouched.
+
+    Parameters
+    ----------
+    stack : ndarray of float32 or float64, shape (n_images, height, width)
+        Validated images (finite).
+
+    Returns
+    -------
+    stack : ndarray, the same shape and dtype
+    exponents : ndarray of int, shape (n_images,), or None when no image needs it
+        ``stack[i]`` was multiplied by ``2 ** -exponents[i]``.
+    """
+    if stack.size == 0:
+        return stack, None
+    axes = tuple(range(1, stack.ndim))
+    magnitude = np.maximum(np.abs(np.max(stack, axis=axes)), np.abs(np.min(stack, axis=axes)))
+    lower, upper = _safe_window(stack.dtype)
+    extreme = (magnitude > upper) | ((magnitude < lower) & (magnitude > 0))
+    if not extreme.any():
+        return stack, None
+    exponents = np.where(extreme, np.frexp(magnitude)[1], 0)
+    shape = (-1,) + (1,) * (stack.ndim - 1)
+    scaled = np.ldexp(stack, -exponents.reshape(shape)).astype(stack.dtype, copy=False)
+    return scaled, exponents
+
+
+def restore_scale(histograms, exponents):
+    """Undo :func:`scale_to_safe_range` on histograms of shape (n_images, n_bins).
+
+    Raises ``ValueError`` if a histogram does not fit in its floating type.
+    """
+    if exponents is None:
+        return histograms
+    with np.errstate(over="ignore"):
+        restored = np.ldexp(histograms, exponents[:, np.newaxis]).astype(
+            histograms.dtype, copy=False
+        )
+    if not np.isfinite(restored).all():
+        raise ValueError(
+            f"The histogram of an image with very large pixel values exceeds the "
+            f"largest {histograms.dtype.name} ({np.finfo(histograms.dtype).max:.3g}). "
+            f"Divide the image by a constant first (the histogram scales by the same "
+            f"factor), or use normalize=True."
+        )
+    return restored
+
+
+# -- parameters -----------------------------------------------------------------
+
+
+def check_flag(name, value):
+    """Refuse a non-boolean flag such as ``unidirectional="False"``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
 
 
 def check_angle_bins(angle_bins, unidirectional):
     """Check ``angle_bins`` for the functional API (the estimator uses its
     parameter constraints, which give the same verdicts)."""
-    if isinstance(angle_bins, bool) or not isinstance(angle_bins, numbers.Integral):
+    if isinstance(angle_bins, (bool, np.bool_)) or not isinstance(angle_bins, numbers.Integral):
         raise TypeError(
             f"angle_bins must be a positive integer, got {angle_bins!r} of type "
             f"{type(angle_bins).__name__}."
@@ -158,9 +394,122 @@ def check_unidirectional_bins(angle_bins, unidirectional):
 
 
 def check_operator(operator):
-    if operator not in OPERATOR_NAMES:
+    if not isinstance(operator, str) or operator not in OPERATOR_NAMES:
         raise ValueError(
             f"Unknown operator {operator!r}; choose one of "
             f"{', '.join(repr(name) for name in OPERATOR_NAMES)}."
         )
     return operator
+
+
+# -- the transformer's X ----------------------------------------------------------
+
+
+def _nesting(item):
+    """Number of dimensions of an item of a list, without converting it.
+
+    Arrays report their ``ndim``; nested lists and tuples are followed through
+    their first elements (a ragged nested list is still classified by its
+    depth; its conversion later gives the error).
+    """
+    ndim = getattr(item, "ndim", None)
+    if isinstance(ndim, numbers.Integral):
+        return int(ndim)
+    depth = 0
+    while isinstance(item, (list, tuple)):
+        depth += 1
+        if not item:
+            break
+        item = item[0]
+        ndim = getattr(item, "ndim", None)
+        if isinstance(ndim, numbers.Integral):
+            return depth + int(ndim)
+    return depth
+
+
+def classify_sequence(X):
+    """Say what a list or tuple ``X`` holds: ``"paths"``, ``"images"`` or ``"rows"``.
+
+    - only file paths (str or os.PathLike): ``"paths"``;
+    - any item with two or more dimensions: ``"images"`` (each item is then
+      checked as an image, naming its index);
+    - otherwise, items that are 1-D sequences of equal length: ``"rows"``, a
+      2-D ``X`` of flattened images.
+    """
+    if len(X) == 0:
+        raise ValueError(
+            "X is empty: found 0 sample(s) while a minimum of 1 is required. Pass "
+            "at least one image."
+        )
+    paths = [is_path(item) for item in X]
+    if all(paths):
+        return "paths"
+    if any(paths):
+        first = paths.index(True)
+        other = paths.index(False)
+        raise TypeError(
+            f"X mixes file paths (item {first}) with other items (item {other}, of "
+            f"type {type(X[other]).__name__}); pass either a list of paths or a list "
+            f"of image arrays."
+        )
+    depths = [_nesting(item) for item in X]
+    if max(depths) >= 2:
+        for i, (item, depth) in enumerate(zip(X, depths, strict=True)):
+            if depth < 2:
+                raise ValueError(
+                    f"X mixes images with other items: item {i} ({type(item).__name__}) "
+                    f"has {depth} dimension(s), expected {IMAGE_LAYOUTS}. Every item of a list "
+                    f"of images must be an image."
+                )
+        return "images"
+    if min(depths) == 0:
+        i = depths.index(0)
+        raise ValueError(
+            f"X is a list of {len(X)} scalars (item {i} is {X[i]!r}); expected "
+            f"{X_FORMS}. For one flattened image pass [values] and set image_shape."
+        )
+    lengths = [len(item) for item in X]
+    if len(set(lengths)) > 1:
+        j = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        raise ValueError(
+            f"Rows of X have different lengths (row 0 has {lengths[0]} values, row "
+            f"{j} has {lengths[j]}). Flattened images must all have the same size; "
+            f"pass images of different sizes as a list of 2-D arrays."
+        )
+    return "rows"
+
+
+def check_image_list(images):
+    """Check the shape and dtype of every item of a list of images.
+
+    Returns a list of arrays (nested lists converted once, here), so that a
+    bad item is reported with its index before any work starts. Pixel values
+    are checked later, a chunk at a time, by :func:`as_gray_image`.
+    """
+    arrays = []
+    for i, image in enumerate(images):
+        pixels = _as_array(image, i)
+        check_pixel_dtype(pixels.dtype, i)
+        check_image_shape(pixels.shape, i)
+        arrays.append(pixels)
+    return arrays
+
+
+def check_x_ndim(X):
+    """Refuse an array-like ``X`` whose number of dimensions is not 2, 3 or 4."""
+    try:
+        ndim = np.ndim(X)
+        shape = np.shape(X)
+    except (ValueError, TypeError):  # ragged, or no array protocol: scikit-learn decides
+        return
+    if ndim in (2, 3, 4):
+        return
+    hint = ""
+    if ndim == 1:
+        hint = (" Reshape your data: for one image pass [image] or image[np.newaxis]; "
+                "for one flattened image pass X.reshape(1, -1) and set image_shape.")
+    elif ndim == 0:
+        hint = f" Got {type(X).__name__} {X!r}."[:200]
+    raise ValueError(
+        f"X must be {X_FORMS}; got {ndim} dimension(s), shape {shape}.{hint}"
+    )
