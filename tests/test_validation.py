@@ -39,7 +39,7 @@ def step_image(low, high, dtype, shape=(4, 6)):
     return image
 
 
-# -- refused: pixel values -------------------------------------------------------------
+# -- refused: pixel values --
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
@@ -118,7 +118,7 @@ def test_histogram_overflowing_float64_is_refused():
                                                                         rel=1e-12)
 
 
-# -- refused: array shapes ------------------------------------------------------------------
+# -- refused: array shapes --
 
 
 def test_no_samples():
@@ -208,7 +208,7 @@ def test_ragged_nested_image():
         gradient_histogram([[1, 2], [3]])
 
 
-# -- refused: pixel types ---------------------------------------------------------------------
+# -- refused: pixel types --
 
 
 @pytest.mark.parametrize(
@@ -263,7 +263,7 @@ def test_path_given_to_the_function_is_refused():
         gradient_histogram("image.png")
 
 
-# -- refused: parameters ------------------------------------------------------------------------
+# -- refused: parameters --
 
 
 @pytest.mark.parametrize(
@@ -396,7 +396,7 @@ def test_frame_not_finite(image, frame):
         gradient_histogram(image, frame=frame, size=(3, 3))
 
 
-# -- accepted: odd but valid images --------------------------------------------------------------
+# -- accepted: odd but valid images --
 
 
 @pytest.mark.parametrize("operator", OPERATOR_NAMES)
@@ -564,7 +564,7 @@ def test_float16_and_long_double_compute_in_float64(image):
                                    rtol=1e-12)
 
 
-# -- files -------------------------------------------------------------------------------------------
+# -- files --
 
 
 def test_missing_file_names_the_path(tmp_path):
