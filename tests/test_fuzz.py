@@ -1,0 +1,276 @@
+"""Fuzzing: random bytes at the reader, random arrays and parameters at the
+functions and the transformer. Nothing may raise anything but the documented
+``ValueError``/``TypeError`` (``ImageReadError`` is a ``ValueError``), raised
+by this package's own checks (or scikit-learn's input validation), never from
+deep inside numpy; no RuntimeWarning (overflow, invalid value) may be emitted;
+and every result that comes back is finite, of the documented shape and dtype.
+
+The budget is the hypothesis profile's: a short run in CI (``ci``), a long
+one with ``GRADHIST_HYPOTHESIS_PROFILE=fuzz`` (see tests/conftest.py).
+"""
+
+import io
+import os
+import tempfile
+import traceback
+import warnings
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from gradhist_sklearn import (
+    GradientHistogramTransformer,
+    ImageReadError,
+    gradient_histogram,
+    image_gradients,
+    orientation_mask,
+    read_image,
+)
+from gradhist_sklearn._validation import OPERATOR_NAMES
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__import__("gradhist_sklearn").__file__))
+SKLEARN_VALIDATION = os.path.join("sklearn", "utils")
+
+
+def assert_documented(exc):
+    """The error is a ValueError/TypeError raised by a check, not by numpy's guts."""
+    assert isinstance(exc, (ValueError, TypeError)), repr(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    origin = frames[-1].filename if frames else ""
+    assert origin.startswith(PACKAGE_DIR) or SKLEARN_VALIDATION in origin, (
+        f"{type(exc).__name__}: {exc} raised at {origin}"
+    )
+    assert str(exc).strip()
+
+
+class expect_documented:
+    """Context manager: swallow documented errors, fail on anything else."""
+
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.simplefilter("error", RuntimeWarning)
+        self.error = None
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        self._warnings.__exit__(None, None, None)
+        if exc is None:
+            return False
+        if isinstance(exc, (ValueError, TypeError)) and not isinstance(exc, RuntimeWarning):
+            assert_documented(exc)
+            self.error = exc
+            note(f"refused: {type(exc).__name__}: {exc}")
+            return True
+        return False
+
+
+# -- random arrays -------------------------------------------------------------------
+
+DTYPES = [
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "longdouble", "complex64", "complex128", "object",
+    "U2", "S2", "datetime64[s]", "timedelta64[ms]", "V4",
+]
+
+
+@st.composite
+def hostile_arrays(draw, max_dims=5, max_side=6):
+    dtype = np.dtype(draw(st.sampled_from(DTYPES)))
+    shape = draw(hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=max_side))
+    if dtype.kind in "biufc" and dtype.itemsize <= 16 and dtype != np.longdouble:
+        elements = hnp.from_dtype(dtype)  # includes NaN, inf, extremes, subnormals
+        array = draw(hnp.arrays(dtype, shape, elements=elements))
+    elif dtype.kind == "f":  # long double: from float64 values, scaled beyond its range
+        base = draw(hnp.arrays(np.float64, shape))
+        array = base.astype(dtype) * draw(st.sampled_from([1, 10.0**300]))
+    elif dtype.kind == "O":
+        values = st.one_of(st.none(), st.floats(), st.integers(), st.text(max_size=2),
+                           st.dictionaries(st.text(max_size=1), st.integers(), max_size=1))
+        array = np.empty(shape, dtype=object)
+        for index in np.ndindex(shape):
+            array[index] = draw(values)
+    else:
+        array = np.zeros(shape, dtype=dtype)
+    return array
+
+
+parameters = st.fixed_dictionaries({}, optional={
+    "angle_bins": st.one_of(st.integers(-3, 400), st.floats(), st.text(max_size=3),
+                            st.none(), st.booleans()),
+    "unidirectional": st.one_of(st.booleans(), st.none(), st.just("yes")),
+    "rotation_invariant": st.booleans(),
+    "normalize": st.booleans(),
+    "operator": st.one_of(st.sampled_from(OPERATOR_NAMES), st.text(max_size=6), st.none()),
+    "frame": st.one_of(
+        st.none(),
+        st.tuples(st.floats(), st.floats()),
+        st.tuples(st.floats(-50, 50), st.floats(-50, 50), st.floats(-720, 720)),
+        hnp.arrays(np.float64, (3, 3), elements=st.floats(-2, 2)),
+        st.text(max_size=3),
+    ),
+    "size": st.one_of(st.none(), st.tuples(st.floats(), st.floats()),
+                      st.tuples(st.integers(-2, 8), st.integers(-2, 8)),
+                      st.lists(st.floats(0, 8), max_size=3)),
+})
+
+
+def check_result(result, params, dtype_in):
+    angle_bins = params.get("angle_bins", 36)
+    n_bins = angle_bins // 2 if params.get("unidirectional", False) else angle_bins
+    assert result.histogram.shape == (n_bins,)
+    assert result.histogram.dtype in (np.float32, np.float64)
+    assert np.isfinite(result.histogram).all()
+    assert (result.histogram >= -1e-6 * (np.abs(result.histogram).sum() + 1e-300)).all()
+    period = 180.0 if params.get("unidirectional", False) else 360.0
+    assert 0.0 <= result.main_orientation < period
+
+
+@given(image=hostile_arrays(), params=parameters)
+def test_gradient_histogram_on_hostile_arrays(image, params):
+    with expect_documented():
+        result = gradient_histogram(image, **params)
+        check_result(result, params, image.dtype)
+
+
+@given(image=hostile_arrays(max_dims=3), mask=st.none() | hostile_arrays(max_dims=3),
+       params=parameters)
+def test_gradient_histogram_with_hostile_masks(image, mask, params):
+    with expect_documented():
+        result = gradient_histogram(image, mask=mask, **params)
+        check_result(result, params, image.dtype)
+
+
+@given(image=hostile_arrays(), operator=st.sampled_from(OPERATOR_NAMES))
+def test_gradients_and_orientation_mask_on_hostile_arrays(image, operator):
+    with expect_documented():
+        gx, gy = image_gradients(image, operator=operator)
+        assert np.isfinite(gx).all() and np.isfinite(gy).all()
+    with expect_documented():
+        mask = orientation_mask(image, operator=operator)
+        assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255}
+
+
+transformer_parameters = st.fixed_dictionaries({}, optional={
+    "angle_bins": st.one_of(st.integers(-3, 72), st.floats(), st.none(), st.booleans()),
+    "unidirectional": st.booleans(),
+    "include_orientation": st.booleans(),
+    "image_shape": st.one_of(st.none(), st.tuples(st.integers(-1, 6), st.integers(-1, 6))),
+    "size": st.one_of(st.none(), st.tuples(st.floats(-3, 9), st.floats(-3, 9))),
+})
+
+
+@given(X=hostile_arrays(), form=st.sampled_from(["array", "list"]),
+       params=transformer_parameters)
+def test_transformer_on_hostile_arrays(X, form, params):
+    if form == "list" and X.ndim >= 1:
+        X = list(X)
+    with expect_documented():
+        rows = GradientHistogramTransformer(**params).fit_transform(X)
+        assert rows.ndim == 2 and rows.shape[0] == len(X)
+        assert np.isfinite(rows).all()
+        assert rows.dtype in (np.float32, np.float64)
+
+
+@given(items=st.lists(st.one_of(hostile_arrays(max_dims=4), st.none(), st.floats(),
+                                st.text(max_size=3), st.lists(st.floats(), max_size=3)),
+                      max_size=4))
+def test_transformer_on_hostile_lists(items):
+    with expect_documented():
+        rows = GradientHistogramTransformer().fit_transform(items)
+        assert rows.shape == (len(items), 36) and np.isfinite(rows).all()
+
+
+# -- random bytes at the reader -------------------------------------------------------
+
+
+def _png_seeds():
+    """Small valid PNG files of every common kind, as bytes."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    images = [
+        Image.fromarray(rng.integers(0, 256, (5, 7), dtype=np.uint8), mode="L"),
+        Image.fromarray(rng.integers(0, 65536, (4, 3), dtype=np.uint16)),
+        Image.fromarray(rng.integers(0, 256, (6, 4, 3), dtype=np.uint8), mode="RGB"),
+        Image.fromarray(rng.integers(0, 256, (3, 5, 4), dtype=np.uint8), mode="RGBA"),
+        Image.fromarray(rng.integers(0, 256, (4, 4, 2), dtype=np.uint8), mode="LA"),
+        Image.fromarray(rng.integers(0, 2, (8, 9), dtype=np.uint8) * 255).convert("1"),
+        Image.fromarray(rng.integers(0, 256, (5, 5, 3), dtype=np.uint8)).convert("P"),
+    ]
+    seeds = []
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        seeds.append(buffer.getvalue())
+    return seeds
+
+
+PNG_SEEDS = _png_seeds()
+
+
+@st.composite
+def mutated_files(draw):
+    """Random bytes, or a valid PNG with some bytes flipped, cut or inserted."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(st.binary(max_size=200))
+    data = bytearray(draw(st.sampled_from(PNG_SEEDS)))
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["flip", "cut", "insert", "header"]))
+        position = draw(st.integers(0, max(0, len(data) - 1)))
+        if action == "flip" and data:
+            data[position] ^= draw(st.integers(1, 255))
+        elif action == "cut":
+            del data[position:]
+        elif action == "insert":
+            data[position:position] = draw(st.binary(min_size=1, max_size=8))
+        else:  # width/height of the IHDR chunk (bytes 16..23)
+            offset = draw(st.integers(16, 23))
+            if offset < len(data):
+                data[offset] = draw(st.integers(0, 255))
+    return bytes(data)
+
+
+def small_pillow_bomb_limit():
+    """A corrupt header can claim an enormous image: keep Pillow's
+    decompression-bomb guard well below its default, so that a fuzz run cannot
+    allocate gigabytes."""
+    from PIL import Image
+
+    return mock.patch.object(Image, "MAX_IMAGE_PIXELS", 2**16)
+
+
+@settings(max_examples=max(10, settings().max_examples))
+@given(content=mutated_files(), suffix=st.sampled_from([".png", ".tif", ".jpg", ""]))
+def test_reader_on_random_bytes(content, suffix):
+    with tempfile.TemporaryDirectory() as folder, small_pillow_bomb_limit():
+        path = Path(folder) / f"fuzz{suffix}"
+        path.write_bytes(content)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the plugins' own deprecation chatter
+            try:
+                image = read_image(path)
+            except ImageReadError as exc:
+                assert str(path) in str(exc) and exc.path == str(path)
+                return
+        assert isinstance(image, np.ndarray)
+        assert image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4))
+        with expect_documented():
+            result = gradient_histogram(image)
+            check_result(result, {}, image.dtype)
+        with expect_documented():
+            rows = GradientHistogramTransformer().fit_transform([str(path)])
+            assert rows.shape == (1, 36) and np.isfinite(rows).all()
+
+
+def test_seeds_are_readable(tmp_path):
+    # The mutations start from files the reader accepts.
+    for i, content in enumerate(PNG_SEEDS):
+        path = tmp_path / f"seed{i}.png"
+        path.write_bytes(content)
+        image = read_image(path)
+        assert np.isfinite(gradient_histogram(image).histogram).all()
