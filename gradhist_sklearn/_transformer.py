@@ -173,7 +173,10 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Check the parameters and record the shape of ``X``.
+        """Check the parameters and the images, and record the shape of ``X``.
+
+        Shapes, pixel types and pixel values (NaN, infinity, magnitude) are
+        checked as :meth:`transform` checks them; files are not read.
 
         Parameters
         ----------
@@ -307,7 +310,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             if kind == "paths":
                 return _PathBatch(list(X))
             if kind == "images":
-                return _ListBatch(check_image_list(X))
+                return _ListBatch(check_image_list(X, check_pixels=reset))
         if getattr(X, "ndim", None) in (3, 4):
             return self._check_stack(X, reset)
         check_x_ndim(X)
@@ -331,6 +334,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
         check_pixel_dtype(X.dtype)
         check_stack_shape(X.shape)
+        if reset:  # transform checks each chunk in its worker
+            check_values(X)
         return _StackBatch(X)
 
     def _check_input_features(self, input_features):

@@ -479,18 +479,21 @@ def classify_sequence(X):
     return "rows"
 
 
-def check_image_list(images):
+def check_image_list(images, check_pixels=False):
     """Check the shape and dtype of every item of a list of images.
 
     Returns a list of arrays (nested lists converted once, here), so that a
     bad item is reported with its index before any work starts. Pixel values
-    are checked later, a chunk at a time, by :func:`as_gray_image`.
+    are checked here too when ``check_pixels`` is True (in ``fit``); otherwise
+    later, a chunk at a time, by :func:`as_gray_image`.
     """
     arrays = []
     for i, image in enumerate(images):
         pixels = _as_array(image, i)
         check_pixel_dtype(pixels.dtype, i)
         check_image_shape(pixels.shape, i)
+        if check_pixels:
+            check_values(pixels[np.newaxis], i)
         arrays.append(pixels)
     return arrays
 

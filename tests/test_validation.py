@@ -54,23 +54,25 @@ def test_non_finite_pixel_function_names_position(image, bad):
 
 @pytest.mark.parametrize("form", ["stack", "list", "rows", "colour"])
 def test_non_finite_pixel_transformer_names_image_index(image, form):
-    images = np.stack([image] * 4)
-    images[2, 1, 1] = np.nan
-    if form == "stack":
-        X, params = images, {}
-    elif form == "list":
-        X, params = list(images), {}
-    elif form == "rows":
-        X, params = images.reshape(4, -1), dict(image_shape=image.shape)
-    else:
-        X, params = np.repeat(images[..., None], 3, axis=-1), {}
+    def as_form(images):
+        if form == "list":
+            return list(images), {}
+        if form == "rows":
+            return images.reshape(len(images), -1), dict(image_shape=image.shape)
+        if form == "colour":
+            return np.repeat(images[..., None], 3, axis=-1), {}
+        return images, {}
+
+    clean = np.stack([image] * 4)
+    dirty = clean.copy()
+    dirty[2, 1, 1] = np.nan
+    X, params = as_form(dirty)
     with pytest.raises(ValueError, match="Image 2 contains NaN or infinity"):
-        fit_transform(X, **params)
+        GradientHistogramTransformer(**params).fit(X)
     # transform checks again, whatever fit saw
-    clean = GradientHistogramTransformer(**params).fit(np.stack([image] * 4).reshape(
-        images.shape if form != "rows" else (4, -1)))
-    with pytest.raises(ValueError, match="Image 2 contains NaN"):
-        clean.transform(X)
+    fitted = GradientHistogramTransformer(**params).fit(as_form(clean)[0])
+    with pytest.raises(ValueError, match="Image 2 contains NaN or infinity"):
+        fitted.transform(X)
 
 
 def test_non_finite_far_into_a_chunked_batch(image, monkeypatch):
@@ -218,7 +220,7 @@ def test_ragged_nested_image():
         (np.complex64, ValueError, "Complex data not supported"),
         (object, TypeError, "must be real numbers .* got dtype object"),
         ("U3", TypeError, "must be real numbers .* got dtype <U3"),
-        ("S3", TypeError, "must be real numbers .* got dtype |S3"),
+        ("S3", TypeError, r"must be real numbers .* got dtype \|S3"),
         ("datetime64[s]", TypeError, "must be real numbers"),
         ("V8", TypeError, "must be real numbers"),
     ],
@@ -229,7 +231,7 @@ def test_non_real_pixels(dtype, error, fragment):
         gradient_histogram(image)
     with pytest.raises(error, match=fragment):
         fit_transform(np.stack([image, image]))
-    with pytest.raises(error, match=fragment.replace("must", "must") + "|" + fragment):
+    with pytest.raises(error, match=fragment):
         fit_transform([np.zeros((4, 4)), image])
     if np.dtype(dtype).kind != "O":  # 2-D object arrays follow scikit-learn: see below
         with pytest.raises(error, match=fragment):
