@@ -154,6 +154,8 @@ def check_values(stack, first_index=0, source_dtype=None):
         i = int(np.argmin(finite))
         _raise_non_finite(stack[i], None if first_index is None else first_index + i)
     magnitude = np.maximum(np.abs(high), np.abs(low))
+    # compare in at least float64: the limit itself does not fit in float16
+    magnitude = magnitude.astype(np.promote_types(magnitude.dtype, np.float64), copy=False)
     too_large = magnitude > max_abs_pixel(source_dtype or stack.dtype)
     if too_large.any():
         i = int(np.argmax(too_large))
