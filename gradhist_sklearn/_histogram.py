@@ -255,11 +255,15 @@ def gradient_histogram(
     Raises
     ------
     ValueError
-        If the image is empty or holds NaN or infinity, if ``angle_bins`` is
-        odd with ``unidirectional=True``, if the operator is unknown, or if
+        If the image is empty, not 2-D grey or 3-D colour, or holds NaN or
+        infinity; if its pixels are complex or too large for their float
+        type (above the type's maximum / 1024); if ``angle_bins`` is below 1
+        or odd with ``unidirectional=True``; if the operator is unknown; or if
         the region of interest holds no pixel.
     TypeError
-        If the pixels are not real numbers or ``angle_bins`` is not an int.
+        If the pixels are not numbers (object, string, ...), the image is a
+        masked array with masked pixels, ``angle_bins`` is not an int, or a
+        flag is not a bool.
 
     See Also
     --------
@@ -272,6 +276,12 @@ def gradient_histogram(
     ``atan2(sum h_i sin a_i, sum h_i cos a_i)`` with ``a_i`` the centre of bin
     ``i``; for a unidirectional histogram the angles are doubled before and
     the result halved after. An all-zero histogram has main orientation 0.
+
+    Integers are converted to float64 before any difference is taken (no
+    wrap-around), and an image whose pixels are as large as 1e300 or as
+    small as 1e-310 is computed at unit scale (an exact power-of-two
+    rescaling) and its histogram scaled back. The user guide's input
+    validation page lists every accepted and refused input with its message.
 
     References
     ----------
