@@ -9,12 +9,14 @@ import numbers
 
 import numpy as np
 
+from ._invariance import INVARIANCE_METHODS
+
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
 # 255 after the conversion, as SPEC section 1 asks.
 LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
 
-OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central")
+OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central", "gaussian")
 
 
 def _where(index):
@@ -164,3 +166,27 @@ def check_operator(operator):
             f"{', '.join(repr(name) for name in OPERATOR_NAMES)}."
         )
     return operator
+
+
+def check_sigma(sigma):
+    """Check the scale of the ``'gaussian'`` operator; return it as a float."""
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+        raise TypeError(
+            f"sigma must be a positive real number (pixels), got {sigma!r} of type "
+            f"{type(sigma).__name__}."
+        )
+    if not (np.isfinite(sigma) and sigma > 0):
+        raise ValueError(
+            f"sigma must be a positive finite number of pixels (the Gaussian's "
+            f"standard deviation), got {sigma!r}."
+        )
+    return float(sigma)
+
+
+def check_invariance(invariance):
+    if invariance not in INVARIANCE_METHODS:
+        raise ValueError(
+            f"Unknown invariance {invariance!r}; choose one of "
+            f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
+        )
+    return invariance
