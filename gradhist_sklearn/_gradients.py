@@ -33,7 +33,7 @@ KERNELS = {
 }
 
 #: Default scale (standard deviation in pixels) of the ``gaussian`` operator.
-DEFAULT_SIGMA = 1.0
+DEFAULT_SIGMA = 1.5
 
 
 def gaussian_kernels(sigma):
@@ -58,7 +58,9 @@ def gaussian_kernels(sigma):
     x = np.arange(-radius, radius + 1, dtype=np.float64)
     # Written relative to the weight at |x| = 1, so that a tiny sigma does not
     # underflow to 0 / 0: it tends to the central difference divided by 2.
-    derivative = x * np.exp(-(x * x - 1.0) / (2.0 * sigma * sigma))
+    derivative = np.zeros_like(x)
+    side = x != 0  # x = 0 weighs nothing, and its exponent could overflow
+    derivative[side] = x[side] * np.exp(-(x[side] ** 2 - 1.0) / (2.0 * sigma * sigma))
     derivative /= np.dot(x, derivative)
     smoothing = np.exp(-(x * x) / (2.0 * sigma * sigma))
     smoothing /= smoothing.sum()
@@ -128,12 +130,13 @@ default='sobel'
         ``gaussian`` correlates with ``x g(x)`` along the gradient's axis and
         with ``g(x)`` across it, ``g`` a Gaussian of standard deviation
         ``sigma`` truncated at ``4 * sigma`` (``2 * round(4 sigma) + 1``
-        taps, at least 3; 9 for ``sigma=1``), the derivative kernel scaled to
-        give exactly 1 on the unit ramp, so the gradient is in intensity
-        units per pixel for every ``sigma``. It is the most isotropic of the
-        operators, at about three times Sobel's filtering cost for
-        ``sigma=1``.
-    sigma : float, default=1.0
+        taps, at least 3; 13 for ``sigma=1.5``), the derivative kernel
+        scaled to give exactly 1 on the unit ramp, so the gradient is in
+        intensity units per pixel for every ``sigma``. It is the most
+        isotropic of the operators; its two 1-D passes cost about 1.5 to 2
+        times Sobel's, a small part of a whole histogram's cost
+        (``benchmarks/bench_rotation.py`` prints the ratios).
+    sigma : float, default=1.5
         Scale of the ``'gaussian'`` operator in pixels; ignored by the others.
 
     Returns
