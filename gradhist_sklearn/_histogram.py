@@ -210,7 +210,7 @@ def gradient_histogram(
     size=None,
     mask=None,
     invariance="centre_of_mass_rebin",
-    sigma=1.5,
+    sigma=1.0,
 ):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
@@ -282,7 +282,7 @@ default='gaussian'
           for the ``n`` bins of a unidirectional histogram); invariant to
           any circular shift without choosing an angle. Element 0 is the
           histogram's sum.
-    sigma : float, default=1.5
+    sigma : float, default=1.0
         Standard deviation in pixels of the ``'gaussian'`` operator; ignored
         by the other operators.
 

@@ -75,7 +75,7 @@ default='gaussian'
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
         instead of ``n_bins``.
-    sigma : float, default=1.5
+    sigma : float, default=1.0
         Scale in pixels of the ``'gaussian'`` operator; ignored by the others.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
@@ -171,7 +171,7 @@ default='gaussian'
         include_orientation=False,
         n_jobs=None,
         invariance="centre_of_mass_rebin",
-        sigma=1.5,
+        sigma=1.0,
     ):
         self.angle_bins = angle_bins
         self.unidirectional = unidirectional
