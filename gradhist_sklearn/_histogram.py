@@ -27,7 +27,9 @@ class GradientHistogram(NamedTuple):
 
     histogram: np.ndarray
     """Magnitude per orientation bin, shape ``(angle_bins,)`` or
-    ``(angle_bins // 2,)`` when unidirectional."""
+    ``(angle_bins // 2,)`` when unidirectional; for
+    ``invariance='dft_magnitude'``, the ``n // 2 + 1`` magnitudes of the DFT
+    of that ``n``-bin histogram."""
 
     main_orientation: float
     """Circular centre of mass of the histogram in degrees, in ``[0, 360)``

@@ -2,35 +2,36 @@
 
 Turning an image by ``alpha`` degrees moves every gradient by ``alpha``, so
 the histogram turns circularly by ``alpha / w`` bins (``w`` the bin width),
-exactly for quarter turns and approximately otherwise (resampling and the
-derivative kernel's anisotropy). Each method below removes that circular
-shift; all of them work row-wise on a ``(n_images, n_bins)`` array and do not
-care whether the histogram spans 360 degrees or, unidirectional, 180.
+exactly for quarter turns and approximately otherwise (resampling, the
+derivative kernel's anisotropy, and binning). Each method removes that
+circular shift; all work row-wise on ``(n_images, n_bins)`` arrays and do not
+care whether the histogram spans 360 degrees or, unidirectional, 180. All
+keep the sum and never give negative values. ``docs/rotation_invariance.rst``
+has the measurements behind the choice of default.
 
 ``centre_of_mass``
-    SPEC section 3: shift so that the circular centre of mass sits at bin 0,
-    interpolating the fractional shift linearly between neighbouring bins.
-    Non-negative and sum-preserving, but a shift by ``f`` of a bin also
-    averages neighbours with weights ``(1 - f, f)``, so the result is blurred
-    by an amount that depends on the (arbitrary) fractional part.
-``centre_of_mass_fourier``
-    The same alignment, with the fractional shift done in the Fourier domain
-    (a phase ramp), which moves every harmonic without attenuating it.
-    The first harmonic becomes real and positive, so the centre of mass lands
-    on bin 0 up to rounding. Ringing can make a few bins slightly negative;
-    those are clipped to 0 and the histogram is rescaled to its original sum.
+    SPEC section 3 as written: shift so that the circular centre of mass
+    sits at bin 0, interpolating the fractional shift linearly between
+    neighbouring bins (``_histogram.shift_histograms``). A shift by ``f`` of
+    a bin also averages neighbours with weights ``(1 - f, f)``, a blur that
+    depends on the arbitrary fractional part.
+``centre_of_mass_rebin``
+    The same centre of mass ``phi``, then every pixel binned again at
+    ``theta - phi``: an exact fractional shift of the angles, with no
+    interpolation of the histogram. Its centre of mass sits on bin 0 up to
+    the chord error of linear voting (hundredths of a bin).
 ``peak``
-    Shift so that the dominant bin, refined by a parabola through it and its
-    two neighbours (as in SIFT's keypoint orientation), sits at bin 0, with
-    the same Fourier shift, clipping and rescaling.
+    Re-binned like ``centre_of_mass_rebin``, but relative to the highest bin
+    refined by the parabola through it and its two neighbours (as SIFT
+    assigns a keypoint's orientation).
 ``dft_magnitude``
-    No alignment at all: the magnitudes ``|H_k|`` of the histogram's discrete
+    No alignment: the magnitudes ``|H_k|`` of the histogram's discrete
     Fourier transform, ``k = 0 .. n_bins // 2`` (``numpy.fft.rfft``). A
-    circular shift multiplies ``H_k`` by a unit phase, so the output is
-    invariant to every shift, fractional ones included. ``|H_0|`` is the
-    histogram's sum. The output has ``n_bins // 2 + 1`` values and is no
-    longer a histogram: which orientations are strong relative to each other
-    (the phases) is lost, only how much energy each harmonic holds remains.
+    circular shift multiplies ``H_k`` by a unit phase and a reversal
+    conjugates it, so the output is invariant to every circular shift and
+    to reversal. ``|H_0|`` is the histogram's sum. The output has
+    ``n_bins // 2 + 1`` values and is no longer a histogram: the relative
+    placement of the strong directions (the phases) is lost.
 """
 
 import numpy as np
