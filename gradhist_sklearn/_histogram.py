@@ -186,14 +186,9 @@ def stack_histograms(
         if invariance == "centre_of_mass":
             histograms = shift_histograms(histograms, turns * histograms.shape[1])
         else:
-            bin_width = 360.0 / angle_bins  # degrees
-
-            def rebin(i, shift_bins):
-                return bin_histograms(gx[i:i + 1], gy[i:i + 1], angle_bins=angle_bins,
-                                      unidirectional=unidirectional,
-                                      angle_offset=frame[2] + shift_bins * bin_width)[0]
-
-            histograms = make_invariant(histograms, invariance, turns, rebin)
+            histograms = make_invariant(histograms, invariance, turns, gx, gy,
+                                        angle_bins=angle_bins, unidirectional=unidirectional,
+                                        angle_offset=frame[2])
     if normalize:
         histograms /= gx.shape[1]
     period = 180.0 if unidirectional else 360.0
@@ -271,10 +266,12 @@ default='gaussian'
         How ``rotation_invariant=True`` removes the rotation (ignored when it
         is False). All keep the sum and never give negative values:
 
-        - ``'centre_of_mass_rebin'``: find the centre of mass ``phi`` as
-          ``'centre_of_mass'`` does, then bin every pixel again at
+        - ``'centre_of_mass_rebin'``: take the centre of mass ``phi`` of the
+          gradients themselves (their circular mean, which differs from the
+          histogram's by hundredths of a bin), then bin every pixel again at
           ``theta - phi``: an exact fractional shift, with no interpolation
-          of the histogram.
+          of the histogram, so any uniform turn of the angles leaves the
+          output unchanged.
         - ``'centre_of_mass'``: SPEC section 3 as written: shift the histogram
           by ``phi`` over the bin width, interpolating linearly between bins.
         - ``'peak'``: like ``'centre_of_mass_rebin'``, but ``phi`` is the

@@ -16,10 +16,13 @@ has the measurements behind the choice of default.
     a bin also averages neighbours with weights ``(1 - f, f)``, a blur that
     depends on the arbitrary fractional part.
 ``centre_of_mass_rebin``
-    The same centre of mass ``phi``, then every pixel binned again at
-    ``theta - phi``: an exact fractional shift of the angles, with no
-    interpolation of the histogram. Its centre of mass sits on bin 0 up to
-    the chord error of linear voting (hundredths of a bin).
+    The centre of mass ``phi`` taken from the pixels (the circular mean of
+    the gradient vectors, :func:`pixel_centre_turns`), then every pixel
+    binned again at ``theta - phi``: an exact fractional shift of the
+    angles, with no interpolation of the histogram, so a uniform turn of
+    all angles by any amount leaves the output unchanged. Its centre of
+    mass sits on bin 0 up to the chord error of linear voting (hundredths
+    of a bin).
 ``peak``
     Re-binned like ``centre_of_mass_rebin``, but relative to the highest bin
     refined by the parabola through it and its two neighbours (as SIFT
@@ -68,7 +71,46 @@ def peak_positions(histograms):
     return np.mod(top + offset, n_bins)
 
 
-def make_invariant(histograms, invariance, turns, rebin=None):
+def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
+    """Circular mean direction of the gradients themselves, as a fraction of
+    the circle (``[0, 1)``, the period being 180 degrees when unidirectional).
+
+    This is the centre of mass of SPEC section 3 computed from the pixels
+    rather than from the binned histogram: ``arg sum_p G_p exp(i theta_p)``,
+    or ``arg sum_p G_p exp(2 i theta_p)`` halved when unidirectional, with
+    ``theta`` measured from the frame (``theta - angle_offset``). It differs
+    from the histogram's centre of mass only by the chord error of linear
+    voting (hundredths of a bin), and it turns exactly with the angles.
+    A row with no gradient gives 0.
+
+    Parameters
+    ----------
+    gx, gy : ndarray, shape (n_images, n_pixels)
+    unidirectional : bool
+    angle_offset : float
+        Degrees subtracted from every gradient angle.
+    """
+    gx = np.asarray(gx, dtype=np.float64)
+    gy = np.asarray(gy, dtype=np.float64)
+    if unidirectional:
+        magnitude = np.hypot(gx, gy)
+        safe = np.where(magnitude > 0, magnitude, 1.0)
+        # G exp(2 i theta) = (gx + i gy)^2 / G
+        real = ((gx * gx - gy * gy) / safe).sum(axis=-1)
+        imag = (2.0 * gx * gy / safe).sum(axis=-1)
+        harmonic = 2
+    else:
+        real, imag = gx.sum(axis=-1), gy.sum(axis=-1)
+        harmonic = 1
+    angle = np.arctan2(imag, real) - harmonic * np.radians(angle_offset)
+    turns = np.mod(angle / (2 * np.pi), 1.0)
+    turns[(real == 0) & (imag == 0)] = 0.0
+    turns[turns >= 1.0] = 0.0  # mod of a tiny negative can round to 1
+    return turns
+
+
+def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bins=None,
+                   unidirectional=False, angle_offset=0.0):
     """Apply one rotation-invariance method to a stack of histograms.
 
     Parameters
@@ -78,26 +120,29 @@ def make_invariant(histograms, invariance, turns, rebin=None):
     invariance : str
         One of :data:`INVARIANCE_METHODS`.
     turns : ndarray, shape (n_images,)
-        Centre of mass of each histogram as a fraction of the circle.
-    rebin : callable, optional
-        ``rebin(i, shift_bins)`` returns the histogram of image ``i`` with
-        every pixel's angle lowered by ``shift_bins`` bins (shape
-        ``(n_bins,)``). Needed by the methods that re-bin the pixels.
+        SPEC's centre of mass of each histogram, as a fraction of the circle.
+    gx, gy : ndarray, shape (n_images, n_pixels), optional
+        The gradients the histograms were binned from; needed by the
+        methods that bin the pixels again (``centre_of_mass_rebin``,
+        ``peak``), with the binning options below.
+    angle_bins, unidirectional, angle_offset
+        As for :func:`~gradhist_sklearn._histogram.bin_histograms`.
 
     Returns
     -------
     out : ndarray of float64, shape (n_images, n_output_values)
     """
+    # The engine's pieces live in _histogram, which imports this module.
+    from ._histogram import bin_histograms, shift_histograms
+
     n_bins = histograms.shape[-1]
     if invariance == "dft_magnitude":
         return np.abs(np.fft.rfft(histograms, axis=-1))
     if invariance == "centre_of_mass":
-        # The spec's pieces live with the engine; imported here to avoid a cycle.
-        from ._histogram import shift_histograms
-
         return shift_histograms(histograms, turns * n_bins)
     if invariance == "centre_of_mass_rebin":
-        shifts = turns * n_bins
+        shifts = n_bins * pixel_centre_turns(gx, gy, unidirectional=unidirectional,
+                                             angle_offset=angle_offset)
     elif invariance == "peak":
         shifts = peak_positions(histograms)
     else:
@@ -105,7 +150,10 @@ def make_invariant(histograms, invariance, turns, rebin=None):
             f"Unknown invariance {invariance!r}; choose one of "
             f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
         )
+    bin_width = 360.0 / angle_bins  # degrees, also when unidirectional
     out = np.empty_like(histograms, dtype=np.float64)
     for i, shift in enumerate(shifts):
-        out[i] = rebin(i, shift)
+        out[i] = bin_histograms(gx[i:i + 1], gy[i:i + 1], angle_bins=angle_bins,
+                                unidirectional=unidirectional,
+                                angle_offset=angle_offset + shift * bin_width)[0]
     return out
