@@ -150,10 +150,12 @@ def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bin
             f"Unknown invariance {invariance!r}; choose one of "
             f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
         )
+    # Turn each image's gradient vectors by minus its alignment angle, so that
+    # one call bins every theta - phi (the binning takes a single offset).
     bin_width = 360.0 / angle_bins  # degrees, also when unidirectional
-    out = np.empty_like(histograms, dtype=np.float64)
-    for i, shift in enumerate(shifts):
-        out[i] = bin_histograms(gx[i:i + 1], gy[i:i + 1], angle_bins=angle_bins,
-                                unidirectional=unidirectional,
-                                angle_offset=angle_offset + shift * bin_width)[0]
-    return out
+    phi = np.radians(shifts * bin_width)[:, np.newaxis]
+    cos, sin = np.cos(phi), np.sin(phi)
+    turned_x = (gx * cos + gy * sin).astype(gx.dtype, copy=False)
+    turned_y = (gy * cos - gx * sin).astype(gy.dtype, copy=False)
+    return bin_histograms(turned_x, turned_y, angle_bins=angle_bins,
+                          unidirectional=unidirectional, angle_offset=angle_offset)
