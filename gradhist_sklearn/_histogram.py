@@ -264,7 +264,8 @@ default='gaussian'
     invariance : {'centre_of_mass_rebin', 'centre_of_mass', 'peak', \
 'dft_magnitude'}, default='centre_of_mass_rebin'
         How ``rotation_invariant=True`` removes the rotation (ignored when it
-        is False). All keep the sum and never give negative values:
+        is False). None gives negative values; the three that align the
+        histogram keep its sum:
 
         - ``'centre_of_mass_rebin'``: take the centre of mass ``phi`` of the
           gradients themselves (their circular mean, which differs from the
