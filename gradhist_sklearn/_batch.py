@@ -55,7 +55,7 @@ def plan_runs(shapes, pixels_per_chunk, min_chunks=1):
 
 def _histograms_of_grays(grays, params):
     """Histograms of a list of validated grey images of any shapes."""
-    n_bins = params["n_bins"]
+    n_bins = params["n_bins"]  # output values per image
     histograms = np.empty((len(grays), n_bins))
     orientations = np.empty(len(grays))
     start = 0
@@ -81,6 +81,8 @@ def _histograms_of_stack(stack, params):
         operator=params["operator"],
         frame=params["frame"],
         size=params["size"],
+        invariance=params["invariance"],
+        sigma=params["sigma"],
     )
 
 

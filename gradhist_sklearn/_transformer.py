@@ -1,6 +1,6 @@
 """scikit-learn transformer over the histogram engine."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -10,11 +10,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch
 from ._histogram import n_histogram_bins
+from ._invariance import INVARIANCE_METHODS, n_output_values
 from ._region import parse_frame, parse_size
 from ._validation import (
     OPERATOR_NAMES,
     check_image_list,
     check_pixel_dtype,
+    check_sigma,
     check_stack_shape,
     check_unidirectional_bins,
     check_values,
@@ -46,12 +48,16 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         Fold opposite directions together (``angle_bins // 2`` bins over 180
         degrees); ``angle_bins`` must then be even.
     rotation_invariant : bool, default=True
-        Shift each histogram so that its centre of mass lies at bin 0.
+        Make each row independent of the image's rotation with the method
+        named by ``invariance``.
     normalize : bool, default=True
         Divide each histogram by the image's (or region's) pixel count, so
         images of different sizes give comparable rows.
-    operator : {'sobel', 'scharr', 'prewitt', 'farid', 'central'}, default='sobel'
+    operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
+default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
+        The default derivative of Gaussian keeps the rotation-invariant rows
+        stable under arbitrary turns; ``'sobel'`` is OpenCV's 3x3 Sobel.
     frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
         Region-of-interest frame applied to every image, as in
         :func:`gradient_histogram`.
@@ -68,6 +74,14 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         file paths, which carry their own shapes.
     include_orientation : bool, default=False
         Append each image's main orientation (degrees) as a last column.
+    invariance : {'centre_of_mass_rebin', 'centre_of_mass', 'peak', \
+'dft_magnitude'}, default='centre_of_mass_rebin'
+        Rotation-invariance method, used when ``rotation_invariant`` is True;
+        see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
+        ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
+        instead of ``n_bins``.
+    sigma : float, default=1.0
+        Scale in pixels of the ``'gaussian'`` operator; ignored by the others.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors. The
@@ -144,6 +158,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         "image_shape": [None, tuple, list],
         "include_orientation": ["boolean"],
         "n_jobs": [Integral, None],
+        "invariance": [StrOptions(set(INVARIANCE_METHODS))],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -153,12 +169,14 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         unidirectional=False,
         rotation_invariant=True,
         normalize=True,
-        operator="sobel",
+        operator="gaussian",
         frame=None,
         size=None,
         image_shape=None,
         include_orientation=False,
         n_jobs=None,
+        invariance="centre_of_mass_rebin",
+        sigma=1.0,
     ):
         self.angle_bins = angle_bins
         self.unidirectional = unidirectional
@@ -170,6 +188,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         self.image_shape = image_shape
         self.include_orientation = include_orientation
         self.n_jobs = n_jobs
+        self.invariance = invariance
+        self.sigma = sigma
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -207,7 +227,9 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         -------
         features : ndarray, shape (n_samples, n_features_out)
             ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
-            unidirectional), plus one when ``include_orientation`` is True.
+            unidirectional; half of that plus one for
+            ``invariance='dft_magnitude'``), plus one when
+            ``include_orientation`` is True.
             float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
@@ -225,7 +247,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         return np.hstack(columns).astype(batch.dtype, copy=False)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: the angle of each bin's centre.
+        """Names of the output columns: the angle of each bin's centre, or
+        the harmonic of each DFT magnitude.
 
         Parameters
         ----------
@@ -240,11 +263,23 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             three decimals when the bin width is not a whole number of
             degrees), then ``main_orientation`` when ``include_orientation``
             is True. With ``rotation_invariant=True`` the angles are relative
-            to each image's main orientation.
+            to each image's alignment angle (its centre of mass, or its peak
+            for ``invariance='peak'``). For ``invariance='dft_magnitude'``
+            the columns are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
+            the magnitude of harmonic ``k``, which has period
+            ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic
+            0 is the histogram's sum.
         """
         check_is_fitted(self)
         self._check_input_features(input_features)
         n_bins = n_histogram_bins(self.angle_bins, self.unidirectional)
+        if self.rotation_invariant and self.invariance == "dft_magnitude":
+            n_values = n_output_values(n_bins, self.invariance)
+            width = len(str(n_values - 1))
+            names = [f"dft_magnitude_{k:0{max(2, width)}d}" for k in range(n_values)]
+            if self.include_orientation:
+                names.append("main_orientation")
+            return np.asarray(names, dtype=object)
         centres = np.arange(n_bins) * (360.0 / self.angle_bins)
         if np.allclose(centres, np.round(centres)):
             names = [f"angle_{int(round(c)):03d}" for c in centres]
@@ -271,15 +306,20 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
                 f"in the range [1, inf). Got {self.angle_bins!r} instead."
             )
         check_unidirectional_bins(self.angle_bins, self.unidirectional)
+        check_sigma(self.sigma)
         return {
             "angle_bins": int(self.angle_bins),
-            "n_bins": n_histogram_bins(self.angle_bins, self.unidirectional),
+            "n_bins": n_output_values(
+                n_histogram_bins(self.angle_bins, self.unidirectional),
+                self.invariance, self.rotation_invariant),
             "unidirectional": bool(self.unidirectional),
             "rotation_invariant": bool(self.rotation_invariant),
             "normalize": bool(self.normalize),
             "operator": self.operator,
             "frame": parse_frame(self.frame),
             "size": parse_size(self.size),
+            "invariance": self.invariance,
+            "sigma": float(self.sigma),
         }
 
     def _check_image_shape(self, n_features):

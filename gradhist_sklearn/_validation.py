@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from ._invariance import INVARIANCE_METHODS
 from ._io import is_path
 
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
@@ -19,7 +20,7 @@ from ._io import is_path
 # 255 after the conversion, as SPEC section 1 asks.
 LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
 
-OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central")
+OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central", "gaussian")
 
 #: Accepted image layouts, quoted in error messages.
 IMAGE_LAYOUTS = "a 2-D grey image (height, width) or a colour image (height, width, 3 or 4)"
@@ -518,3 +519,25 @@ def check_x_ndim(X):
     raise ValueError(
         f"X must be {X_FORMS}; got {ndim} dimension(s), shape {shape}.{hint}"
     )
+def check_sigma(sigma):
+    """Check the scale of the ``'gaussian'`` operator; return it as a float."""
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+        raise TypeError(
+            f"sigma must be a positive real number (pixels), got {sigma!r} of type "
+            f"{type(sigma).__name__}."
+        )
+    if not (np.isfinite(sigma) and sigma > 0):
+        raise ValueError(
+            f"sigma must be a positive finite number of pixels (the Gaussian's "
+            f"standard deviation), got {sigma!r}."
+        )
+    return float(sigma)
+
+
+def check_invariance(invariance):
+    if invariance not in INVARIANCE_METHODS:
+        raise ValueError(
+            f"Unknown invariance {invariance!r}; choose one of "
+            f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
+        )
+    return invariance

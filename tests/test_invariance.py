@@ -1,0 +1,364 @@
+"""Rotation-invariance methods and the derivative-of-Gaussian operator.
+
+The contract pinned here (SPEC section 3, extended to every method): exact
+invariance under np.rot90, the flip rule, the Fourier magnitude's
+invariance to every circular shift, and the centre of mass landing within
+half a bin of 0 with the sum unchanged.
+"""
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+from skimage import data
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram, image_gradients
+from gradhist_sklearn._histogram import centre_of_mass_turns
+from gradhist_sklearn._invariance import INVARIANCE_METHODS, make_invariant, peak_positions
+
+SHIFTING = [m for m in INVARIANCE_METHODS if m != "dft_magnitude"]
+
+
+@pytest.fixture(scope="module")
+def camera():
+    return data.camera()[100:228, 200:360]
+
+
+def circular_distance(a, b, period):
+    d = np.mod(np.asarray(a) - b, period)
+    return np.minimum(d, period - d)
+
+
+# -- exact symmetries: quarter turns and flips, every method ------------------
+
+
+@pytest.mark.parametrize("invariance", INVARIANCE_METHODS)
+@pytest.mark.parametrize("operator", ["gaussian", "sobel"])
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("bins", [8, 36])
+def test_quarter_turns_leave_every_method_unchanged(camera, invariance, operator,
+                                                    unidirectional, bins):
+    kwargs = dict(angle_bins=bins, unidirectional=unidirectional, operator=operator,
+                  invariance=invariance)
+    reference = gradient_histogram(camera, **kwargs).histogram
+    for k in (1, 2, 3):
+        turned = gradient_histogram(np.rot90(camera, k), **kwargs).histogram
+        np.testing.assert_allclose(turned, reference, rtol=1e-9,
+                                   atol=1e-12 * reference.sum())
+
+
+@pytest.mark.parametrize("invariance", INVARIANCE_METHODS)
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_flips_reverse_the_aligned_histogram(camera, invariance, unidirectional, dtype):
+    image = camera.astype(dtype)
+    kwargs = dict(angle_bins=36, unidirectional=unidirectional, invariance=invariance)
+    reference = gradient_histogram(image, **kwargs).histogram
+    n = len(reference)
+    rtol = 1e-4 if dtype == np.float32 else 1e-9
+    for flipped in (image[:, ::-1], image[::-1]):
+        after = gradient_histogram(flipped, **kwargs).histogram
+        if invariance == "dft_magnitude":
+            # Reversing a sequence conjugates its DFT: the magnitudes stay.
+            expected = reference
+        else:
+            # A flip mirrors every angle, so the aligned histogram is reversed.
+            expected = reference[(-np.arange(n)) % n]
+        np.testing.assert_allclose(after, expected, rtol=rtol, atol=rtol * reference.sum())
+
+
+# -- the Fourier magnitude ------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_bins", [1, 2, 7, 18, 36])
+def test_dft_magnitude_is_invariant_to_every_circular_shift(n_bins):
+    rng = np.random.default_rng(n_bins)
+    histograms = rng.random((5, n_bins)) * rng.integers(1, 100, (5, 1))
+    histograms[0] = 0.0
+    reference = make_invariant(histograms, "dft_magnitude", centre_of_mass_turns(histograms))
+    assert reference.shape == (5, n_bins // 2 + 1)
+    np.testing.assert_allclose(reference[:, 0], histograms.sum(axis=1), rtol=1e-12)
+    assert np.all(reference >= 0)
+    for shift in range(n_bins):
+        rolled = np.roll(histograms, shift, axis=1)
+        got = make_invariant(rolled, "dft_magnitude", centre_of_mass_turns(rolled))
+        np.testing.assert_allclose(got, reference, rtol=1e-12, atol=1e-12 * n_bins * 100)
+
+
+def test_dft_magnitude_through_the_public_function(camera):
+    plain = gradient_histogram(camera, rotation_invariant=False).histogram
+    got = gradient_histogram(camera, invariance="dft_magnitude")
+    np.testing.assert_allclose(got.histogram, np.abs(np.fft.rfft(plain)), rtol=1e-12)
+    assert got.histogram.shape == (19,)
+    uni = gradient_histogram(camera, unidirectional=True, invariance="dft_magnitude")
+    assert uni.histogram.shape == (10,)
+
+
+# -- centre of mass: within half a bin of 0, sum kept ---------------------------
+
+
+def images_for_centre_tests():
+    rng = np.random.default_rng(3)
+    camera = data.camera()
+    yield camera[::8, ::8]
+    yield data.coins()[::4, ::4]
+    for _ in range(6):
+        top, left = rng.integers(0, 512 - 40, 2)
+        yield camera[top:top + 40, left:left + 40]
+    yield rng.random((20, 30)) * 255
+    ramp = np.add.outer(np.arange(16.0), 0.3 * np.arange(16.0))  # one direction
+    yield ramp
+
+
+@pytest.mark.parametrize("invariance", ["centre_of_mass", "centre_of_mass_rebin"])
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("bins", [4, 12, 36, 90])
+def test_centre_of_mass_lands_on_bin_zero_and_sum_is_kept(invariance, unidirectional, bins):
+    for image in images_for_centre_tests():
+        kwargs = dict(angle_bins=bins, unidirectional=unidirectional)
+        plain = gradient_histogram(image, rotation_invariant=False, **kwargs).histogram
+        aligned = gradient_histogram(image, invariance=invariance, **kwargs).histogram
+        assert aligned.sum() == pytest.approx(plain.sum(), rel=1e-12)
+        assert np.all(aligned >= 0)
+        n = len(aligned)
+        centre = centre_of_mass_turns(aligned[np.newaxis])[0] * n  # in bins
+        assert circular_distance(centre, 0.0, n) < 0.5
+
+
+def circular_mean_degrees(image, unidirectional):
+    """arg sum G exp(i theta) (doubled angles when unidirectional), from the
+    gradients directly: the definition the re-binning method aligns on."""
+    gx, gy = image_gradients(image, operator="gaussian")
+    z = (gx + 1j * gy).ravel()
+    if unidirectional:
+        magnitude = np.abs(z)
+        z = z[magnitude > 0] ** 2 / magnitude[magnitude > 0]
+        return np.degrees(np.angle(z.sum())) / 2 % 180
+    return np.degrees(np.angle(z.sum())) % 360
+
+
+@pytest.mark.parametrize("unidirectional", [False, True])
+def test_rebin_is_the_histogram_of_angles_minus_the_circular_mean(camera, unidirectional):
+    # centre_of_mass_rebin bins theta - phi, phi the gradients' circular mean:
+    # the plain histogram in a frame turned by phi.
+    phi = circular_mean_degrees(camera, unidirectional)
+    result = gradient_histogram(camera, unidirectional=unidirectional)
+    turned_frame = gradient_histogram(camera, unidirectional=unidirectional,
+                                      rotation_invariant=False, frame=(0, 0, phi))
+    np.testing.assert_allclose(result.histogram, turned_frame.histogram, rtol=1e-9,
+                               atol=1e-12 * result.histogram.sum())
+    # ... and phi is SPEC's centre of mass up to the chord error of linear
+    # voting, a small fraction of a bin (10 degrees full, 5 unidirectional).
+    period = 180 if unidirectional else 360
+    assert circular_distance(phi, result.main_orientation, period) < 0.1 * 10
+
+
+def test_rebin_of_a_single_direction_is_a_single_bin():
+    # One gradient direction: re-binning puts all the magnitude in bin 0,
+    # where the spec's linear shift smears it over bins 35, 0 and 1.
+    image = np.add.outer(np.sin(np.radians(23.0)) * np.arange(20.0),
+                         np.cos(np.radians(23.0)) * np.arange(20.0))
+    mask = np.zeros(image.shape, dtype=bool)
+    mask[5:15, 5:15] = True  # away from the reflected borders
+    kwargs = dict(operator="central", mask=mask, normalize=False)
+    plain = gradient_histogram(image, rotation_invariant=False, **kwargs)
+    assert plain.main_orientation == pytest.approx(23.0, abs=0.05)
+    rebinned = gradient_histogram(image, **kwargs).histogram
+    # phi misses 23 degrees only by the chord error of linear voting (well
+    # under 0.01 degrees here), so bin 0 holds all but a sliver.
+    assert rebinned[0] > 0.999 * plain.histogram.sum()
+    linear = gradient_histogram(image, invariance="centre_of_mass", **kwargs).histogram
+    assert linear[0] < 0.8 * plain.histogram.sum()
+
+
+def test_spec_method_is_the_linear_shift(camera):
+    # SPEC section 3 as written: shift by phi / w bins, linear interpolation.
+    plain = gradient_histogram(camera, rotation_invariant=False)
+    got = gradient_histogram(camera, invariance="centre_of_mass").histogram
+    h = plain.histogram
+    shift = plain.main_orientation / 10.0
+    k, f = int(np.floor(shift)), shift - np.floor(shift)
+    expected = (1 - f) * np.roll(h, -k) + f * np.roll(h, -k - 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+# -- the dominant peak ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("peak", [0.0, 3.3, 17.5, 35.8])
+def test_peak_refinement_is_exact_on_a_parabola(peak):
+    bins = np.arange(36)
+    distance = (bins - peak + 18) % 36 - 18
+    histogram = np.maximum(0.0, 100.0 - distance**2)  # a parabola near its top
+    got = peak_positions(histogram[np.newaxis])[0]
+    assert circular_distance(got, peak, 36) < 1e-9
+
+
+def test_peak_method_puts_the_peak_on_bin_zero(camera):
+    result = gradient_histogram(camera, invariance="peak").histogram
+    plain = gradient_histogram(camera, rotation_invariant=False).histogram
+    assert result.sum() == pytest.approx(plain.sum(), rel=1e-12)
+    assert np.argmax(result) in (0, 1, 35)
+    assert np.all(result >= 0)
+
+
+def test_peak_of_zero_histogram_is_zero():
+    assert peak_positions(np.zeros((2, 8))).tolist() == [0.0, 0.0]
+    result = gradient_histogram(np.ones((5, 5)), invariance="peak")
+    assert np.all(result.histogram == 0) and result.main_orientation == 0.0
+
+
+# -- the derivative-of-Gaussian operator ----------------------------------------
+
+
+@pytest.mark.parametrize("sigma", [0.01, 0.5, 1.0, 1.5, 3.0])
+def test_gaussian_unit_ramp_gives_one(sigma):
+    ramp = np.tile(np.arange(40.0), (40, 1))
+    gx, gy = image_gradients(ramp, operator="gaussian", sigma=sigma)
+    np.testing.assert_allclose(gx[20, 20], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(gy[20, 20], 0.0, atol=1e-12)
+    np.testing.assert_allclose(image_gradients(ramp.T, operator="gaussian",
+                                               sigma=sigma)[1][20, 20], 1.0, rtol=1e-12)
+
+
+def test_tiny_sigma_is_half_the_central_difference(camera):
+    gx, gy = image_gradients(camera, operator="gaussian", sigma=0.01)
+    cx, cy = image_gradients(camera, operator="central")
+    np.testing.assert_allclose(gx, cx / 2, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gy, cy / 2, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("sigma", [0.8, 1.0, 2.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gaussian_matches_scipy_gaussian_derivative(camera, sigma, dtype):
+    image = camera.astype(dtype)
+    gx, gy = image_gradients(image, operator="gaussian", sigma=sigma)
+    assert gx.dtype == dtype
+    # scipy's derivative of Gaussian, scaled by its own response to a unit ramp.
+    ramp = np.tile(np.arange(60.0), (60, 1))
+    scale = ndi.gaussian_filter(ramp, sigma, order=(0, 1), mode="reflect")[30, 30]
+    expected_x = ndi.gaussian_filter(image.astype(float), sigma, order=(0, 1),
+                                     mode="reflect") / scale
+    expected_y = ndi.gaussian_filter(image.astype(float), sigma, order=(1, 0),
+                                     mode="reflect") / scale
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(gx, expected_x, rtol=rtol, atol=rtol * 255)
+    np.testing.assert_allclose(gy, expected_y, rtol=rtol, atol=rtol * 255)
+
+
+def test_gaussian_on_a_stack_filters_each_image_alone(camera):
+    from gradhist_sklearn._gradients import stack_gradients
+
+    stack = np.stack([camera, camera[::-1], camera * 0.5]).astype(float)
+    gx, gy = stack_gradients(stack, "gaussian", 1.5)
+    for i, image in enumerate(stack):
+        one_x, one_y = image_gradients(image, operator="gaussian", sigma=1.5)
+        np.testing.assert_allclose(gx[i], one_x, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(gy[i], one_y, rtol=1e-12, atol=1e-9)
+
+
+# -- parameter checks and the transformer ---------------------------------------
+
+
+@pytest.mark.parametrize("sigma, error", [(0, ValueError), (-1.0, ValueError),
+                                          (np.nan, ValueError), (np.inf, ValueError),
+                                          ("1", TypeError), (True, TypeError)])
+def test_bad_sigma(sigma, error):
+    with pytest.raises(error, match="sigma"):
+        gradient_histogram(np.zeros((5, 5)), sigma=sigma)
+    with pytest.raises(error, match="sigma"):
+        image_gradients(np.zeros((5, 5)), operator="gaussian", sigma=sigma)
+
+
+def test_bad_invariance_lists_choices():
+    with pytest.raises(ValueError, match="'centre_of_mass_rebin'"):
+        gradient_histogram(np.zeros((5, 5)), invariance="moments")
+    with pytest.raises(ValueError, match="invariance"):
+        GradientHistogramTransformer(invariance="moments").fit(np.zeros((2, 5, 5)))
+    with pytest.raises(ValueError, match="sigma"):
+        GradientHistogramTransformer(sigma=0.0).fit(np.zeros((2, 5, 5)))
+
+
+@pytest.fixture(scope="module")
+def patches():
+    camera = data.camera()
+    return np.stack([camera[r:r + 32, c:c + 40] for r, c in ((0, 0), (100, 300), (300, 50),
+                                                               (400, 400), (250, 250))])
+
+
+@pytest.mark.parametrize("invariance", INVARIANCE_METHODS)
+@pytest.mark.parametrize("unidirectional", [False, True])
+def test_transformer_rows_and_names(patches, invariance, unidirectional):
+    params = dict(angle_bins=12, unidirectional=unidirectional, invariance=invariance,
+                  include_orientation=True, sigma=1.2)
+    transformer = GradientHistogramTransformer(**params)
+    rows = transformer.fit_transform(patches)
+    names = transformer.get_feature_names_out()
+    assert rows.shape == (len(patches), len(names))
+    assert names[-1] == "main_orientation"
+    n = 6 if unidirectional else 12
+    if invariance == "dft_magnitude":
+        assert list(names[:-1]) == [f"dft_magnitude_{k:02d}" for k in range(n // 2 + 1)]
+    else:
+        assert len(names) == n + 1 and names[0] == "angle_000"
+    for row, image in zip(rows, patches, strict=True):
+        single = gradient_histogram(image, angle_bins=12, unidirectional=unidirectional,
+                                    invariance=invariance, sigma=1.2)
+        np.testing.assert_array_equal(row[:-1], single.histogram)
+        assert row[-1] == single.main_orientation
+
+
+def test_transformer_dataframe_columns_for_dft(patches):
+    pytest.importorskip("pandas")
+    transformer = GradientHistogramTransformer(invariance="dft_magnitude").set_output(
+        transform="pandas")
+    frame = transformer.fit_transform(patches)
+    assert list(frame.columns) == list(transformer.get_feature_names_out())
+    assert frame.shape == (len(patches), 19)
+
+
+def test_not_invariant_ignores_the_method(patches):
+    rows = [GradientHistogramTransformer(rotation_invariant=False, invariance=m)
+            .fit_transform(patches) for m in INVARIANCE_METHODS]
+    for other in rows[1:]:
+        np.testing.assert_array_equal(other, rows[0])
+    transformer = GradientHistogramTransformer(rotation_invariant=False,
+                                               invariance="dft_magnitude").fit(patches)
+    assert len(transformer.get_feature_names_out()) == 36
+
+
+@parametrize_with_checks(
+    [
+        GradientHistogramTransformer(invariance="dft_magnitude", include_orientation=True),
+        GradientHistogramTransformer(angle_bins=8, invariance="peak", operator="gaussian",
+                                     sigma=0.7, unidirectional=True),
+    ]
+)
+def test_sklearn_compatible_with_other_methods(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("angle", [3.7, 45.0, 123.4, -77.7])
+def test_rebin_ignores_any_turn_of_the_angles(camera, unidirectional, angle):
+    # A frame angle lowers every gradient angle by the same amount, fractional
+    # included: the angles relative to their circular mean do not change, so
+    # the re-binned output must not either (up to rounding). This is the
+    # exact fractional shift that interpolating a histogram cannot give.
+    kwargs = dict(unidirectional=unidirectional)
+    reference = gradient_histogram(camera, **kwargs).histogram
+    turned = gradient_histogram(camera, frame=(0.0, 0.0, angle), **kwargs).histogram
+    np.testing.assert_allclose(turned, reference, rtol=1e-9, atol=1e-12 * reference.sum())
+    linear = gradient_histogram(camera, invariance="centre_of_mass", **kwargs).histogram
+    linear_turned = gradient_histogram(camera, invariance="centre_of_mass",
+                                       frame=(0.0, 0.0, angle), **kwargs).histogram
+    assert not np.allclose(linear_turned, linear, rtol=1e-3)
+
+
+def test_transformer_dft_on_a_ragged_list(patches):
+    ragged = [patches[0], patches[1][:20], patches[2][:, :25]]
+    got = GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(ragged)
+    assert got.shape == (3, 19)
+    for row, image in zip(got, ragged, strict=True):
+        np.testing.assert_array_equal(
+            row, gradient_histogram(image, invariance="dft_magnitude").histogram)
