@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _batch
+from . import _batch, _dask
 from ._histogram import n_histogram_bins
 from ._io import is_path
 from ._region import parse_frame, parse_size
@@ -96,7 +96,9 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
       ``image_shape``; a DataFrame is a 2-D array;
     - a list of images (2-D or colour arrays) whose sizes may differ;
     - a list of image file paths (str or :class:`os.PathLike`), read inside
-      the workers, a chunk at a time.
+      the workers, a chunk at a time;
+    - a 3-D or 4-D dask array (images along the first axis): :meth:`fit`
+      computes nothing and :meth:`transform` returns a lazy dask array.
 
     Intensities are used as given (uint8 255 stays 255). float32 input gives
     float32 output; anything else gives float64. Rows are in the order of
@@ -196,11 +198,16 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         features : ndarray, shape (n_samples, n_features_out)
             ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
             unidirectional), plus one when ``include_orientation`` is True.
-            float32 for float32 input, float64 otherwise.
+            float32 for float32 input, float64 otherwise. For a 3-D or 4-D
+            dask array, a dask array chunked like ``X`` along its first axis
+            and computed lazily, block by block, with the same numbers.
         """
         check_is_fitted(self)
         batch = self._check_input(X, reset=False)
         params = self._check_options()
+        if _dask.is_dask_array(getattr(batch, "stack", None)):
+            n_columns = params["n_bins"] + bool(self.include_orientation)
+            return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns)
         n_jobs = _effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
         results = Parallel(n_jobs=self.n_jobs)(
@@ -309,7 +316,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             for attribute in ("n_features_in_", "feature_names_in_"):
                 if hasattr(self, attribute):
                     delattr(self, attribute)
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        if not (isinstance(X, np.ndarray) or _dask.is_dask_array(X)):
+            X = np.asarray(X)  # a dask array stays lazy
         check_pixel_dtype(X.dtype)
         if X.ndim == 4 and X.shape[-1] not in (3, 4):
             raise ValueError(
