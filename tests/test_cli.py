@@ -287,3 +287,29 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status):
     assert "interrupted" in stderr
     assert os.listdir(out) == ["features.parquet"]
     assert (out / "features.parquet").read_bytes() == b"an earlier, complete table"
+
+
+def test_progress_bar_shows_count_rate_and_time_left():
+    import io
+
+    from gradhist_sklearn._progress import Progress
+
+    now = [100.0]
+    stream = io.StringIO()
+    bar = Progress(200, enabled=True, stream=stream, clock=lambda: now[0])
+    now[0] += 2.0
+    bar.update(50)  # 50 images in 2 s: 25 img/s, 150 left -> 6 s
+    assert bar.line() == f"[{'#' * 6}{'-' * 18}]  25% 50/200 25.0 img/s 00:06 left"
+    bar.message("gradhist: cannot read x.png: the file is empty")
+    now[0] += 6.0
+    bar.update(150)
+    bar.close()
+    text = stream.getvalue()
+    assert "\r\x1b[Kgradhist: cannot read x.png: the file is empty\n" in text
+    assert text.endswith("100% 200/200 25.0 img/s 00:08 total\x1b[K\n")
+
+    quiet = io.StringIO()
+    bar = Progress(200, enabled=False, stream=quiet)
+    bar.update(200)
+    bar.close()
+    assert quiet.getvalue() == "" and bar.done == 200

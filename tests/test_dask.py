@@ -137,3 +137,20 @@ def test_importing_the_package_does_not_import_dask():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_dask_ml_parallel_post_fit_on_flattened_images(images):
+    """The documented dask-ml route for flattened images (not in the test extra)."""
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    n, h, w = images.shape
+    flat = images.reshape(n, -1)
+    X = da.from_array(flat, chunks=(4, -1))
+    for meta in (None, np.empty((0, 0), dtype=np.float64)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # its all-zero probe must be silent
+            model = wrappers.ParallelPostFit(
+                GradientHistogramTransformer(image_shape=(h, w)), transform_meta=meta
+            ).fit(flat[:2])
+            got = model.transform(X).compute(scheduler="synchronous")
+        expected = GradientHistogramTransformer(image_shape=(h, w)).fit_transform(flat)
+        np.testing.assert_array_equal(got, expected)
