@@ -196,7 +196,7 @@ def _run_extract(args, parser):
         usage.error(str(exc))
     except (KeyboardInterrupt, _Terminated) as exc:
         if bars:
-            bars[-1].message("")
+            bars[-1].clear()
         print(
             f"gradhist: interrupted; {args.output} was not written or changed",
             file=stderr, flush=True,

@@ -68,14 +68,15 @@ class Progress:
         self.stream.flush()
         self._shown = True
 
-    def _clear(self):
+    def clear(self):
+        """Remove the bar from the terminal line (before a last message)."""
         if self._shown:
             self.stream.write("\r\x1b[K")
             self._shown = False
 
     def message(self, text):
         """Write one line of text (an error, a note) above the bar."""
-        self._clear()
+        self.clear()
         self.stream.write(text + "\n")
         if self.enabled and self._last_draw is not None:
             self._draw(self.clock())
