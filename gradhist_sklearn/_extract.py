@@ -145,6 +145,8 @@ class _CsvTable:
     def close(self):
         self.file.close()
 
+    discard = close
+
     @staticmethod
     def read_paths(path):
         with open(path, newline="", encoding="utf-8", errors="surrogateescape") as file:
@@ -183,6 +185,8 @@ class _ParquetTable:
 
     def close(self):
         self.writer.close()
+
+    discard = close
 
     @staticmethod
     def read_paths(path):
@@ -238,9 +242,12 @@ class _NpzTable:
             self.longest = max(self.longest, len(path))
         self.n_rows += len(paths)
 
-    def close(self):
+    def discard(self):
         self.features_file.close()
         self.paths_file.close()
+
+    def close(self):
+        self.discard()
         fmt = np.lib.format
         with zipfile.ZipFile(self.path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             with archive.open("features.npy", "w", force_zip64=True) as member:
@@ -453,7 +460,7 @@ def extract(
         ``rows`` written, ``new`` rows, ``kept`` rows from a resumed OUTPUT,
         ``skipped`` files already there, ``errors`` count, ``errors_file``.
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
     output = os.fspath(output)
     table_class = table_format(output)
@@ -503,6 +510,7 @@ def extract(
     n_skipped = len(found) - len(todo)
     report = report or (lambda path, reason: None)
     n_errors = n_new = 0
+    table = None
     try:
         table_name = temp.new(table_class.suffix)
         errors_name = temp.new(".errors.csv")
@@ -523,7 +531,7 @@ def extract(
                 record(item, reason)
 
             bar = progress(len(todo)) if progress else None
-            slices = _plan(len(todo), n_jobs)
+            slices = _plan(len(todo), effective_n_jobs(n_jobs))
             results = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_batch.features_of_paths_tolerant)(todo[a:b], params)
                 for a, b in slices
@@ -554,7 +562,8 @@ def extract(
             rows.flush()
             if bar is not None:
                 bar.close()
-        table.close()
+        table, finished = None, table
+        finished.close()
         previous = _signals_blocked()
         try:
             temp.commit(table_name, output)
@@ -567,6 +576,11 @@ def extract(
     finally:
         previous = _signals_blocked()
         try:
+            if table is not None:  # interrupted or failed: release the scratch files
+                try:
+                    table.discard()
+                except Exception:  # noqa: BLE001 - we are removing it anyway
+                    pass
             temp.remove_all()
         finally:
             _restore_signals(previous)
