@@ -15,6 +15,7 @@ import heapq
 import json
 import math
 import os
+import secrets
 import signal
 import tempfile
 import zipfile
@@ -348,19 +349,30 @@ class TempFiles:
 
     def __init__(self, output):
         self.directory = os.path.dirname(os.path.abspath(output))
-        self.base = os.path.basename(output)
+        # A prefix of this run's own, so that a file created just before an
+        # interruption (before its name was recorded) is still found, and
+        # another run's scratch files are never touched.
+        self.prefix = f".{os.path.basename(output)}.{os.getpid()}-{secrets.token_hex(4)}."
         self.names = []
 
     def new(self, suffix):
-        fd, name = tempfile.mkstemp(
-            prefix=f".{self.base}.", suffix=f"{suffix}.tmp", dir=self.directory
-        )
+        fd, name = tempfile.mkstemp(prefix=self.prefix, suffix=f"{suffix}.tmp",
+                                    dir=self.directory)
         os.close(fd)
         self.names.append(name)
         return name
 
     def remove_all(self):
-        for name in self.names:
+        names = set(self.names)
+        try:
+            names.update(
+                os.path.join(self.directory, entry)
+                for entry in os.listdir(self.directory)
+                if entry.startswith(self.prefix) and entry.endswith(".tmp")
+            )
+        except OSError:
+            pass
+        for name in names:
             try:
                 os.remove(name)
             except FileNotFoundError:
