@@ -142,8 +142,11 @@ def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
     for position, path in enumerate(paths):
         try:
             gray = gray_of_path(path)
-        except (ValueError, TypeError) as exc:
-            reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
+        except (ValueError, TypeError, MemoryError) as exc:
+            if isinstance(exc, MemoryError):
+                reason = "not enough memory to read and convert this image"
+            else:
+                reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
             errors.append((position, reason))
             continue
         if run and (not _same_kind(gray, run[0]) or run_pixels + gray.size > budget):

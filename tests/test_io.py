@@ -1,5 +1,6 @@
 """Reading image files: formats, 16-bit depth, colour, and per-file errors."""
 
+import os
 import sys
 
 import numpy as np
@@ -100,6 +101,19 @@ def test_bad_files_raise_image_read_error_naming_the_path(tmp_path, name, reason
         read_image(tmp_path / name)
     assert info.value.path == str(tmp_path / name)
     assert str(tmp_path / name) in str(info.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="needs a user whom file permissions apply to")
+def test_unreadable_file(tmp_path):
+    path = tmp_path / "locked.png"
+    io.imsave(path, cut_images()["coins.png"], check_contrast=False)
+    path.chmod(0)
+    try:
+        with pytest.raises(ImageReadError, match="ermission"):
+            read_image(path)
+    finally:
+        path.chmod(0o644)
 
 
 @pytest.fixture
