@@ -261,12 +261,16 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "sig, status, n_jobs", [(signal.SIGINT, 130, 1), (signal.SIGTERM, 143, 1),
-                            (signal.SIGINT, 130, 2)]
+    "sig, status, n_jobs, whole_group",
+    [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
+     (signal.SIGINT, 130, 2, True)],
 )
-def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs):
+def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
     """Stop a long run mid-way: the old OUTPUT stays as it was, byte for byte,
-    and no temporary file remains."""
+    and no temporary file remains. ``whole_group`` signals the command and its
+    workers together, as Ctrl-C in a terminal does."""
+    if whole_group and not hasattr(os, "killpg"):
+        pytest.skip("process groups are POSIX")
     folder = tmp_path / "images"
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -280,11 +284,15 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs):
         [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o",
          str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=whole_group,
     )
     deadline = time.monotonic() + 120
     while len(os.listdir(out)) < 2 and time.monotonic() < deadline:  # temp files exist
         time.sleep(0.005)
-    process.send_signal(sig)
+    if whole_group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == status, stderr
     assert stderr.startswith("gradhist: interrupted")  # no traceback
