@@ -205,7 +205,8 @@ def _run_extract(args, parser):
     finally:
         signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
-        parts = [f"{summary['rows']} rows in {args.output}"]
+        rows = summary["rows"]
+        parts = [f"{rows} row{'' if rows == 1 else 's'} in {args.output}"]
         if summary["kept"]:
             parts.append(f"{summary['kept']} kept, {summary['new']} new")
         if summary["skipped"]:

@@ -416,6 +416,14 @@ class _Rows:
 # -- the run ----------------------------------------------------------------------------
 
 
+def _is_utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a name with undecodable bytes (surrogate escapes)
+        return False
+    return True
+
+
 def _plan(n_files, n_jobs):
     """Slices of the file list, one per task."""
     per_task = max(1, min(FILES_PER_TASK, math.ceil(n_files / max(1, 4 * n_jobs))))
@@ -520,6 +528,12 @@ def extract(
     found, problems = find_images(inputs, recursive=recursive, exclude=exclude)
     todo = [p for p in found if p not in old_paths]
     n_skipped = len(found) - len(todo)
+    if table_class is _ParquetTable:  # parquet strings must be valid UTF-8
+        undecodable = [p for p in todo if not _is_utf8(p)]
+        if undecodable:
+            todo = [p for p in todo if _is_utf8(p)]
+            problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
+                             "(write a .csv or .npz instead)") for p in undecodable]
     report = report or (lambda path, reason: None)
     n_errors = n_new = 0
     table = None
