@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from ._histogram import stack_histograms
-from ._io import read_image
+from ._io import ImageReadError, read_image
 from ._validation import as_gray_image, as_gray_stack
 
 #: Default number of pixels a worker processes at once. About 40 bytes of
@@ -53,6 +53,12 @@ def plan_runs(shapes, pixels_per_chunk, min_chunks=1):
     return slices
 
 
+def _same_kind(a, b):
+    """Images that can share a stack without changing either one's numbers
+    (stacking float32 with float64 would compute the float32 one in float64)."""
+    return a.shape == b.shape and a.dtype == b.dtype
+
+
 def _histograms_of_grays(grays, params):
     """Histograms of a list of validated grey images of any shapes."""
     n_bins = params["n_bins"]  # output values per image
@@ -61,7 +67,7 @@ def _histograms_of_grays(grays, params):
     start = 0
     while start < len(grays):
         stop = start + 1
-        while stop < len(grays) and grays[stop].shape == grays[start].shape:
+        while stop < len(grays) and _same_kind(grays[stop], grays[start]):
             stop += 1
         run = grays[start:stop]
         histograms[start:stop], orientations[start:stop] = _histograms_of_stack(
@@ -97,7 +103,65 @@ def features_of_images(images, first_index, params):
     return _histograms_of_grays(grays, params)
 
 
+def gray_of_path(path, index=None):
+    """Read one image file and validate it, exactly as the transformer does."""
+    return as_gray_image(read_image(path), index)
+
+
 def features_of_paths(paths, first_index, params):
     """Worker task: a short list of image files, read here."""
-    grays = [as_gray_image(read_image(path), first_index + i) for i, path in enumerate(paths)]
+    grays = [gray_of_path(path, first_index + i) for i, path in enumerate(paths)]
     return _histograms_of_grays(grays, params)
+
+
+def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
+    """Worker task for the command line: like :func:`features_of_paths`, but a
+    file that cannot be used is reported instead of aborting the chunk.
+
+    Images are read one at a time and computed in runs of same-shaped images
+    of at most about ``pixels_per_chunk`` pixels, so memory stays bounded
+    whatever the files' sizes. The numbers are those of the transformer: the
+    same reader, the same validation and the same engine (whose rows do not
+    depend on how images are grouped).
+
+    Returns
+    -------
+    ok : list of int
+        Positions in ``paths`` of the files that became rows, in order.
+    histograms : ndarray of float64, shape (len(ok), n_bins)
+    orientations : ndarray of float64, shape (len(ok),)
+    errors : list of (int, str)
+        Position in ``paths`` and reason, for each file that did not.
+    """
+    budget = PIXELS_PER_CHUNK if pixels_per_chunk is None else pixels_per_chunk
+    ok, errors, parts, run, run_pixels = [], [], [], [], 0
+
+    def flush():
+        if run:
+            parts.append(_histograms_of_grays(run, params))
+            run.clear()
+
+    for position, path in enumerate(paths):
+        try:
+            gray = gray_of_path(path)
+        except (ValueError, TypeError, MemoryError) as exc:
+            if isinstance(exc, MemoryError):
+                reason = "not enough memory to read and convert this image"
+            else:
+                reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
+            errors.append((position, reason))
+            continue
+        if run and (not _same_kind(gray, run[0]) or run_pixels + gray.size > budget):
+            flush()
+            run_pixels = 0
+        run.append(gray)
+        run_pixels += gray.size
+        ok.append(position)
+    flush()
+    n_bins = params["n_bins"]
+    if parts:
+        histograms = np.concatenate([p[0] for p in parts]).astype(np.float64, copy=False)
+        orientations = np.concatenate([p[1] for p in parts]).astype(np.float64, copy=False)
+    else:
+        histograms, orientations = np.empty((0, n_bins)), np.empty(0)
+    return ok, histograms, orientations, errors

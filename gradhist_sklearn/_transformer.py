@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _batch
+from . import _batch, _dask
 from ._histogram import n_histogram_bins
 from ._invariance import INVARIANCE_METHODS, n_output_values
 from ._region import parse_frame, parse_size
@@ -119,7 +119,9 @@ default='gaussian'
       ``image_shape``; a DataFrame is a 2-D array;
     - a list of images (2-D or colour arrays) whose sizes may differ;
     - a list of image file paths (str or :class:`os.PathLike`), read inside
-      the workers, a chunk at a time.
+      the workers, a chunk at a time;
+    - a 3-D or 4-D dask array (images along the first axis): :meth:`fit`
+      computes nothing and :meth:`transform` returns a lazy dask array.
 
     Intensities are used as given (uint8 255 stays 255). float32 input gives
     float32 output; anything else gives float64. Rows are in the order of
@@ -230,11 +232,16 @@ default='gaussian'
             unidirectional; half of that plus one for
             ``invariance='dft_magnitude'``), plus one when
             ``include_orientation`` is True.
-            float32 for float32 input, float64 otherwise.
+            float32 for float32 input, float64 otherwise. For a 3-D or 4-D
+            dask array, a dask array chunked like ``X`` along its first axis
+            and computed lazily, block by block, with the same numbers.
         """
         check_is_fitted(self)
         batch = self._check_input(X, reset=False)
         params = self._check_options()
+        if _dask.is_dask_array(getattr(batch, "stack", None)):
+            n_columns = params["n_bins"] + bool(self.include_orientation)
+            return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns)
         n_jobs = _effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
         results = Parallel(n_jobs=self.n_jobs)(
@@ -371,10 +378,14 @@ default='gaussian'
                     delattr(self, attribute)
         if isinstance(X, np.ma.MaskedArray):
             refuse_masked(X)
-        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        lazy = _dask.is_dask_array(X)
+        if not (isinstance(X, np.ndarray) or lazy):
+            X = np.asarray(X)
         check_pixel_dtype(X.dtype)
         check_stack_shape(X.shape)
-        if reset:  # transform checks each chunk in its worker
+        # transform checks each chunk in its worker; a dask array stays lazy
+        # and is checked block by block when computed.
+        if reset and not lazy:
             check_values(X)
         return _StackBatch(X)
 

@@ -1,0 +1,166 @@
+"""Throughput and memory of ``gradhist extract`` on many small PNG files.
+
+Writes ``--n-files`` small PNG files (default 20,000; 32x32 grey patches cut
+from scikit-image's camera, in folders of 1,000) into a temporary directory,
+then runs the real command in a subprocess for ``--n-jobs 1`` and ``2`` and
+prints files per second and the peak resident memory of the command (its
+process, and its process tree including joblib's workers, sampled with
+psutil every 20 ms). A run on one file measures the start-up (imports,
+worker processes), so that the rate beyond start-up is shown as well.
+
+Peers measured in the same run, for the ratios:
+
+- the transformer in a plain Python process, given the list of paths
+  (``GradientHistogramTransformer(n_jobs=J).fit_transform(paths)``): the cost
+  of the command's file discovery, error capture and table writing;
+- the command on a quarter of the files: peak memory should not grow with
+  the number of files (only the list of names does).
+
+Usage::
+
+    python benchmarks/bench_extract.py                 # 20,000 files
+    python benchmarks/bench_extract.py --n-files 2000  # a quick run
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+PEER_CODE = """
+import glob, os, sys
+from gradhist_sklearn import GradientHistogramTransformer
+paths = sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.png")))
+features = GradientHistogramTransformer(n_jobs=int(sys.argv[2])).fit_transform(paths)
+assert features.shape[0] == len(paths)
+"""
+
+
+def write_files(folder, n_files, size):
+    import imageio.v3 as iio
+    from skimage import data
+
+    camera = data.camera()
+    step = (camera.shape[0] - size) // 16
+    blobs = [
+        iio.imwrite("<bytes>", camera[r * step:r * step + size, c * step:c * step + size],
+                    extension=".png")
+        for r in range(16)
+        for c in range(16)
+    ]
+    for i in range(n_files):
+        sub = os.path.join(folder, f"{i // 1000:03d}")
+        if i % 1000 == 0:
+            os.makedirs(sub)
+        with open(os.path.join(sub, f"{i:06d}.png"), "wb") as file:
+            file.write(blobs[i % len(blobs)])
+
+
+def measure(command):
+    """Wall time, peak RSS of the process and of its whole tree (bytes)."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    start = time.perf_counter()
+    if psutil is None:
+        import resource
+
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        # Largest single descendant (kilobytes on Linux): a lower bound of the tree.
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        return elapsed, peak, float("nan")
+    process = psutil.Popen(command, stdout=subprocess.DEVNULL)
+    peak_main = peak_tree = 0
+    while process.poll() is None:
+        try:
+            main = process.memory_info().rss
+            tree = main
+            for child in process.children(recursive=True):
+                try:
+                    tree += child.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            break
+        peak_main, peak_tree = max(peak_main, main), max(peak_tree, tree)
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"{command} failed with status {process.returncode}")
+    return elapsed, peak_main, peak_tree
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n-files", type=int, default=20_000)
+    parser.add_argument("--size", type=int, default=32, help="image side in pixels")
+    parser.add_argument("--jobs", default="1,2", help="comma-separated --n-jobs values")
+    parser.add_argument("--format", default="parquet", choices=["parquet", "csv", "npz"])
+    args = parser.parse_args()
+
+    root = tempfile.mkdtemp(prefix="bench_extract_")
+    try:
+        images = os.path.join(root, "images")
+        os.makedirs(images)
+        start = time.perf_counter()
+        write_files(images, args.n_files, args.size)
+        print(f"wrote {args.n_files} PNG files of {args.size}x{args.size} grey pixels in "
+              f"{time.perf_counter() - start:.1f} s ({images})")
+        folders = sorted(os.listdir(images))
+        quarter = [os.path.join(images, f) for f in folders[: max(1, len(folders) // 4)]]
+        n_quarter = sum(len(os.listdir(f)) for f in quarter)
+        cli = [sys.executable, "-m", "gradhist_sklearn", "extract"]
+        output = os.path.join(root, f"features.{args.format}")
+        rows = []
+        for jobs in [int(j) for j in args.jobs.split(",")]:
+            first = os.path.join(images, folders[0], sorted(os.listdir(
+                os.path.join(images, folders[0])))[0])
+            runs = [
+                (f"  start-up: one file, n_jobs={jobs}", 1,
+                 cli + [first, "-o", output, "--quiet", "--n-jobs", str(jobs)]),
+                (f"gradhist extract --n-jobs {jobs}", args.n_files,
+                 cli + [images, "-r", "-o", output, "--quiet", "--n-jobs", str(jobs)]),
+                (f"  same, on {n_quarter} files", n_quarter,
+                 cli + quarter + ["-o", output, "--quiet", "--n-jobs", str(jobs)]),
+                (f"  peer: transformer(paths), n_jobs={jobs}", args.n_files,
+                 [sys.executable, "-c", PEER_CODE, images, str(jobs)]),
+            ]
+            startup = None
+            for label, n, command in runs:
+                elapsed, peak_main, peak_tree = measure(command)
+                if startup is None:
+                    startup = elapsed
+                    marginal = float("nan")
+                else:
+                    marginal = (n - 1) / max(elapsed - startup, 1e-9)
+                rows.append((label, n, elapsed, n / elapsed, marginal, peak_main, peak_tree))
+        mb = 1 / 2**20
+        print("files/s: files over wall time, start-up included; beyond start-up: "
+              "(files - 1) over (time - time of the one-file run)")
+        print(f"{'run':44s} {'files':>6s} {'time s':>7s} {'files/s':>8s} {'beyond':>8s} "
+              f"{'peak RSS main':>14s} {'peak RSS tree':>14s}")
+        for label, n, elapsed, rate, marginal, main, tree in rows:
+            print(f"{label:44s} {n:6d} {elapsed:7.2f} {rate:8.1f} {marginal:8.1f} "
+                  f"{main * mb:11.1f} MB {tree * mb:11.1f} MB")
+        by_label = {row[0].strip(): row[3] for row in rows}
+        jobs = [int(j) for j in args.jobs.split(",")]
+        for j in jobs:
+            ratio = by_label[f"gradhist extract --n-jobs {j}"] / by_label[
+                f"peer: transformer(paths), n_jobs={j}"]
+            print(f"ratio command / transformer, n_jobs={j}: {ratio:.2f}")
+        if len(jobs) > 1:
+            speedup = by_label[f"gradhist extract --n-jobs {jobs[-1]}"] / by_label[
+                f"gradhist extract --n-jobs {jobs[0]}"]
+            print(f"speed-up n_jobs={jobs[-1]} / n_jobs={jobs[0]}: {speedup:.2f} "
+                  f"(on {os.cpu_count()} CPUs, shared with whatever else runs)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

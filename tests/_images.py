@@ -1,0 +1,89 @@
+"""Image files for the command-line and reader tests.
+
+Good images are cut from scikit-image's data; bad files are built by hand
+(truncated, empty, text, and a PNG whose header claims more pixels than Pillow
+accepts). ``png_bytes`` is a minimal PNG encoder, so that 16-bit colour PNG
+files can be written whatever Pillow supports.
+"""
+
+import struct
+import zlib
+
+import numpy as np
+
+
+def png_bytes(image, *, width=None, height=None, data=None):
+    """Encode ``image`` (uint8 or uint16; grey, grey+alpha, RGB or RGBA) as PNG.
+
+    ``width``, ``height`` and ``data`` override the header and the compressed
+    pixel data, to build broken files.
+    """
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    depth = 16 if image.dtype == np.uint16 else 8
+    raw = np.ascontiguousarray(image.astype(">u2" if depth == 16 else "u1"))
+    rows = raw.view(np.uint8).reshape(h, -1)
+    pixels = b"".join(b"\x00" + row.tobytes() for row in rows)
+
+    def chunk(kind, payload):
+        crc = struct.pack(">I", zlib.crc32(kind + payload))
+        return struct.pack(">I", len(payload)) + kind + payload + crc
+
+    header = struct.pack(">IIBBBBB", width or w, height or h, depth, colour_type, 0, 0, 0)
+    idat = zlib.compress(pixels) if data is None else data
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
+            + chunk(b"IEND", b""))
+
+
+def bomb_png_bytes():
+    """A tiny PNG whose header claims 20000 x 20000 pixels: Pillow refuses it."""
+    return png_bytes(np.zeros((1, 1), np.uint8), width=20000, height=20000,
+                     data=zlib.compress(b""))
+
+
+def cut_images():
+    """Real grey and colour patches of several sizes from scikit-image's data."""
+    from skimage import data
+
+    camera, astronaut, coins = data.camera(), data.astronaut(), data.coins()
+    return {
+        "camera_a.png": camera[100:164, 200:248],
+        "camera_b.png": camera[300:340, 50:110],
+        "camera_c.tif": camera[0:48, 0:48],
+        "coins.png": coins[50:110, 60:140],
+        "astronaut.png": astronaut[40:100, 180:230],
+        "astronaut.bmp": astronaut[200:240, 100:164],
+        "astronaut.jpg": astronaut[300:356, 300:348],
+        "deep.tif": (camera[200:250, 250:300].astype(np.uint16) * 257),
+    }
+
+
+def write_images(folder, images=None):
+    """Write ``images`` (name -> array) into ``folder``; return the paths."""
+    from skimage import io
+
+    folder.mkdir(parents=True, exist_ok=True)
+    images = cut_images() if images is None else images
+    paths = []
+    for name, image in images.items():
+        path = folder / name
+        io.imsave(path, image, check_contrast=False)
+        paths.append(path)
+    return paths
+
+
+def write_bad_files(folder):
+    """A truncated PNG, an empty file, a text file and a decompression bomb,
+    all with image extensions so that a directory listing takes them."""
+    good = png_bytes(np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) % 251)
+    files = {
+        "truncated.png": good[: len(good) // 2],
+        "empty.png": b"",
+        "notes.png": b"this is a text file, not an image\n",
+        "bomb.png": bomb_png_bytes(),
+    }
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return [folder / name for name in files]

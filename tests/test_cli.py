@@ -1,0 +1,326 @@
+"""The ``gradhist`` command, run for real in a subprocess."""
+
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _images import cut_images, png_bytes, write_bad_files, write_images
+
+import gradhist_sklearn
+from gradhist_sklearn import GradientHistogramTransformer
+from gradhist_sklearn._cli import main
+
+FORMATS = [".csv", ".parquet", ".npz"]
+BAD_NAMES = ["bomb.png", "empty.png", "notes.png", "truncated.png"]
+
+
+def run(args, cwd, script=None, **kwargs):
+    command = [script] if script else [sys.executable, "-m", "gradhist_sklearn"]
+    return subprocess.run(
+        command + [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
+        timeout=300, **kwargs,
+    )
+
+
+def read_table(path):
+    """(paths, features, column names) of a table written by the command."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        with open(path, newline="", encoding="utf-8") as file:
+            rows = list(csv.reader(file))
+        header, body = rows[0], rows[1:]
+        features = np.array([[float(v) for v in row[1:]] for row in body]).reshape(
+            len(body), len(header) - 1
+        )
+        return [row[0] for row in body], features, header[1:]
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        features = np.column_stack([c.to_numpy() for c in table.columns[1:]])
+        return table.column("path").to_pylist(), features, table.column_names[1:]
+    with np.load(path) as data:
+        return [str(p) for p in data["paths"]], data["features"], list(data["columns"])
+
+
+def expected(paths, cwd, **params):
+    transformer = GradientHistogramTransformer(**params)
+    return transformer.fit_transform([str(cwd / p) for p in paths])
+
+
+def leftovers(folder, *expected_names):
+    """Files in ``folder`` other than the expected ones (temporary files)."""
+    return sorted(set(os.listdir(folder)) - set(expected_names))
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """``tmp_path/images`` holds good images and bad files; returns (tmp_path,
+    sorted relative paths of the good images)."""
+    good = write_images(tmp_path / "images")
+    write_bad_files(tmp_path / "images")
+    return tmp_path, sorted(str(p.relative_to(tmp_path)) for p in good)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_folder_with_bad_files(workspace, suffix):
+    cwd, good = workspace
+    output = f"features{suffix}"
+    result = run(["extract", "images", "-o", output, "--n-jobs", "2"], cwd)
+    assert result.returncode == 1, result.stderr
+    paths, features, columns = read_table(cwd / output)
+    assert paths == good  # every good image, in sorted order, bad ones left out
+    np.testing.assert_array_equal(features, expected(good, cwd))
+    assert columns == list(GradientHistogramTransformer().fit([good[0]]).get_feature_names_out())
+    for name in BAD_NAMES:
+        assert f"images{os.sep}{name}" in result.stderr
+    with open(cwd / f"{output}.errors.csv", newline="") as file:
+        errors = list(csv.DictReader(file))
+    assert sorted(row["path"] for row in errors) == [f"images{os.sep}{n}" for n in BAD_NAMES]
+    reasons = {Path(row["path"]).name: row["reason"] for row in errors}
+    assert "empty" in reasons["empty.png"]
+    assert "decompression bomb" in reasons["bomb.png"]
+    assert all(reason and "\n" not in reason for reason in reasons.values())
+    assert leftovers(cwd, "images", output, f"{output}.errors.csv") == []
+
+
+def test_every_option_reaches_the_transformer(tmp_path):
+    write_images(tmp_path / "images")
+    params = dict(angle_bins=16, unidirectional=True, rotation_invariant=False,
+                  normalize=False, operator="scharr", include_orientation=True)
+    args = ["extract", "images", "-o", "out.csv", "--angle-bins", "16", "--unidirectional",
+            "--no-rotation-invariant", "--no-normalize", "--operator", "scharr",
+            "--include-orientation", "--quiet"]
+    result = run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # --quiet: no summary when all went well
+    paths, features, columns = read_table(tmp_path / "out.csv")
+    reference = GradientHistogramTransformer(**params).fit([paths[0]])
+    assert columns == list(reference.get_feature_names_out())
+    assert columns[-1] == "main_orientation" and len(columns) == 9
+    np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
+    assert leftovers(tmp_path, "images", "out.csv") == []  # no errors file when none
+
+
+def test_installed_script(workspace):
+    cwd, good = workspace
+    script = shutil.which("gradhist", path=os.path.dirname(sys.executable))
+    if script is None:
+        pytest.skip("the gradhist script is not installed next to this Python")
+    version = run(["--version"], cwd, script=script)
+    assert version.returncode == 0
+    assert gradhist_sklearn.__version__ in version.stdout
+    result = run(["extract", "images/*.png", "-o", "out.parquet"], cwd, script=script)
+    assert result.returncode == 1
+    png = [p for p in good if p.endswith(".png")]
+    paths, features, _ = read_table(cwd / "out.parquet")
+    assert paths == png
+    np.testing.assert_array_equal(features, expected(png, cwd))
+
+
+def test_help_explains_every_option(capsys):
+    for argv in (["--help"], ["extract", "--help"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 0
+    help_text = capsys.readouterr().out
+    for option in ["extract", "--version", "--output", "--angle-bins", "--unidirectional",
+                   "--no-rotation-invariant", "--no-normalize", "--operator",
+                   "--include-orientation", "--recursive", "--n-jobs", "--quiet", "--resume",
+                   ".parquet", ".csv", ".npz", "exit status"]:
+        assert option in help_text, option
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["extract", "images", "-o", "out.txt"], "extension"),
+        (["extract", "images", "-o", "out.csv", "--angle-bins", "9", "--unidirectional"],
+         "even"),
+        (["extract", "images", "-o", "out.csv", "--angle-bins", "0"], "angle_bins"),
+        (["extract", "images", "-o", "out.csv", "--operator", "roberts"], "invalid choice"),
+        (["extract", "images", "-o", "out.csv", "--n-jobs", "0"], "--n-jobs"),
+        (["extract", "images", "-o", "missing/out.csv"], "does not exist"),
+        (["extract", "images"], "--output"),
+        ([], "usage"),
+    ],
+)
+def test_bad_usage_exits_with_2(tmp_path, monkeypatch, capsys, args, message):
+    write_images(tmp_path / "images", {"a.png": cut_images()["camera_a.png"]})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        status = main(args)
+        raise SystemExit(status)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert leftovers(tmp_path, "images") == []
+
+
+def test_bad_usage_status_of_the_real_command(tmp_path):
+    result = run(["extract", "images", "-o", "out.txt"], tmp_path)
+    assert result.returncode == 2 and "extension" in result.stderr
+    assert leftovers(tmp_path) == []
+
+
+def test_inputs_files_patterns_and_recursion(tmp_path):
+    images = cut_images()
+    write_images(tmp_path / "top", {k: images[k] for k in ["camera_a.png", "coins.png"]})
+    write_images(tmp_path / "top" / "sub", {"astronaut.png": images["astronaut.png"]})
+    write_images(tmp_path / "other", {"astronaut.bmp": images["astronaut.bmp"]})
+    (tmp_path / "top" / "readme.txt").write_text("not taken from a directory")
+    (tmp_path / "top" / ".hidden.png").write_bytes(b"hidden files are skipped")
+
+    flat = run(["extract", "top", "-o", "flat.csv"], tmp_path)
+    assert flat.returncode == 0, flat.stderr
+    assert read_table(tmp_path / "flat.csv")[0] == [
+        os.path.join("top", "camera_a.png"), os.path.join("top", "coins.png")]
+
+    deep = run(["extract", "top", "other/*.bmp", "top/coins.png", "-o", "deep.csv", "-r"],
+               tmp_path)
+    assert deep.returncode == 0, deep.stderr
+    paths, features, _ = read_table(tmp_path / "deep.csv")
+    assert paths == sorted(os.path.join(*p) for p in [
+        ("other", "astronaut.bmp"), ("top", "camera_a.png"), ("top", "coins.png"),
+        ("top", "sub", "astronaut.png")])  # coins.png named twice, one row
+    np.testing.assert_array_equal(features, expected(paths, tmp_path))
+
+    missing = run(["extract", "top", "nowhere.png", "none/*.png", "-o", "m.csv"], tmp_path)
+    assert missing.returncode == 1
+    assert "nowhere.png" in missing.stderr and "none/*.png" in missing.stderr
+    assert len(read_table(tmp_path / "m.csv")[0]) == 2
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_adds_only_new_files(tmp_path, suffix):
+    images = cut_images()
+    names = sorted(images)
+    first, later = names[::2], names[1::2]
+    write_images(tmp_path / "images", {k: images[k] for k in first})
+    output = f"features{suffix}"
+    assert run(["extract", "images", "-o", output], tmp_path).returncode == 0
+    before = expected([f"images/{n}" for n in first], tmp_path)
+
+    # New files arrive; an old file changes, which --resume must not notice.
+    write_images(tmp_path / "images", {k: images[k] for k in later})
+    changed = first[0]
+    write_images(tmp_path / "images", {changed: images[later[0]]})
+    result = run(["extract", "images", "-o", output, "--resume"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(first)} files already there" in result.stderr
+
+    paths, features, _ = read_table(tmp_path / output)
+    assert paths == [os.path.join("images", n) for n in names]  # merged, still sorted
+    rows = dict(zip(paths, features, strict=True))
+    for name, row in zip(first, before, strict=True):
+        np.testing.assert_array_equal(rows[os.path.join("images", name)], row)
+    new = expected([f"images/{n}" for n in later], tmp_path)
+    for name, row in zip(later, new, strict=True):
+        np.testing.assert_array_equal(rows[os.path.join("images", name)], row)
+    assert leftovers(tmp_path, "images", output) == []
+
+    # Without --resume the changed file is computed again.
+    run(["extract", "images", "-o", output], tmp_path)
+    rows = dict(zip(*read_table(tmp_path / output)[:2], strict=True))
+    changed_row = expected([f"images/{changed}"], tmp_path)[0]
+    np.testing.assert_array_equal(rows[os.path.join("images", changed)], changed_row)
+
+
+def test_resume_refuses_a_table_written_with_other_options(tmp_path):
+    write_images(tmp_path / "images", {"a.png": cut_images()["camera_a.png"]})
+    assert run(["extract", "images", "-o", "out.parquet"], tmp_path).returncode == 0
+    before = (tmp_path / "out.parquet").read_bytes()
+    for extra in (["--angle-bins", "18"], ["--no-normalize"]):
+        result = run(["extract", "images", "-o", "out.parquet", "--resume", *extra], tmp_path)
+        assert result.returncode == 2 and "cannot resume" in result.stderr
+    assert (tmp_path / "out.parquet").read_bytes() == before
+
+
+def test_errors_file_of_an_earlier_run_goes_once_all_is_read(tmp_path):
+    write_images(tmp_path / "images", {"a.png": cut_images()["camera_a.png"]})
+    (tmp_path / "images" / "empty.png").write_bytes(b"")
+    assert run(["extract", "images", "-o", "out.csv"], tmp_path).returncode == 1
+    assert (tmp_path / "out.csv.errors.csv").exists()
+    (tmp_path / "images" / "empty.png").unlink()
+    assert run(["extract", "images", "-o", "out.csv", "--resume"], tmp_path).returncode == 0
+    assert leftovers(tmp_path, "images", "out.csv") == []
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    write_images(tmp_path / "images")
+    result = run(["extract", "images", "-o", "out.csv"], tmp_path)
+    assert result.returncode == 0
+    assert "\r" not in result.stderr and "img/s" not in result.stderr
+    assert "8 rows in out.csv" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "sig, status, n_jobs, whole_group",
+    [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
+     (signal.SIGINT, 130, 2, True)],
+)
+def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
+    """Stop a long run mid-way: the old OUTPUT stays as it was, byte for byte,
+    and no temporary file remains. ``whole_group`` signals the command and its
+    workers together, as Ctrl-C in a terminal does."""
+    if whole_group and not hasattr(os, "killpg"):
+        pytest.skip("process groups are POSIX")
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    blobs = [png_bytes(rng.integers(0, 256, (24, 24), dtype=np.uint8)) for _ in range(16)]
+    for i in range(3000):
+        (folder / f"{i:05d}.png").write_bytes(blobs[i % len(blobs)])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "features.parquet").write_bytes(b"an earlier, complete table")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o",
+         str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=whole_group,
+    )
+    deadline = time.monotonic() + 120
+    while len(os.listdir(out)) < 2 and time.monotonic() < deadline:  # temp files exist
+        time.sleep(0.005)
+    if whole_group:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == status, stderr
+    assert stderr.startswith("gradhist: interrupted")  # no traceback
+    assert os.listdir(out) == ["features.parquet"]
+    assert (out / "features.parquet").read_bytes() == b"an earlier, complete table"
+
+
+def test_progress_bar_shows_count_rate_and_time_left():
+    import io
+
+    from gradhist_sklearn._progress import Progress
+
+    now = [100.0]
+    stream = io.StringIO()
+    bar = Progress(200, enabled=True, stream=stream, clock=lambda: now[0])
+    now[0] += 2.0
+    bar.update(50)  # 50 images in 2 s: 25 img/s, 150 left -> 6 s
+    assert bar.line() == f"[{'#' * 6}{'-' * 18}]  25% 50/200 25.0 img/s 00:06 left"
+    bar.message("gradhist: cannot read x.png: the file is empty")
+    now[0] += 6.0
+    bar.update(150)
+    bar.close()
+    text = stream.getvalue()
+    assert "\r\x1b[Kgradhist: cannot read x.png: the file is empty\n" in text
+    assert text.endswith("100% 200/200 25.0 img/s 00:08 total\x1b[K\n")
+
+    quiet = io.StringIO()
+    bar = Progress(200, enabled=False, stream=quiet)
+    bar.update(200)
+    bar.close()
+    assert quiet.getvalue() == "" and bar.done == 200
