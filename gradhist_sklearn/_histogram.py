@@ -10,9 +10,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._engine import resolve_engine
 from ._gradients import image_gradients, stack_gradients
 from ._region import parse_frame, parse_size, region_mask
-from ._validation import as_gray_image, check_angle_bins, check_operator
+from ._validation import as_gray_image, check_angle_bins, check_operator, compute_dtype
 
 
 class GradientHistogram(NamedTuple):
@@ -80,6 +81,43 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
     return histograms.reshape(n_images, n_bins)
 
 
+def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
+                   engine=None):
+    """Unnormalised histograms of a stack, by the engine ``engine`` selects.
+
+    Parameters
+    ----------
+    stack : ndarray, shape (n_images, height, width)
+        Finite grey images of any real dtype; integers and bool are read as
+        float64.
+    operator : str
+        Gradient operator. Operators the compiled kernel does not know are
+        always computed by numpy.
+    region : ndarray of bool, shape (height, width), or None
+        Pixels that count; None means all of them.
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_bins)
+    """
+    options = dict(angle_bins=angle_bins, unidirectional=unidirectional,
+                   angle_offset=angle_offset)
+    if resolve_engine(engine) == "numba":
+        from . import _numba_engine
+
+        if _numba_engine.supports(operator):
+            return _numba_engine.raw_histograms(stack, operator, region, **options)
+    n_images = stack.shape[0]
+    stack = stack.astype(compute_dtype(stack.dtype), copy=False)
+    gx, gy = stack_gradients(stack, operator)
+    gx = gx.reshape(n_images, -1)
+    gy = gy.reshape(n_images, -1)
+    if region is not None:
+        pixels = np.flatnonzero(region)
+        gx, gy = gx[:, pixels], gy[:, pixels]
+    return bin_histograms(gx, gy, **options)
+
+
 def centre_of_mass_turns(histograms):
     """Circular centre of mass of each histogram, as a fraction of the circle.
 
@@ -132,46 +170,47 @@ def stack_histograms(
     frame=(0.0, 0.0, 0.0),
     size=None,
     mask=None,
+    engine=None,
 ):
     """Histograms and main orientations of a validated stack of images.
 
     Parameters
     ----------
-    stack : ndarray of float32 or float64, shape (n_images, height, width)
+    stack : ndarray, shape (n_images, height, width)
+        Finite grey images: float32 or float64, or (with either engine) raw
+        bool or integer pixels, which are then read as float64.
     frame : (x, y, angle_degrees)
         As returned by :func:`parse_frame`.
     size : (width, height) or None
         As returned by :func:`parse_size`.
     mask : ndarray of bool, shape (height, width), optional
+    engine : {'plain', 'numba', 'auto'} or None
+        See :mod:`gradhist_sklearn._engine`; None reads ``$GRADHIST_ENGINE``.
 
     Returns
     -------
-    histograms : ndarray of ``stack.dtype``, shape (n_images, n_bins)
+    histograms : ndarray of float32 (float32 stack) or float64, shape (n_images, n_bins)
     main_orientations : ndarray of float64, shape (n_images,)
         Degrees in ``[0, 360)``, or ``[0, 180)`` when unidirectional.
     """
-    n_images = stack.shape[0]
     region = region_mask(stack.shape[1:], frame, size, mask)
-    gx, gy = stack_gradients(stack, operator)
-    gx = gx.reshape(n_images, -1)
-    gy = gy.reshape(n_images, -1)
-    if region is not None:
-        pixels = np.flatnonzero(region)
-        gx, gy = gx[:, pixels], gy[:, pixels]
-    histograms = bin_histograms(
-        gx,
-        gy,
+    histograms = raw_histograms(
+        stack,
+        operator,
+        region,
         angle_bins=angle_bins,
         unidirectional=unidirectional,
         angle_offset=frame[2],
+        engine=engine,
     )
     turns = centre_of_mass_turns(histograms)
     if rotation_invariant:
         histograms = shift_histograms(histograms, turns * histograms.shape[1])
     if normalize:
-        histograms /= gx.shape[1]
+        n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
+        histograms /= n_pixels
     period = 180.0 if unidirectional else 360.0
-    return histograms.astype(stack.dtype, copy=False), turns * period
+    return histograms.astype(compute_dtype(stack.dtype), copy=False), turns * period
 
 
 def gradient_histogram(

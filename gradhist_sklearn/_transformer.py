@@ -9,6 +9,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch
+from ._engine import resolve_engine
 from ._histogram import n_histogram_bins
 from ._io import is_path
 from ._region import parse_frame, parse_size
@@ -203,7 +204,11 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         params = self._check_options()
         n_jobs = _effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
-        results = Parallel(n_jobs=self.n_jobs)(
+        # The compiled kernel releases the GIL, so threads share the work
+        # without copying chunks to other processes (a soft hint: a backend
+        # chosen with joblib.parallel_config wins).
+        prefer = "threads" if params["engine"] == "numba" else None
+        results = Parallel(n_jobs=self.n_jobs, prefer=prefer)(
             delayed(func)(chunk, first_index, params) for func, chunk, first_index in tasks
         )
         histograms = np.concatenate([r[0] for r in results]) if results else None
@@ -262,6 +267,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             "operator": self.operator,
             "frame": parse_frame(self.frame),
             "size": parse_size(self.size),
+            "engine": resolve_engine(),
         }
 
     def _check_image_shape(self, n_features):

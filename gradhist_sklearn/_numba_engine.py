@@ -1,0 +1,261 @@
+"""Optional compiled engine: gradients, angles and the linear split in one pass.
+
+Installed with ``pip install gradhist-sklearn[fast]`` (it needs numba). The
+kernel walks a stack of images row by row. For each row it
+
+1. runs the vertical passes of the separable operator (smoothing for ``gx``,
+   derivative for ``gy``) into two padded row buffers, reflecting at the
+   image's edges as ``scipy.ndimage`` does with ``mode='reflect'``;
+2. runs the horizontal passes, then the magnitude, the angle and the split
+   into two bins, in a branch-free loop that LLVM vectorises;
+3. adds the two weights of every pixel to two per-image histograms.
+
+Every pixel is computed in float64 scalars, whatever the input dtype (uint8 is
+read directly, without a float copy of the chunk), so the numbers agree with
+the plain numpy path to about 1e-15 relative for float64 and integer input.
+Accumulation runs in pixel order, one histogram for the lower and one for the
+upper bin, summed at the end, which is how the plain path's two
+``np.bincount`` calls group the terms.
+
+The angle uses Cephes' ``atan`` (a rational approximation with a peak relative
+error near 2e-16 over its range) after reducing to the first octant, instead
+of the libm ``atan2`` call that numba would emit, which cannot be vectorised.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from ._gradients import KERNELS
+
+# Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
+_P0 = -8.750608600031904122785e-01
+_P1 = -1.615753718733365076637e01
+_P2 = -7.500855792314704667340e01
+_P3 = -1.228866684490136173410e02
+_P4 = -6.485021904942025371773e01
+_Q0 = 2.485846490142306297962e01
+_Q1 = 1.650270098316988542046e02
+_Q2 = 4.328810604912902668951e02
+_Q3 = 4.853903996359136964868e02
+_Q4 = 1.945506571482613964425e02
+_MOREBITS = 6.123233995736765886130e-17  # pi/2 - float(pi/2)
+_PIO4 = math.pi / 4
+_PIO2 = math.pi / 2
+_PI = math.pi
+
+_JIT = dict(nogil=True, cache=True, error_model="numpy")
+
+
+@numba.njit(inline="always", **_JIT)
+def _angle(gx, gy):
+    """``atan2(gy, gx)`` in radians, in ``[-pi, pi]``, without a libm call."""
+    ax = abs(gx)
+    ay = abs(gy)
+    small = min(ax, ay)
+    large = max(ax, ay)
+    # atan(small / large) in [0, pi/4]; above tan = 0.66 Cephes uses
+    # atan(t) = pi/4 + atan((t - 1) / (t + 1)), here with one division.
+    upper = small > 0.66 * large
+    num = small - large if upper else small
+    den = small + large if upper else large
+    den = den if den > 0.0 else 1.0
+    x = num / den
+    z = x * x
+    p = (((_P0 * z + _P1) * z + _P2) * z + _P3) * z + _P4
+    q = ((((z + _Q0) * z + _Q1) * z + _Q2) * z + _Q3) * z + _Q4
+    a = x * (z * p / q) + x
+    a = (_PIO4 + (a + 0.5 * _MOREBITS)) if upper else a
+    a = (_PIO2 - a) if ay > ax else a
+    a = (_PI - a) if gx < 0.0 else a
+    return -a if gy < 0.0 else a
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset, n_bins):
+    """Magnitude, angle and linear split of one row of gradients."""
+    inv_n = 1.0 / n_bins
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x]
+        gy = gyrow[x]
+        magnitude = math.sqrt(gx * gx + gy * gy) * keep[x]
+        position = _angle(gx, gy) * scale - offset
+        position -= n_bins * math.floor(position * inv_n)
+        position = position + n_bins if position < 0.0 else position
+        position = position - n_bins if position >= n_bins else position
+        k = math.floor(position)
+        upper_weight = (position - k) * magnitude
+        lo = np.intp(k)
+        hi = lo + 1
+        bins_lo[x] = lo
+        bins_hi[x] = hi if hi < n_bins else 0
+        w_hi[x] = upper_weight
+        w_lo[x] = magnitude - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical3(a, b, c, deriv, smooth, vs, vd):
+    """Vertical passes over three rows, into the padded buffers (offset 1)."""
+    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
+    d0, d1, d2 = deriv[0], deriv[1], deriv[2]
+    for x in range(a.shape[0]):
+        va = float(a[x])
+        vb = float(b[x])
+        vc = float(c[x])
+        vs[1 + x] = s0 * va + s1 * vb + s2 * vc
+        vd[1 + x] = d0 * va + d1 * vb + d2 * vc
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
+    """Vertical passes over five rows, into the padded buffers (offset 2)."""
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    d0, d1, d2, d3, d4 = deriv[0], deriv[1], deriv[2], deriv[3], deriv[4]
+    for x in range(a.shape[0]):
+        va = float(a[x])
+        vb = float(b[x])
+        vc = float(c[x])
+        vdd = float(d[x])
+        ve = float(e[x])
+        vs[2 + x] = s0 * va + s1 * vb + s2 * vc + s3 * vdd + s4 * ve
+        vd[2 + x] = d0 * va + d1 * vb + d2 * vc + d3 * vdd + d4 * ve
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow):
+    """Horizontal passes: derivative of ``vs`` into gx, smoothing of ``vd`` into gy."""
+    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
+    d0, d1, d2 = deriv[0], deriv[1], deriv[2]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = d0 * vs[x] + d1 * vs[x + 1] + d2 * vs[x + 2]
+        gyrow[x] = s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2]
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    d0, d1, d2, d3, d4 = deriv[0], deriv[1], deriv[2], deriv[3], deriv[4]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = (d0 * vs[x] + d1 * vs[x + 1] + d2 * vs[x + 2] + d3 * vs[x + 3]
+                    + d4 * vs[x + 4])
+        gyrow[x] = (s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3]
+                    + s4 * vd[x + 4])
+
+
+@numba.njit(inline="always", **_JIT)
+def _reflect(i, n):
+    """``scipy.ndimage`` ``mode='reflect'`` index: d c b a | a b c d | d c b a."""
+    period = 2 * n
+    i = i % period
+    return period - 1 - i if i >= n else i
+
+
+@numba.njit(**_JIT)
+def _histograms(stack, deriv, smooth, region, use_region, scale, offset, n_bins, out):
+    """Raw (unnormalised) histograms of every image of ``stack`` into ``out``.
+
+    ``deriv`` and ``smooth`` are correlation kernels of the same odd length;
+    ``region`` is a uint8 (height, width) mask used when ``use_region``.
+    """
+    n_images, height, width = stack.shape
+    taps = deriv.shape[0]
+    r = taps // 2
+    vs = np.empty(width + 2 * r)  # vertical smoothing (for gx), padded
+    vd = np.empty(width + 2 * r)  # vertical derivative (for gy), padded
+    gxrow = np.empty(width)
+    gyrow = np.empty(width)
+    keep = np.ones(width)
+    bins_lo = np.empty(width, dtype=np.intp)
+    bins_hi = np.empty(width, dtype=np.intp)
+    w_lo = np.empty(width)
+    w_hi = np.empty(width)
+    hist_lo = np.empty(n_bins)
+    hist_hi = np.empty(n_bins)
+    rows = np.empty(taps, dtype=np.intp)
+    cols = np.empty(2 * r, dtype=np.intp)  # source of each pad, left then right
+    for j in range(r):
+        cols[j] = _reflect(j - r, width)
+        cols[r + j] = _reflect(width + j, width)
+    for i in range(n_images):
+        hist_lo[:] = 0.0
+        hist_hi[:] = 0.0
+        for y in range(height):
+            for j in range(taps):
+                rows[j] = _reflect(y + j - r, height)
+            if taps == 3:
+                _vertical3(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
+                           deriv, smooth, vs, vd)
+            else:
+                _vertical5(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
+                           stack[i, rows[3]], stack[i, rows[4]], deriv, smooth, vs, vd)
+            for j in range(r):
+                vs[j] = vs[r + cols[j]]
+                vd[j] = vd[r + cols[j]]
+                vs[r + width + j] = vs[r + cols[r + j]]
+                vd[r + width + j] = vd[r + cols[r + j]]
+            if taps == 3:
+                _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow)
+            else:
+                _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow)
+            if use_region:
+                for x in range(width):
+                    keep[x] = float(region[y, x])
+            _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset,
+                       n_bins)
+            for x in range(width):
+                hist_lo[bins_lo[x]] += w_lo[x]
+                hist_hi[bins_hi[x]] += w_hi[x]
+        for b in range(n_bins):
+            out[i, b] = hist_lo[b] + hist_hi[b]
+
+
+def _padded_kernels(operator):
+    """Derivative and smoothing kernels of length 3 or 5, or None when the
+    kernel cannot run ``operator`` (the plain engine then does)."""
+    if operator not in KERNELS:
+        return None
+    derivative, smoothing = KERNELS[operator]
+    if not isinstance(derivative, np.ndarray) or derivative.ndim != 1:
+        return None
+    if smoothing is None:  # no smoothing: the identity kernel (exact: 1 * v + 0)
+        smoothing = np.zeros_like(derivative)
+        smoothing[len(derivative) // 2] = 1.0
+    if len(derivative) not in (3, 5) or np.shape(smoothing) != derivative.shape:
+        return None
+    return (np.ascontiguousarray(derivative, dtype=np.float64),
+            np.ascontiguousarray(smoothing, dtype=np.float64))
+
+
+def supports(operator):
+    """Whether the compiled kernel handles ``operator``."""
+    return _padded_kernels(operator) is not None
+
+
+def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset):
+    """Unnormalised histograms of a stack, as :func:`_histogram.raw_histograms`.
+
+    Parameters
+    ----------
+    stack : ndarray, shape (n_images, height, width)
+        Grey images of any real dtype (bool, integer, float), finite.
+    region : ndarray of bool, shape (height, width), or None
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_bins)
+    """
+    derivative, smoothing = _padded_kernels(operator)
+    n_bins = angle_bins // 2 if unidirectional else angle_bins
+    if stack.dtype == np.bool_:
+        stack = stack.view(np.uint8)
+    stack = np.ascontiguousarray(stack)
+    if region is None:
+        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
+    else:
+        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+    out = np.empty((stack.shape[0], n_bins))
+    _histograms(stack, derivative, smoothing, mask, use_region,
+                angle_bins / (2 * np.pi), float(angle_offset) * angle_bins / 360.0,
+                n_bins, out)
+    return out
