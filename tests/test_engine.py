@@ -196,3 +196,26 @@ def test_tiny_images_in_one_chunk(monkeypatch):
 
 def _params():
     return GradientHistogramTransformer()._check_options()
+
+
+@pytest.mark.explicit_engines
+def test_numba_equals_plain_on_images_larger_than_a_block():
+    # The plain engine bins images of BLOCK_PIXELS or more in blocks.
+    from gradhist_sklearn._histogram import BLOCK_PIXELS
+
+    camera = data.camera()
+    stack = np.stack([camera[:300, :200], camera[100:400, 250:450]])
+    assert stack[0].size > 3 * BLOCK_PIXELS
+    fast, plain = both_engines(stack, "sobel")
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+def test_large_images_same_for_every_chunk_size_and_n_jobs(monkeypatch):
+    camera = data.camera()
+    stack = np.stack([camera[:140, :130], camera[300:440, 200:330], camera[::4, ::4][:140, :130]])
+    reference = GradientHistogramTransformer().fit_transform(stack)
+    monkeypatch.setattr(_batch, "PIXELS_PER_CHUNK", 1)
+    np.testing.assert_array_equal(GradientHistogramTransformer(n_jobs=2).fit_transform(stack),
+                                  reference)
+    one_by_one = [GradientHistogramTransformer().fit_transform(stack[i:i + 1]) for i in range(3)]
+    np.testing.assert_array_equal(np.concatenate(one_by_one), reference)
