@@ -5,6 +5,7 @@ Run from the repository root::
     python -m pip install -e ".[bench]"
     python benchmarks/bench_throughput.py            # the full table, about 2 minutes
     python benchmarks/bench_throughput.py --quick    # smaller batches, fewer repeats
+    python benchmarks/bench_throughput.py --growth   # also cost against image and batch size
 
 Every peer computes a 36-bin (18 for HOG, its maximum over 180 degrees is
 the same resolution) magnitude-weighted orientation histogram of each uint8
@@ -211,6 +212,30 @@ def scaling(engines, n_images, repeats, kind, source):
     return results
 
 
+def growth(engines, repeats, kind, source):
+    """How the cost grows with image size (same pixel total) and batch size."""
+    engines = [e for e in engines if e != "numba" or numba_available()]
+    print("\nCost against image size: about 4 Mpx per batch, Mpx/s")
+    print("  " + f"{'image':<12}" + "".join(f"{e:>10}" for e in engines))
+    for side in (8, 28, 64, 256, 1024, 2048):
+        images = batch(max(1, 2**22 // (side * side)), side, kind, source=source)
+        cells = []
+        for engine in engines:
+            times = best_times({engine: transformer_peer(engine)}, images, repeats)
+            cells.append(f"{images.size / 1e6 / times[engine]:10.1f}")
+        print(f"  {f'{side}x{side}':<12}" + "".join(cells))
+    print("\nCost against batch size: 28x28 images, microseconds per call and per image")
+    print("  " + f"{'images':<8}" + "".join(f"{e + ' call':>14}{e + ' image':>14}"
+                                            for e in engines))
+    for n_images in (1, 10, 100, 1000, 10000, 60000):
+        images = batch(n_images, 28, kind, source=source)
+        cells = []
+        for engine in engines:
+            seconds = best_times({engine: transformer_peer(engine)}, images, repeats)[engine]
+            cells.append(f"{seconds * 1e6:14.0f}{seconds * 1e6 / n_images:14.2f}")
+        print(f"  {n_images:<8}" + "".join(cells))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
@@ -224,6 +249,8 @@ def main(argv=None):
                         help="photograph crops (default) or uniform noise")
     parser.add_argument("--no-scaling", action="store_true", help="skip the n_jobs figure")
     parser.add_argument("--scaling-only", action="store_true", help="only the n_jobs figure")
+    parser.add_argument("--growth", action="store_true",
+                        help="also print how the cost grows with image size and batch size")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 3)
     print(machine())
@@ -232,6 +259,8 @@ def main(argv=None):
     if not args.scaling_only:
         throughput_table(QUICK_SIZES if args.quick else FULL_SIZES, args.engines, repeats,
                          args.images, source)
+    if args.growth:
+        growth(args.engines, repeats, args.images, source)
     if not args.no_scaling:
         scaling(args.engines, 200 if args.quick else 400, max(repeats, 3), args.images, source)
 
