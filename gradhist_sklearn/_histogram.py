@@ -11,7 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._engine import resolve_engine
-from ._gradients import image_gradients, stack_gradients
+from ._gradients import KERNELS, image_gradients, stack_gradients
 from ._region import parse_frame, parse_size, region_mask
 from ._validation import as_gray_image, check_angle_bins, check_operator, compute_dtype
 
@@ -56,8 +56,9 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
     unidirectional : bool
         Fold opposite directions together: ``angle_bins // 2`` bins over 180
         degrees.
-    angle_offset : float
-        Degrees subtracted from every gradient angle (the frame's angle).
+    angle_offset : float or ndarray of shape (n_images,)
+        Degrees subtracted from every gradient angle (the frame's angle), one
+        value for all images or one per image.
 
     Returns
     -------
@@ -65,7 +66,9 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
     """
     n_images, n_pixels = gx.shape
     n_bins = n_histogram_bins(angle_bins, unidirectional)
-    options = (angle_bins, n_bins, angle_offset)
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), (n_images,))
+    offsets = offsets * (angle_bins / 360.0) if offsets.any() else None
+    options = (angle_bins, n_bins)
     if n_pixels >= BLOCK_PIXELS:
         # Large images: one image at a time, in blocks of its pixels, each
         # block's histogram added to the image's.
@@ -73,27 +76,29 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
         for i in range(n_images):
             for start in range(0, n_pixels, BLOCK_PIXELS):
                 block = slice(start, start + BLOCK_PIXELS)
-                histograms[i] += _bin_block(gx[i:i + 1, block], gy[i:i + 1, block], *options)[0]
+                histograms[i] += _bin_block(gx[i:i + 1, block], gy[i:i + 1, block], *options,
+                                            None if offsets is None else offsets[i:i + 1])[0]
         return histograms
     # Small images: whole images per block, each binned from its own pixels.
     per_block = BLOCK_PIXELS // n_pixels
-    if per_block >= n_images:
-        return _bin_block(gx, gy, *options)
     return np.concatenate([
-        _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options)
+        _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options,
+                   None if offsets is None else offsets[start:start + per_block])
         for start in range(0, n_images, per_block)
     ])
 
 
-def _bin_block(gx, gy, angle_bins, n_bins, angle_offset):
-    """:func:`bin_histograms` of one block of pixels, in a few numpy passes."""
+def _bin_block(gx, gy, angle_bins, n_bins, offsets):
+    """:func:`bin_histograms` of one block of pixels, in a few numpy passes.
+
+    ``offsets``: None, or per-image angles to subtract, in bins."""
     n_images = gx.shape[0]
     magnitude = np.sqrt(gx * gx + gy * gy)
     # Position on the circle measured in bins; bin centres are the integers.
     position = np.arctan2(gy, gx)
     position *= angle_bins / (2 * np.pi)
-    if angle_offset:
-        position -= angle_offset * angle_bins / 360.0
+    if offsets is not None:
+        position -= offsets.astype(position.dtype)[:, None]
     # position mod n_bins, as x - n * floor(x / n): several times cheaper
     # than np.mod, and rounding can only leave it a hair outside [0, n_bins),
     # which the integer wrap below puts back.
@@ -140,11 +145,12 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
     """
     options = dict(angle_bins=angle_bins, unidirectional=unidirectional,
                    angle_offset=angle_offset)
-    if resolve_engine(engine) == "numba":
+    kernels = KERNELS.get(operator)
+    if resolve_engine(engine) == "numba" and kernels is not None:
         from . import _numba_engine
 
-        if _numba_engine.supports(operator):
-            return _numba_engine.raw_histograms(stack, operator, region, **options)
+        if _numba_engine.supports(*kernels):
+            return _numba_engine.raw_histograms(stack, kernels, region, **options)
     n_images = stack.shape[0]
     stack = stack.astype(compute_dtype(stack.dtype), copy=False)
     gx, gy = stack_gradients(stack, operator)

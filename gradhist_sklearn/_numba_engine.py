@@ -27,8 +27,6 @@ import math
 import numba
 import numpy as np
 
-from ._gradients import KERNELS
-
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
 _P1 = -1.615753718733365076637e01
@@ -144,6 +142,37 @@ def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
 
 
 @numba.njit(inline="always", **_JIT)
+def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
+    """Vertical passes for any odd number of taps, one tap (row) at a time."""
+    r = deriv.shape[0] // 2
+    width = stack.shape[2]
+    for x in range(width):
+        vs[r + x] = 0.0
+        vd[r + x] = 0.0
+    for j in range(deriv.shape[0]):
+        row = stack[i, rows[j]]
+        sj = smooth[j]
+        dj = deriv[j]
+        for x in range(width):
+            v = float(row[x])
+            vs[r + x] += sj * v
+            vd[r + x] += dj * v
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow):
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = 0.0
+        gyrow[x] = 0.0
+    for j in range(deriv.shape[0]):
+        sj = smooth[j]
+        dj = deriv[j]
+        for x in range(gxrow.shape[0]):
+            gxrow[x] += dj * vs[x + j]
+            gyrow[x] += sj * vd[x + j]
+
+
+@numba.njit(inline="always", **_JIT)
 def _reflect(i, n):
     """``scipy.ndimage`` ``mode='reflect'`` index: d c b a | a b c d | d c b a."""
     period = 2 * n
@@ -152,11 +181,12 @@ def _reflect(i, n):
 
 
 @numba.njit(**_JIT)
-def _histograms(stack, deriv, smooth, region, use_region, scale, offset, n_bins, out):
+def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins, out):
     """Raw (unnormalised) histograms of every image of ``stack`` into ``out``.
 
     ``deriv`` and ``smooth`` are correlation kernels of the same odd length;
-    ``region`` is a uint8 (height, width) mask used when ``use_region``.
+    ``region`` is a uint8 (height, width) mask used when ``use_region``;
+    ``offsets[i]`` is subtracted from image ``i``'s angles, in bins.
     """
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
@@ -186,9 +216,11 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offset, n_bins,
             if taps == 3:
                 _vertical3(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
                            deriv, smooth, vs, vd)
-            else:
+            elif taps == 5:
                 _vertical5(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
                            stack[i, rows[3]], stack[i, rows[4]], deriv, smooth, vs, vd)
+            else:
+                _vertical_any(stack, i, rows, deriv, smooth, vs, vd)
             for j in range(r):
                 vs[j] = vs[r + cols[j]]
                 vd[j] = vd[r + cols[j]]
@@ -196,12 +228,14 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offset, n_bins,
                 vd[r + width + j] = vd[r + cols[r + j]]
             if taps == 3:
                 _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow)
-            else:
+            elif taps == 5:
                 _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow)
+            else:
+                _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow)
             if use_region:
                 for x in range(width):
                     keep[x] = float(region[y, x])
-            _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset,
+            _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offsets[i],
                        n_bins)
             for x in range(width):
                 hist_lo[bins_lo[x]] += w_lo[x]
@@ -210,42 +244,46 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offset, n_bins,
             out[i, b] = hist_lo[b] + hist_hi[b]
 
 
-def _padded_kernels(operator):
-    """Derivative and smoothing kernels of length 3 or 5, or None when the
-    kernel cannot run ``operator`` (the plain engine then does)."""
-    if operator not in KERNELS:
+def _padded_kernels(derivative, smoothing):
+    """The two kernels as float64 arrays of one odd length (``None`` smoothing
+    becomes the identity, which is exact: ``1 * v + 0``), or None when the
+    kernel cannot run them."""
+    derivative = np.asarray(derivative, dtype=np.float64)
+    if derivative.ndim != 1 or len(derivative) % 2 == 0:
         return None
-    derivative, smoothing = KERNELS[operator]
-    if not isinstance(derivative, np.ndarray) or derivative.ndim != 1:
-        return None
-    if smoothing is None:  # no smoothing: the identity kernel (exact: 1 * v + 0)
+    if smoothing is None:
         smoothing = np.zeros_like(derivative)
         smoothing[len(derivative) // 2] = 1.0
-    if len(derivative) not in (3, 5) or np.shape(smoothing) != derivative.shape:
+    smoothing = np.asarray(smoothing, dtype=np.float64)
+    if smoothing.shape != derivative.shape:
         return None
-    return (np.ascontiguousarray(derivative, dtype=np.float64),
-            np.ascontiguousarray(smoothing, dtype=np.float64))
+    return np.ascontiguousarray(derivative), np.ascontiguousarray(smoothing)
 
 
-def supports(operator):
-    """Whether the compiled kernel handles ``operator``."""
-    return _padded_kernels(operator) is not None
+def supports(derivative, smoothing):
+    """Whether the compiled kernel runs this separable operator: 1-D
+    correlation kernels of one odd length (``smoothing`` may be None)."""
+    return _padded_kernels(derivative, smoothing) is not None
 
 
-def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset):
+def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
     """Unnormalised histograms of a stack, as :func:`_histogram.raw_histograms`.
 
     Parameters
     ----------
     stack : ndarray, shape (n_images, height, width)
         Grey images of any real dtype (bool, integer, float), finite.
+    kernels : (derivative, smoothing or None)
+        Separable operator, as in :data:`_gradients.KERNELS`.
     region : ndarray of bool, shape (height, width), or None
+    angle_offset : float or ndarray of shape (n_images,)
+        Degrees subtracted from the angles (of each image).
 
     Returns
     -------
     histograms : ndarray of float64, shape (n_images, n_bins)
     """
-    derivative, smoothing = _padded_kernels(operator)
+    derivative, smoothing = _padded_kernels(*kernels)
     n_bins = angle_bins // 2 if unidirectional else angle_bins
     if stack.dtype == np.bool_:
         stack = stack.view(np.uint8)
@@ -254,8 +292,9 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
         mask, use_region = np.ones((1, 1), dtype=np.uint8), False
     else:
         mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
+    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
     out = np.empty((stack.shape[0], n_bins))
-    _histograms(stack, derivative, smoothing, mask, use_region,
-                angle_bins / (2 * np.pi), float(angle_offset) * angle_bins / 360.0,
-                n_bins, out)
+    _histograms(stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
+                offsets, n_bins, out)
     return out

@@ -87,15 +87,52 @@ def test_numba_handles_non_contiguous_stacks(photos):
 
 
 @pytest.mark.explicit_engines
-def test_unknown_operators_fall_back_to_plain(photos, monkeypatch):
+def test_any_odd_separable_operator_runs_compiled(photos, monkeypatch):
     numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
-    # A 7-tap operator: the kernel handles 3 and 5 taps only.
-    wide = np.array([-1.0, -2.0, -3.0, 0.0, 3.0, 2.0, 1.0])
-    monkeypatch.setitem(_gradients.KERNELS, "wide", (wide, np.ones(7)))
-    assert not numba_engine.supports("wide")
-    assert not numba_engine.supports("no-such-operator")
-    fast, plain = both_engines(photos, "wide")
+    # 7 and 13 taps take the kernel's general path (3 and 5 are unrolled).
+    for taps in (7, 13):
+        x = np.arange(taps) - taps // 2
+        kernels = (x * np.exp(-x * x / 8.0), np.exp(-x * x / 8.0))
+        monkeypatch.setitem(_gradients.KERNELS, "wide", kernels)
+        assert numba_engine.supports(*kernels)
+        fast, plain = both_engines(photos, "wide")
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+def test_operators_the_kernel_cannot_run_fall_back_to_plain(photos, monkeypatch):
+    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
+    # An even-length kernel, and an operator that is not in KERNELS at all.
+    kernels = (np.array([-1.0, -1.0, 1.0, 1.0]), None)
+    monkeypatch.setitem(_gradients.KERNELS, "even", kernels)
+    assert not numba_engine.supports(*kernels)
+    fast, plain = both_engines(photos, "even")
     np.testing.assert_array_equal(fast, plain)
+    # An operator defined outside KERNELS (the plain engine knows it): never
+    # handed to the kernel.
+    calls = []
+    monkeypatch.setattr(numba_engine, "raw_histograms", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr("gradhist_sklearn._histogram.stack_gradients",
+                        lambda stack, operator: _gradients.stack_gradients(stack, "sobel"))
+    raw_histograms(photos, "elsewhere", None, angle_bins=8, unidirectional=False,
+                   angle_offset=0.0, engine="numba")
+    assert calls == []
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_per_image_angle_offsets(photos, dtype):
+    # One offset per image equals each image binned alone with its offset.
+    stack = photos.astype(dtype)
+    offsets = np.array([0.0, 33.3, -170.0])
+    engines = ["plain"] + (["numba"] if _engine.numba_available() else [])
+    for engine in engines:
+        together = raw_histograms(stack, "sobel", None, angle_bins=36, unidirectional=False,
+                                  angle_offset=offsets, engine=engine)
+        for i, offset in enumerate(offsets):
+            alone = raw_histograms(stack[i:i + 1], "sobel", None, angle_bins=36,
+                                   unidirectional=False, angle_offset=offset, engine=engine)
+            np.testing.assert_array_equal(together[i], alone[0])
 
 
 @pytest.mark.explicit_engines
