@@ -24,8 +24,9 @@ image, on one core:
   ``np.bincount`` calls on float32, one image at a time, OpenCV limited to one
   thread.
 
-Peers are timed in turn within each repeat (so a burst of load on a shared
-machine hits them alike) and the best of the repeats is kept. Throughput is in
+Peers are timed in turn within each round (so a burst of load on a shared
+machine hits them alike), each for at least 0.3 s per round, and the best
+single time is kept. Throughput is in
 megapixels per second (input pixels / best time). The scaling figure times the
 transformer on 400 images of 256x256 with ``n_jobs=2`` and ``n_jobs=1`` (its
 default joblib backend: threads for the compiled engine, which releases the
@@ -116,16 +117,25 @@ def peers(engines):
     return found
 
 
-def best_times(functions, images, repeats):
-    """Best wall time of each function, timed in turn within each repeat."""
+def best_times(functions, images, repeats, budget=0.3):
+    """Best wall time of each function over ``repeats`` rounds.
+
+    Within a round every function runs in turn, each as many times as fit in
+    ``budget`` seconds (at least once), so fast peers get as many chances at
+    a quiet moment of a shared machine as slow ones.
+    """
     for function in functions.values():  # warm-up: compilation, caches, imports
         function(images[:2])
     best = dict.fromkeys(functions, np.inf)
     for _ in range(repeats):
         for name, function in functions.items():
-            start = time.perf_counter()
-            function(images)
-            best[name] = min(best[name], time.perf_counter() - start)
+            spent = 0.0
+            while spent < budget or spent == 0.0:
+                start = time.perf_counter()
+                function(images)
+                seconds = time.perf_counter() - start
+                best[name] = min(best[name], seconds)
+                spent += seconds
     return best
 
 
@@ -181,7 +191,7 @@ def scaling(engines, n_images, repeats, kind, source):
     images = batch(n_images, 256, kind, source=source)
     megapixels = images.size / 1e6
     print(f"\nScaling: {n_images} images of 256x256, n_jobs=2 against n_jobs=1, "
-          f"best of {repeats}")
+          f"best of {repeats} rounds")
     results = []
     for engine in engines:
         if engine == "numba" and not numba_available():
@@ -190,15 +200,10 @@ def scaling(engines, n_images, repeats, kind, source):
         try:
             one = GradientHistogramTransformer(angle_bins=BINS, n_jobs=1)
             two = GradientHistogramTransformer(angle_bins=BINS, n_jobs=2)
-            one.fit_transform(images[:8])
-            two.fit_transform(images[:8])  # start the workers
+            two.fit_transform(images[:64])  # start the workers
             before = load()
-            best = {1: np.inf, 2: np.inf}
-            for _ in range(repeats):
-                for jobs, transformer in ((1, one), (2, two)):
-                    start = time.perf_counter()
-                    transformer.fit_transform(images)
-                    best[jobs] = min(best[jobs], time.perf_counter() - start)
+            best = best_times({1: one.fit_transform, 2: two.fit_transform}, images, repeats,
+                              budget=1.0)
             after = load()
         finally:
             del os.environ[ENV_VAR]
@@ -242,7 +247,8 @@ def main(argv=None):
                         help="smaller batches (500x64, 50x256, 1x2048; 200 for scaling) "
                              "and 2 repeats")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="repeats per peer, best kept (default 3, quick 2)")
+                        help="rounds, best kept (default 3, quick 2); within a round each "
+                             "peer runs for at least 0.3 s")
     parser.add_argument("--engines", nargs="+", default=["numba", "plain"],
                         choices=["numba", "plain"], help="gradhist engines to time")
     parser.add_argument("--images", choices=["natural", "noise"], default="natural",
