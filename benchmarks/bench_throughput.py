@@ -205,6 +205,17 @@ def scaling(engines, n_images, repeats, kind, source):
             best = best_times({1: one.fit_transform, 2: two.fit_transform}, images, repeats,
                               budget=1.0)
             after = load()
+            # CPU seconds of this process per run: with threads it counts both
+            # workers, so 2 * cpu[1] / cpu[2] is the ratio two idle cores would
+            # give (what a busy machine's wall clock cannot show).
+            cpu = {}
+            for jobs, transformer in ((1, one), (2, two)):
+                runs = []
+                for _ in range(3):
+                    start = time.process_time()
+                    transformer.fit_transform(images)
+                    runs.append(time.process_time() - start)
+                cpu[jobs] = min(runs)
         finally:
             del os.environ[ENV_VAR]
         ratio = best[1] / best[2]
@@ -213,6 +224,10 @@ def scaling(engines, n_images, repeats, kind, source):
               f"n_jobs=2 {megapixels / best[2]:7.1f} Mpx/s, ratio {ratio:.2f}x "
               f"({verdict} the 1.7x goal)")
         print(f"    {before} before, {after} after")
+        if engine == "numba":  # threads: the process's CPU time covers both workers
+            print(f"    CPU seconds per run: n_jobs=1 {cpu[1]:.3f}, n_jobs=2 {cpu[2]:.3f} "
+                  f"(both threads); on two idle cores that is a ratio of about "
+                  f"{2 * cpu[1] / cpu[2]:.2f}x")
         results.append((engine, ratio))
     return results
 
