@@ -197,9 +197,15 @@ def shift_histograms(histograms, shift_bins):
     n_bins = histograms.shape[-1]
     whole = np.floor(shift_bins)
     frac = (shift_bins - whole)[:, None]
-    index = (np.arange(n_bins) + whole.astype(np.intp)[:, None]) % n_bins
-    lower = np.take_along_axis(histograms, index, axis=1)
-    upper = np.take_along_axis(histograms, (index + 1) % n_bins, axis=1)
+    # Index a doubled copy rather than wrapping every index with %: integer
+    # modulo costs more than the rest together for a batch of tiny images.
+    # Flat indices into the doubled copy, where np.take is several times
+    # faster than np.take_along_axis.
+    starts = whole.astype(np.intp) % n_bins + 2 * n_bins * np.arange(len(histograms))
+    index = np.arange(n_bins) + starts[:, None]
+    doubled = np.concatenate([histograms, histograms], axis=1)
+    lower = np.take(doubled, index)
+    upper = np.take(doubled, index + 1)
     return lower * (1.0 - frac) + upper * frac
 
 

@@ -72,7 +72,7 @@ def _angle(gx, gy):
 
 @numba.njit(inline="always", **_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset, n_bins):
-    """Magnitude, angle and linear split of one row of gradients."""
+    """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
         gx = gxrow[x]
@@ -180,6 +180,11 @@ def _reflect(i, n):
     return period - 1 - i if i >= n else i
 
 
+#: Pixels split and binned per inner loop: whole rows, several of them for
+#: narrow images, so that an 8x8 digit is one short loop rather than eight.
+_BAND_PIXELS = 4096
+
+
 @numba.njit(**_JIT)
 def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins, out):
     """Raw (unnormalised) histograms of every image of ``stack`` into ``out``.
@@ -191,18 +196,25 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
     r = taps // 2
+    band_rows = max(1, _BAND_PIXELS // width)
+    band = band_rows * width
     vs = np.empty(width + 2 * r)  # vertical smoothing (for gx), padded
     vd = np.empty(width + 2 * r)  # vertical derivative (for gy), padded
-    gxrow = np.empty(width)
-    gyrow = np.empty(width)
-    keep = np.ones(width)
-    bins_lo = np.empty(width, dtype=np.intp)
-    bins_hi = np.empty(width, dtype=np.intp)
-    w_lo = np.empty(width)
-    w_hi = np.empty(width)
+    gx = np.empty(band)
+    gy = np.empty(band)
+    keep = np.ones(band)
+    bins_lo = np.empty(band, dtype=np.intp)
+    bins_hi = np.empty(band, dtype=np.intp)
+    w_lo = np.empty(band)
+    w_hi = np.empty(band)
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins)
-    rows = np.empty(taps, dtype=np.intp)
+    # Reflected source rows of every output row, and of the column pads: the
+    # same for every image of the stack.
+    rows = np.empty((height, taps), dtype=np.intp)
+    for y in range(height):
+        for j in range(taps):
+            rows[y, j] = _reflect(y + j - r, height)
     cols = np.empty(2 * r, dtype=np.intp)  # source of each pad, left then right
     for j in range(r):
         cols[j] = _reflect(j - r, width)
@@ -210,34 +222,37 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
     for i in range(n_images):
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
-        for y in range(height):
-            for j in range(taps):
-                rows[j] = _reflect(y + j - r, height)
-            if taps == 3:
-                _vertical3(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
-                           deriv, smooth, vs, vd)
-            elif taps == 5:
-                _vertical5(stack[i, rows[0]], stack[i, rows[1]], stack[i, rows[2]],
-                           stack[i, rows[3]], stack[i, rows[4]], deriv, smooth, vs, vd)
-            else:
-                _vertical_any(stack, i, rows, deriv, smooth, vs, vd)
-            for j in range(r):
-                vs[j] = vs[r + cols[j]]
-                vd[j] = vd[r + cols[j]]
-                vs[r + width + j] = vs[r + cols[r + j]]
-                vd[r + width + j] = vd[r + cols[r + j]]
-            if taps == 3:
-                _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow)
-            elif taps == 5:
-                _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow)
-            else:
-                _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow)
-            if use_region:
-                for x in range(width):
-                    keep[x] = float(region[y, x])
-            _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offsets[i],
-                       n_bins)
-            for x in range(width):
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            for y in range(y0, y1):
+                src = rows[y]
+                if taps == 3:
+                    _vertical3(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                               deriv, smooth, vs, vd)
+                elif taps == 5:
+                    _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                               stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
+                else:
+                    _vertical_any(stack, i, src, deriv, smooth, vs, vd)
+                for j in range(r):
+                    vs[j] = vs[r + cols[j]]
+                    vd[j] = vd[r + cols[j]]
+                    vs[r + width + j] = vs[r + cols[r + j]]
+                    vd[r + width + j] = vd[r + cols[r + j]]
+                o = (y - y0) * width
+                if taps == 3:
+                    _horizontal3(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                elif taps == 5:
+                    _horizontal5(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                else:
+                    _horizontal_any(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                if use_region:
+                    for x in range(width):
+                        keep[o + x] = float(region[y, x])
+            n = (y1 - y0) * width
+            _split_row(gx[:n], gy[:n], keep, bins_lo, bins_hi, w_lo, w_hi, scale,
+                       offsets[i], n_bins)
+            for x in range(n):
                 hist_lo[bins_lo[x]] += w_lo[x]
                 hist_hi[bins_hi[x]] += w_hi[x]
         for b in range(n_bins):
