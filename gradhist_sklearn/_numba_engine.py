@@ -1,21 +1,24 @@
 """Optional compiled engine: gradients, angles and the linear split in one pass.
 
 Installed with ``pip install gradhist-sklearn[fast]`` (it needs numba). The
-kernel walks a stack of images row by row. For each row it
+kernel walks a stack of images in bands of whole rows (about 4096 pixels, so
+a narrow image such as an 8x8 digit is a single band). For each band it
 
-1. runs the vertical passes of the separable operator (smoothing for ``gx``,
-   derivative for ``gy``) into two padded row buffers, reflecting at the
-   image's edges as ``scipy.ndimage`` does with ``mode='reflect'``;
-2. runs the horizontal passes, then the magnitude, the angle and the split
-   into two bins, in a branch-free loop that LLVM vectorises;
-3. adds the two weights of every pixel to two per-image histograms.
+1. runs, row by row, the vertical passes of the separable operator
+   (smoothing for ``gx``, derivative for ``gy``) into two padded row buffers,
+   reflecting at the image's edges as ``scipy.ndimage`` does with
+   ``mode='reflect'``, then the horizontal passes into the band's gradients;
+2. computes the magnitude, the angle and the split into two bins in one
+   branch-free loop over the band, which LLVM vectorises;
+3. adds the two weights of every pixel to the image's two histograms.
 
 Every pixel is computed in float64 scalars, whatever the input dtype (uint8 is
 read directly, without a float copy of the chunk), so the numbers agree with
-the plain numpy path to about 1e-15 relative for float64 and integer input.
+the plain numpy engine to about 1e-15 relative for float64 and integer input.
 Accumulation runs in pixel order, one histogram for the lower and one for the
-upper bin, summed at the end, which is how the plain path's two
-``np.bincount`` calls group the terms.
+upper bin, summed at the end, which is how the plain engine's two
+``np.bincount`` calls group the terms. Nothing depends on the other images of
+the stack, so a histogram is the same whichever chunk its image is in.
 
 The angle uses Cephes' ``atan`` (a rational approximation with a peak relative
 error near 2e-16 over its range) after reducing to the first octant, instead
