@@ -172,8 +172,8 @@ def throughput_table(sizes, engines, repeats, kind, source):
         images = batch(n_images, side, kind, source=source)
         megapixels = images.size / 1e6
         times = best_times(functions, images, repeats)
-        print(f"\n{n_images} images of {side}x{side} ({megapixels:.1f} Mpx), best of {repeats}, "
-              f"{load()}")
+        print(f"\n{n_images} images of {side}x{side} ({megapixels:.1f} Mpx), "
+              f"best of {repeats} rounds, {load()}")
         print(f"  {'peer':<18} {'seconds':>9} {'Mpx/s':>9}")
         for name, seconds in times.items():
             print(f"  {name:<18} {seconds:9.4f} {megapixels / seconds:9.1f}")
