@@ -74,7 +74,7 @@ def _angle(gx, gy):
 
 
 @numba.njit(inline="always", **_JIT)
-def _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset, n_bins):
+def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
@@ -87,10 +87,27 @@ def _split_row(gxrow, gyrow, keep, bins_lo, bins_hi, w_lo, w_hi, scale, offset, 
         position = position - n_bins if position >= n_bins else position
         k = math.floor(position)
         upper_weight = (position - k) * magnitude
+        bins_lo[x] = np.intp(k)
+        w_hi[x] = upper_weight
+        w_lo[x] = magnitude - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
+    """:func:`_split_row` for the common case: every pixel counts, no angle
+    offset. The angle is then within half a turn of 0 (a whole turn, in bins
+    of the folded circle, when unidirectional), so one conditional add wraps
+    it into ``[0, n_bins]``."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x]
+        gy = gyrow[x]
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        position = _angle(gx, gy) * scale
+        position = position + n_bins if position < 0.0 else position
+        k = math.floor(position)
+        upper_weight = (position - k) * magnitude
         lo = np.intp(k)
-        hi = lo + 1
-        bins_lo[x] = lo
-        bins_hi[x] = hi if hi < n_bins else 0
+        bins_lo[x] = lo - n_bins if lo >= n_bins else lo
         w_hi[x] = upper_weight
         w_lo[x] = magnitude - upper_weight
 
@@ -207,11 +224,12 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
     gy = np.empty(band)
     keep = np.ones(band)
     bins_lo = np.empty(band, dtype=np.intp)
-    bins_hi = np.empty(band, dtype=np.intp)
     w_lo = np.empty(band)
     w_hi = np.empty(band)
     hist_lo = np.empty(n_bins)
-    hist_hi = np.empty(n_bins)
+    # The upper bin is lower + 1; bin n_bins stands for bin 0 until the end
+    # (only lower bin n_bins - 1 adds there, so the order of terms is kept).
+    hist_hi = np.empty(n_bins + 1)
     # Reflected source rows of every output row, and of the column pads: the
     # same for every image of the stack.
     rows = np.empty((height, taps), dtype=np.intp)
@@ -253,12 +271,17 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
                     for x in range(width):
                         keep[o + x] = float(region[y, x])
             n = (y1 - y0) * width
-            _split_row(gx[:n], gy[:n], keep, bins_lo, bins_hi, w_lo, w_hi, scale,
-                       offsets[i], n_bins)
+            if use_region or offsets[i] != 0.0:
+                _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
+                           n_bins)
+            else:
+                _split_row_plain(gx[:n], gy[:n], bins_lo, w_lo, w_hi, scale, n_bins)
             for x in range(n):
-                hist_lo[bins_lo[x]] += w_lo[x]
-                hist_hi[bins_hi[x]] += w_hi[x]
-        for b in range(n_bins):
+                lo = bins_lo[x]
+                hist_lo[lo] += w_lo[x]
+                hist_hi[lo + 1] += w_hi[x]
+        out[i, 0] = hist_lo[0] + hist_hi[n_bins]
+        for b in range(1, n_bins):
             out[i, b] = hist_lo[b] + hist_hi[b]
 
 
