@@ -54,7 +54,7 @@ def measure(path, n_images, engine, n_jobs):
     os.environ[ENV_VAR] = engine
     try:
         images = np.load(path, mmap_mode="r")[:n_images]
-        transformer = GradientHistogramTransformer(n_jobs=n_jobs)
+        transformer = GradientHistogramTransformer(operator="sobel", n_jobs=n_jobs)
         transformer.fit_transform(images[:4])  # compile / start workers outside the peak
         tracemalloc.start()
         tracemalloc.reset_peak()
