@@ -7,6 +7,13 @@ Workers load, validate and convert their own chunk, so a memory-mapped batch
 or a folder of files is never held in memory at once, and the numbers do not
 depend on how the batch was cut: each image's histogram is computed from its
 own pixels in the same order whichever chunk it lands in.
+
+Chunks are sized by a pixel budget, not an image count, so that 8x8 digits
+go by the hundred thousand (one Python call per chunk, not per image) and
+2048x2048 photographs one or two at a time, and the temporaries of the plain
+engine stay bounded. When there are several workers the batch is cut into a
+multiple of their number of equal chunks, so that none waits for the last
+one.
 """
 
 import math
@@ -15,19 +22,32 @@ import numpy as np
 
 from ._histogram import stack_histograms
 from ._io import ImageReadError, read_image
-from ._validation import as_gray_image, as_gray_stack
+from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype
 
-#: Default number of pixels a worker processes at once. About 40 bytes of
-#: temporaries per pixel in float64, so 2**20 pixels keep a chunk near 40 MB.
+#: Default number of pixels a worker processes at once. The plain engine keeps
+#: about 80 bytes of float64 temporaries per pixel, so 2**20 pixels keep a
+#: chunk under 100 MB; the compiled engine needs only a few rows of buffers
+#: and reads integer pixels in place.
 PIXELS_PER_CHUNK = 2**20
 
 
 def plan_slices(n_images, pixels_per_image, pixels_per_chunk, min_chunks=1):
-    """Cut ``range(n_images)`` into contiguous ``(start, stop)`` slices."""
+    """Cut ``range(n_images)`` into contiguous ``(start, stop)`` slices.
+
+    Each slice holds at most ``pixels_per_chunk`` pixels (and at least one
+    image). With ``min_chunks > 1`` (the number of workers) the number of
+    slices is a multiple of ``min_chunks`` (when there are enough images) and
+    the slices differ in length by at most one image, so the workers get
+    equal shares.
+    """
+    if n_images == 0:
+        return []
     per_chunk = max(1, pixels_per_chunk // max(1, pixels_per_image))
+    n_chunks = math.ceil(n_images / per_chunk)
     if min_chunks > 1:
-        per_chunk = min(per_chunk, math.ceil(n_images / min_chunks))
-    return [(start, min(start + per_chunk, n_images)) for start in range(0, n_images, per_chunk)]
+        n_chunks = min(n_images, math.ceil(n_chunks / min_chunks) * min_chunks)
+    bounds = [(n_images * k) // n_chunks for k in range(n_chunks + 1)]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
 def plan_runs(shapes, pixels_per_chunk, min_chunks=1):
@@ -89,12 +109,22 @@ def _histograms_of_stack(stack, params):
         size=params["size"],
         invariance=params["invariance"],
         sigma=params["sigma"],
+        engine=params.get("engine"),
     )
 
 
 def features_of_stack(stack, first_index, params):
-    """Worker task: a slice of a 3-D or 4-D array."""
-    return _histograms_of_stack(as_gray_stack(np.asarray(stack), first_index), params)
+    """Worker task: a slice of a 3-D or 4-D array.
+
+    Grey bool and integer slices go to the engine as they are (they are
+    finite by construction, and both engines read them as float64), so a
+    memory-mapped uint8 batch is read in place rather than copied to float.
+    """
+    stack = np.asarray(stack)
+    check_pixel_dtype(stack.dtype)
+    if stack.ndim == 3 and stack.dtype.kind in "biu" and min(stack.shape) > 0:
+        return _histograms_of_stack(stack, params)
+    return _histograms_of_stack(as_gray_stack(stack, first_index), params)
 
 
 def features_of_images(images, first_index, params):

@@ -67,6 +67,17 @@ def gaussian_kernels(sigma):
     return derivative, smoothing
 
 
+def operator_kernels(operator, sigma=DEFAULT_SIGMA):
+    """``(derivative, smoothing)`` correlation kernels of an operator.
+
+    ``smoothing`` is None for ``'central'``; ``sigma`` only matters for
+    ``'gaussian'``.
+    """
+    if operator == "gaussian":
+        return gaussian_kernels(sigma)
+    return KERNELS[operator]
+
+
 def stack_gradients(stack, operator="sobel", sigma=DEFAULT_SIGMA):
     """Gradients of every image in a stack.
 
@@ -84,15 +95,55 @@ def stack_gradients(stack, operator="sobel", sigma=DEFAULT_SIGMA):
     gx, gy : ndarray, same shape and dtype as ``stack``
         Change toward +x (east, columns) and toward +y (south, rows).
     """
-    if operator == "gaussian":
-        derivative, smoothing = gaussian_kernels(sigma)
-    else:
-        derivative, smoothing = KERNELS[operator]
+    derivative, smoothing = operator_kernels(operator, sigma)
+    if len(derivative) == 3 and (smoothing is None or len(smoothing) == 3):
+        return _three_tap_gradients(stack, derivative, smoothing)
     gx = ndi.correlate1d(stack, derivative, axis=-1, mode="reflect")
     gy = ndi.correlate1d(stack, derivative, axis=-2, mode="reflect")
     if smoothing is not None:
         ndi.correlate1d(gx, smoothing, axis=-2, mode="reflect", output=gx)
         ndi.correlate1d(gy, smoothing, axis=-1, mode="reflect", output=gy)
+    return gx, gy
+
+
+def _weighted_sum(taps, views):
+    """``sum(t * v)`` over the non-zero taps, without multiplying by +-1."""
+    total = None
+    for tap, view in zip(taps, views, strict=True):
+        tap = float(tap)  # a Python float keeps float32 arrays float32
+        if tap == 0.0:
+            continue
+        if total is None:
+            total = view * tap if tap != 1.0 else view.copy()
+        elif tap == 1.0:
+            total += view
+        elif tap == -1.0:
+            total -= view
+        else:
+            total += view * tap
+    return total
+
+
+def _three_tap_gradients(stack, derivative, smoothing):
+    """Separable 3-tap correlation by shifted views of one reflect-padded copy.
+
+    A one-pixel ``np.pad(mode='symmetric')`` border is scipy's ``'reflect'``
+    (the edge pixel repeated), and slicing avoids ``ndimage``'s per-line
+    buffering, which costs several times more for kernels this short.
+    """
+    height, width = stack.shape[-2:]
+    pad = [(0, 0)] * (stack.ndim - 2) + [(1, 1), (1, 1)]
+    padded = np.pad(stack, pad, mode="symmetric")
+    rows = [padded[..., k:k + height, :] for k in range(3)]
+    if smoothing is None:
+        centre_row = padded[..., 1:height + 1, :]
+        gx = _weighted_sum(derivative, [centre_row[..., k:k + width] for k in range(3)])
+        gy = _weighted_sum(derivative, [row[..., 1:width + 1] for row in rows])
+        return gx, gy
+    across = _weighted_sum(smoothing, rows)  # smoothed down the columns, for gx
+    along = _weighted_sum(derivative, rows)  # differentiated down the columns, for gy
+    gx = _weighted_sum(derivative, [across[..., k:k + width] for k in range(3)])
+    gy = _weighted_sum(smoothing, [along[..., k:k + width] for k in range(3)])
     return gx, gy
 
 

@@ -109,7 +109,7 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     return turns
 
 
-def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bins=None,
+def make_invariant(histograms, invariance, turns, *, rebin=None, gradients=None,
                    unidirectional=False, angle_offset=0.0):
     """Apply one rotation-invariance method to a stack of histograms.
 
@@ -121,19 +121,24 @@ def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bin
         One of :data:`INVARIANCE_METHODS`.
     turns : ndarray, shape (n_images,)
         SPEC's centre of mass of each histogram, as a fraction of the circle.
-    gx, gy : ndarray, shape (n_images, n_pixels), optional
-        The gradients the histograms were binned from; needed by the
-        methods that bin the pixels again (``centre_of_mass_rebin``,
-        ``peak``), with the binning options below.
-    angle_bins, unidirectional, angle_offset
-        As for :func:`~gradhist_sklearn._histogram.bin_histograms`.
+    rebin : callable, optional
+        ``rebin(shift_bins)`` bins the same pixels again with each image's
+        angles reduced by ``shift_bins`` bins (an array, one per image); needed
+        by the methods that re-bin (``centre_of_mass_rebin``, ``peak``).
+    gradients : callable, optional
+        ``gradients()`` returns the flattened ``(gx, gy)`` of the pixels that
+        count; needed by ``centre_of_mass_rebin`` for the pixels' own mean
+        direction.
+    unidirectional : bool
+    angle_offset : float
+        The frame's angle, in degrees, already subtracted by the binning.
 
     Returns
     -------
     out : ndarray of float64, shape (n_images, n_output_values)
     """
     # The engine's pieces live in _histogram, which imports this module.
-    from ._histogram import bin_histograms, shift_histograms
+    from ._histogram import shift_histograms
 
     n_bins = histograms.shape[-1]
     if invariance == "dft_magnitude":
@@ -141,6 +146,7 @@ def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bin
     if invariance == "centre_of_mass":
         return shift_histograms(histograms, turns * n_bins)
     if invariance == "centre_of_mass_rebin":
+        gx, gy = gradients()
         shifts = n_bins * pixel_centre_turns(gx, gy, unidirectional=unidirectional,
                                              angle_offset=angle_offset)
     elif invariance == "peak":
@@ -150,12 +156,4 @@ def make_invariant(histograms, invariance, turns, gx=None, gy=None, *, angle_bin
             f"Unknown invariance {invariance!r}; choose one of "
             f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
         )
-    # Turn each image's gradient vectors by minus its alignment angle, so that
-    # one call bins every theta - phi (the binning takes a single offset).
-    bin_width = 360.0 / angle_bins  # degrees, also when unidirectional
-    phi = np.radians(shifts * bin_width)[:, np.newaxis]
-    cos, sin = np.cos(phi), np.sin(phi)
-    turned_x = (gx * cos + gy * sin).astype(gx.dtype, copy=False)
-    turned_y = (gy * cos - gx * sin).astype(gy.dtype, copy=False)
-    return bin_histograms(turned_x, turned_y, angle_bins=angle_bins,
-                          unidirectional=unidirectional, angle_offset=angle_offset)
+    return rebin(shifts)

@@ -9,6 +9,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch, _dask
+from ._engine import resolve_engine
 from ._histogram import n_histogram_bins
 from ._invariance import INVARIANCE_METHODS, n_output_values
 from ._region import parse_frame, parse_size
@@ -244,14 +245,26 @@ default='gaussian'
             return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns)
         n_jobs = _effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
-        results = Parallel(n_jobs=self.n_jobs)(
+        # The compiled kernel releases the GIL, so threads share the work
+        # without copying chunks to other processes (a soft hint: a backend
+        # chosen with joblib.parallel_config wins).
+        prefer = "threads" if params["engine"] == "numba" else None
+        # Results are copied into the output as they arrive, so that memory
+        # beyond the output itself does not grow with the number of images.
+        results = Parallel(n_jobs=self.n_jobs, prefer=prefer, return_as="generator")(
             delayed(func)(chunk, first_index, params) for func, chunk, first_index in tasks
         )
-        histograms = np.concatenate([r[0] for r in results]) if results else None
-        columns = [histograms]
-        if self.include_orientation:
-            columns.append(np.concatenate([r[1] for r in results])[:, np.newaxis])
-        return np.hstack(columns).astype(batch.dtype, copy=False)
+        n_bins = params["n_bins"]
+        n_samples = sum(len(chunk) for _, chunk, _ in tasks)
+        features = np.empty((n_samples, n_bins + bool(self.include_orientation)), batch.dtype)
+        start = 0
+        for histograms, orientations in results:
+            stop = start + len(histograms)
+            features[start:stop, :n_bins] = histograms
+            if self.include_orientation:
+                features[start:stop, n_bins] = orientations
+            start = stop
+        return features
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: the angle of each bin's centre, or
@@ -327,6 +340,7 @@ default='gaussian'
             "size": parse_size(self.size),
             "invariance": self.invariance,
             "sigma": float(self.sigma),
+            "engine": resolve_engine(),
         }
 
     def _check_image_shape(self, n_features):

@@ -319,8 +319,8 @@ def scale_to_safe_range(stack):
 
     Parameters
     ----------
-    stack : ndarray of float32 or float64, shape (n_images, height, width)
-        Validated images (finite).
+    stack : ndarray, shape (n_images, height, width)
+        Validated images (finite); only floating types can need rescaling.
 
     Returns
     -------
@@ -328,7 +328,8 @@ def scale_to_safe_range(stack):
     exponents : ndarray of int, shape (n_images,), or None when no image needs it
         ``stack[i]`` was multiplied by ``2 ** -exponents[i]``.
     """
-    if stack.size == 0:
+    if stack.size == 0 or stack.dtype.kind != "f":
+        # bool and integer pixels (even uint64, 1.8e19) are far inside the range.
         return stack, None
     axes = tuple(range(1, stack.ndim))
     magnitude = np.maximum(np.abs(np.max(stack, axis=axes)), np.abs(np.min(stack, axis=axes)))

@@ -1,4 +1,13 @@
-"""Hypothesis profiles for the property tests and the fuzz harness.
+"""Shared test set-up.
+
+1. Every test runs once per histogram engine (plain numpy, compiled numba).
+   The engine is chosen by the ``GRADHIST_ENGINE`` environment variable, which
+``gradient_histogram`` reads at each call and the transformer reads once per
+call in the parent process (its workers are told which engine to use). The
+numba runs are skipped, not failed, when numba is not installed. Tests marked
+``explicit_engines`` name their engines themselves and run once.
+
+2. Hypothesis profiles for the property tests and the fuzz harness.
 
 - ``ci`` (default): few examples, derandomised, so ``python -m pytest`` is
   quick and gives the same verdict on every run.
@@ -15,22 +24,47 @@ vary; speed is measured by the scripts under ``benchmarks/``, not by tests.
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "ci",
-    max_examples=100,
+from gradhist_sklearn._engine import ENV_VAR, numba_available
+
+# No deadline (see above). The autouse engine fixture sets one environment
+# variable per test, the same for every example, so sharing it is safe.
+_COMMON = dict(
     deadline=None,
-    derandomize=True,
-    database=None,
     print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+settings.register_profile("ci", max_examples=100, derandomize=True, database=None, **_COMMON)
 settings.register_profile(
-    "fuzz",
-    max_examples=int(os.environ.get("GRADHIST_FUZZ_EXAMPLES", "2000")),
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
+    "fuzz", max_examples=int(os.environ.get("GRADHIST_FUZZ_EXAMPLES", "2000")), **_COMMON
 )
 settings.load_profile(os.environ.get("GRADHIST_HYPOTHESIS_PROFILE", "ci"))
+
+
+ENGINES = ["plain", "numba"]
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "explicit_engines: the test picks its engines itself; run it once"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
+        "explicit_engines"
+    ):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def engine(request, monkeypatch):
+    name = getattr(request, "param", None)
+    if name is None:
+        return None
+    if name == "numba" and not numba_available():
+        pytest.skip("numba is not installed: pip install 'gradhist-sklearn[fast]'")
+    monkeypatch.setenv(ENV_VAR, name)
+    return name

@@ -1,0 +1,355 @@
+"""Optional compiled engine: gradients, angles and the linear split in one pass.
+
+Installed with ``pip install gradhist-sklearn[fast]`` (it needs numba). The
+kernel walks a stack of images in bands of whole rows (about 4096 pixels, so
+a narrow image such as an 8x8 digit is a single band). For each band it
+
+1. runs, row by row, the vertical passes of the separable operator
+   (smoothing for ``gx``, derivative for ``gy``) into two padded row buffers,
+   reflecting at the image's edges as ``scipy.ndimage`` does with
+   ``mode='reflect'``, then the horizontal passes into the band's gradients;
+2. computes the magnitude, the angle and the split into two bins in one
+   branch-free loop over the band, which LLVM vectorises;
+3. adds the two weights of every pixel to the image's two histograms.
+
+Every pixel is computed in float64 scalars, whatever the input dtype (uint8 is
+read directly, without a float copy of the chunk), so the numbers agree with
+the plain numpy engine to about 1e-15 relative for float64 and integer input.
+Accumulation runs in pixel order, one histogram for the lower and one for the
+upper bin, summed at the end, which is how the plain engine's two
+``np.bincount`` calls group the terms. Nothing depends on the other images of
+the stack, so a histogram is the same whichever chunk its image is in.
+
+The angle uses Cephes' ``atan`` (a rational approximation with a peak relative
+error near 2e-16 over its range) after reducing to the first octant, instead
+of the libm ``atan2`` call that numba would emit, which cannot be vectorised.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+# Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
+_P0 = -8.750608600031904122785e-01
+_P1 = -1.615753718733365076637e01
+_P2 = -7.500855792314704667340e01
+_P3 = -1.228866684490136173410e02
+_P4 = -6.485021904942025371773e01
+_Q0 = 2.485846490142306297962e01
+_Q1 = 1.650270098316988542046e02
+_Q2 = 4.328810604912902668951e02
+_Q3 = 4.853903996359136964868e02
+_Q4 = 1.945506571482613964425e02
+_MOREBITS = 6.123233995736765886130e-17  # pi/2 - float(pi/2)
+_PIO4 = math.pi / 4
+_PIO2 = math.pi / 2
+_PI = math.pi
+
+# error_model="numpy": no ZeroDivisionError checks, which would stop LLVM from
+# vectorising the loops. fastmath "contract" only: a * b + c may become one
+# fused multiply-add (one rounding instead of two: never less accurate); no
+# reassociation, so sums keep their order and NaN/inf keep their meaning.
+_JIT = dict(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+
+
+@numba.njit(inline="always", **_JIT)
+def _angle(gx, gy):
+    """``atan2(gy, gx)`` in radians, in ``[-pi, pi]``, without a libm call."""
+    ax = abs(gx)
+    ay = abs(gy)
+    small = min(ax, ay)
+    large = max(ax, ay)
+    # atan(small / large) in [0, pi/4]; above tan = 0.66 Cephes uses
+    # atan(t) = pi/4 + atan((t - 1) / (t + 1)), here with one division.
+    upper = small > 0.66 * large
+    num = small - large if upper else small
+    den = small + large if upper else large
+    den = den if den > 0.0 else 1.0
+    x = num / den
+    z = x * x
+    p = (((_P0 * z + _P1) * z + _P2) * z + _P3) * z + _P4
+    q = ((((z + _Q0) * z + _Q1) * z + _Q2) * z + _Q3) * z + _Q4
+    a = x * (z * p / q) + x
+    a = (_PIO4 + (a + 0.5 * _MOREBITS)) if upper else a
+    a = (_PIO2 - a) if ay > ax else a
+    a = (_PI - a) if gx < 0.0 else a
+    return -a if gy < 0.0 else a
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
+    """Magnitude, angle and linear split of a band of gradients."""
+    inv_n = 1.0 / n_bins
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x]
+        gy = gyrow[x]
+        magnitude = math.sqrt(gx * gx + gy * gy) * keep[x]
+        position = _angle(gx, gy) * scale - offset
+        position -= n_bins * math.floor(position * inv_n)
+        position = position + n_bins if position < 0.0 else position
+        position = position - n_bins if position >= n_bins else position
+        k = math.floor(position)
+        upper_weight = (position - k) * magnitude
+        bins_lo[x] = np.intp(k)
+        w_hi[x] = upper_weight
+        w_lo[x] = magnitude - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
+    """:func:`_split_row` for the common case: every pixel counts, no angle
+    offset. The angle is then within half a turn of 0 (a whole turn, in bins
+    of the folded circle, when unidirectional), so one conditional add wraps
+    it into ``[0, n_bins]``."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x]
+        gy = gyrow[x]
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        position = _angle(gx, gy) * scale
+        position = position + n_bins if position < 0.0 else position
+        k = math.floor(position)
+        upper_weight = (position - k) * magnitude
+        lo = np.intp(k)
+        bins_lo[x] = lo - n_bins if lo >= n_bins else lo
+        w_hi[x] = upper_weight
+        w_lo[x] = magnitude - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical3(a, b, c, deriv, smooth, vs, vd):
+    """Vertical passes over three rows, into the padded buffers (offset 1)."""
+    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
+    d2 = deriv[2]  # antisymmetric: deriv = [-d2, 0, d2]
+    for x in range(a.shape[0]):
+        va = float(a[x])
+        vb = float(b[x])
+        vc = float(c[x])
+        vs[1 + x] = s0 * va + s1 * vb + s2 * vc
+        vd[1 + x] = d2 * (vc - va)
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
+    """Vertical passes over five rows, into the padded buffers (offset 2)."""
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    d3, d4 = deriv[3], deriv[4]  # antisymmetric: deriv = [-d4, -d3, 0, d3, d4]
+    for x in range(a.shape[0]):
+        va = float(a[x])
+        vb = float(b[x])
+        vc = float(c[x])
+        vdd = float(d[x])
+        ve = float(e[x])
+        vs[2 + x] = s0 * va + s1 * vb + s2 * vc + s3 * vdd + s4 * ve
+        vd[2 + x] = d4 * (ve - va) + d3 * (vdd - vb)
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow):
+    """Horizontal passes: derivative of ``vs`` into gx, smoothing of ``vd`` into gy."""
+    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
+    d2 = deriv[2]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = d2 * (vs[x + 2] - vs[x])
+        gyrow[x] = s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2]
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    d3, d4 = deriv[3], deriv[4]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = d4 * (vs[x + 4] - vs[x]) + d3 * (vs[x + 3] - vs[x + 1])
+        gyrow[x] = (s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3]
+                    + s4 * vd[x + 4])
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
+    """Vertical passes for any odd number of taps, one tap (row) at a time."""
+    r = deriv.shape[0] // 2
+    width = stack.shape[2]
+    for x in range(width):
+        vs[r + x] = 0.0
+        vd[r + x] = 0.0
+    for j in range(deriv.shape[0]):
+        row = stack[i, rows[j]]
+        sj = smooth[j]
+        for x in range(width):
+            vs[r + x] += sj * float(row[x])
+    for j in range(1, r + 1):  # antisymmetric derivative: pairs of differences
+        after = stack[i, rows[r + j]]
+        before = stack[i, rows[r - j]]
+        dj = deriv[r + j]
+        for x in range(width):
+            vd[r + x] += dj * (float(after[x]) - float(before[x]))
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow):
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = 0.0
+        gyrow[x] = 0.0
+    r = deriv.shape[0] // 2
+    for j in range(deriv.shape[0]):
+        sj = smooth[j]
+        for x in range(gxrow.shape[0]):
+            gyrow[x] += sj * vd[x + j]
+    for j in range(1, r + 1):
+        dj = deriv[r + j]
+        for x in range(gxrow.shape[0]):
+            gxrow[x] += dj * (vs[x + r + j] - vs[x + r - j])
+
+
+@numba.njit(inline="always", **_JIT)
+def _reflect(i, n):
+    """``scipy.ndimage`` ``mode='reflect'`` index: d c b a | a b c d | d c b a."""
+    period = 2 * n
+    i = i % period
+    return period - 1 - i if i >= n else i
+
+
+#: Pixels split and binned per inner loop: whole rows, several of them for
+#: narrow images, so that an 8x8 digit is one short loop rather than eight.
+_BAND_PIXELS = 4096
+
+
+@numba.njit(**_JIT)
+def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins, out):
+    """Raw (unnormalised) histograms of every image of ``stack`` into ``out``.
+
+    ``deriv`` and ``smooth`` are correlation kernels of the same odd length;
+    ``region`` is a uint8 (height, width) mask used when ``use_region``;
+    ``offsets[i]`` is subtracted from image ``i``'s angles, in bins.
+    """
+    n_images, height, width = stack.shape
+    taps = deriv.shape[0]
+    r = taps // 2
+    band_rows = max(1, _BAND_PIXELS // width)
+    band = band_rows * width
+    vs = np.empty(width + 2 * r)  # vertical smoothing (for gx), padded
+    vd = np.empty(width + 2 * r)  # vertical derivative (for gy), padded
+    gx = np.empty(band)
+    gy = np.empty(band)
+    keep = np.ones(band)
+    bins_lo = np.empty(band, dtype=np.intp)
+    w_lo = np.empty(band)
+    w_hi = np.empty(band)
+    hist_lo = np.empty(n_bins)
+    # The upper bin is lower + 1; bin n_bins stands for bin 0 until the end
+    # (only lower bin n_bins - 1 adds there, so the order of terms is kept).
+    hist_hi = np.empty(n_bins + 1)
+    # Reflected source rows of every output row, and of the column pads: the
+    # same for every image of the stack.
+    rows = np.empty((height, taps), dtype=np.intp)
+    for y in range(height):
+        for j in range(taps):
+            rows[y, j] = _reflect(y + j - r, height)
+    cols = np.empty(2 * r, dtype=np.intp)  # source of each pad, left then right
+    for j in range(r):
+        cols[j] = _reflect(j - r, width)
+        cols[r + j] = _reflect(width + j, width)
+    for i in range(n_images):
+        hist_lo[:] = 0.0
+        hist_hi[:] = 0.0
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            for y in range(y0, y1):
+                src = rows[y]
+                if taps == 3:
+                    _vertical3(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                               deriv, smooth, vs, vd)
+                elif taps == 5:
+                    _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                               stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
+                else:
+                    _vertical_any(stack, i, src, deriv, smooth, vs, vd)
+                for j in range(r):
+                    vs[j] = vs[r + cols[j]]
+                    vd[j] = vd[r + cols[j]]
+                    vs[r + width + j] = vs[r + cols[r + j]]
+                    vd[r + width + j] = vd[r + cols[r + j]]
+                o = (y - y0) * width
+                if taps == 3:
+                    _horizontal3(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                elif taps == 5:
+                    _horizontal5(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                else:
+                    _horizontal_any(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+                if use_region:
+                    for x in range(width):
+                        keep[o + x] = float(region[y, x])
+            n = (y1 - y0) * width
+            if use_region or offsets[i] != 0.0:
+                _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
+                           n_bins)
+            else:
+                _split_row_plain(gx[:n], gy[:n], bins_lo, w_lo, w_hi, scale, n_bins)
+            for x in range(n):
+                lo = bins_lo[x]
+                hist_lo[lo] += w_lo[x]
+                hist_hi[lo + 1] += w_hi[x]
+        out[i, 0] = hist_lo[0] + hist_hi[n_bins]
+        for b in range(1, n_bins):
+            out[i, b] = hist_lo[b] + hist_hi[b]
+
+
+def _padded_kernels(derivative, smoothing):
+    """The two kernels as float64 arrays of one odd length (``None`` smoothing
+    becomes the identity, which is exact: ``1 * v + 0``), or None when the
+    kernel cannot run them."""
+    derivative = np.asarray(derivative, dtype=np.float64)
+    if derivative.ndim != 1 or len(derivative) % 2 == 0:
+        return None
+    # The kernel takes differences of mirrored taps (as scipy.ndimage does for
+    # antisymmetric weights), so a flat image gives exactly zero.
+    if not np.array_equal(derivative[::-1], -derivative):
+        return None
+    if smoothing is None:
+        smoothing = np.zeros_like(derivative)
+        smoothing[len(derivative) // 2] = 1.0
+    smoothing = np.asarray(smoothing, dtype=np.float64)
+    if smoothing.shape != derivative.shape:
+        return None
+    return np.ascontiguousarray(derivative), np.ascontiguousarray(smoothing)
+
+
+def supports(derivative, smoothing):
+    """Whether the compiled kernel runs this separable operator: 1-D
+    correlation kernels of one odd length (``smoothing`` may be None), the
+    derivative antisymmetric."""
+    return _padded_kernels(derivative, smoothing) is not None
+
+
+def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
+    """Unnormalised histograms of a stack, as :func:`_histogram.raw_histograms`.
+
+    Parameters
+    ----------
+    stack : ndarray, shape (n_images, height, width)
+        Grey images of any real dtype (bool, integer, float), finite.
+    kernels : (derivative, smoothing or None)
+        Separable operator, as in :data:`_gradients.KERNELS`.
+    region : ndarray of bool, shape (height, width), or None
+    angle_offset : float or ndarray of shape (n_images,)
+        Degrees subtracted from the angles (of each image).
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_bins)
+    """
+    derivative, smoothing = _padded_kernels(*kernels)
+    n_bins = angle_bins // 2 if unidirectional else angle_bins
+    if stack.dtype == np.bool_:
+        stack = stack.view(np.uint8)
+    stack = np.ascontiguousarray(stack)
+    if region is None:
+        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
+    else:
+        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
+    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
+    out = np.empty((stack.shape[0], n_bins))
+    _histograms(stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
+                offsets, n_bins, out)
+    return out

@@ -1,0 +1,259 @@
+"""The two engines, chunking and parallelism give the same numbers."""
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from skimage import data
+
+from gradhist_sklearn import GradientHistogramTransformer, _batch, _engine, _gradients
+from gradhist_sklearn._histogram import raw_histograms, stack_histograms
+from gradhist_sklearn._region import region_mask
+
+OPERATORS = ["sobel", "scharr", "prewitt", "farid", "central"]
+
+
+def both_engines(stack, operator, region=None, **options):
+    pytest.importorskip("numba")
+    options = dict(dict(angle_bins=36, unidirectional=False, angle_offset=0.0), **options)
+    fast = raw_histograms(stack, operator, region, engine="numba", **options)
+    plain = raw_histograms(stack, operator, region, engine="plain", **options)
+    return fast, plain
+
+
+@pytest.fixture(scope="module")
+def photos():
+    camera = data.camera()
+    return np.stack([camera[:96, :80], camera[200:296, 300:380], camera[400:496, 50:130]])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("operator", OPERATORS)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float64, bool])
+def test_numba_equals_plain(photos, operator, dtype):
+    stack = (photos > 128) if dtype is bool else photos.astype(dtype)
+    fast, plain = both_engines(stack, operator)
+    assert fast.dtype == plain.dtype == np.float64
+    # Both engines compute these in float64: only the rounding differs.
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_numba_equals_plain_float32(photos, operator):
+    # The plain engine keeps float32 throughout; the kernel reads float32
+    # pixels into float64, so they agree to float32 precision.
+    fast, plain = both_engines(photos.astype(np.float32), operator)
+    np.testing.assert_allclose(fast, plain, rtol=1e-5, atol=1e-5 * plain.max())
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("bins, unidirectional, offset", [
+    (36, True, 0.0), (7, False, 0.0), (360, False, 33.3), (8, True, -150.0), (1, False, 5.0),
+    (2, True, 0.0)])
+def test_numba_equals_plain_bins_and_offsets(photos, bins, unidirectional, offset):
+    fast, plain = both_engines(photos, "sobel", angle_bins=bins, unidirectional=unidirectional,
+                               angle_offset=offset)
+    assert fast.shape == plain.shape == (3, bins // 2 if unidirectional else bins)
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("operator", ["sobel", "farid"])
+def test_numba_equals_plain_with_region_and_mask(photos, operator):
+    rng = np.random.default_rng(1)
+    mask = rng.random(photos.shape[1:]) < 0.6
+    region = region_mask(photos.shape[1:], (10.0, 5.0, 30.0), (50.0, 40.0), mask)
+    fast, plain = both_engines(photos, operator, region, angle_offset=30.0)
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (7, 1), (2, 2), (2, 3), (3, 2), (4, 5)])
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_numba_equals_plain_on_tiny_images(shape, operator):
+    # Reflected borders on images narrower than the kernel.
+    rng = np.random.default_rng(2)
+    stack = rng.integers(0, 256, size=(5, *shape)).astype(np.uint8)
+    fast, plain = both_engines(stack, operator)
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.explicit_engines
+def test_numba_handles_non_contiguous_stacks(photos):
+    turned = np.rot90(photos, axes=(1, 2))
+    assert not turned.flags.c_contiguous
+    fast, plain = both_engines(turned, "sobel")
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+def test_any_odd_separable_operator_runs_compiled(photos, monkeypatch):
+    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
+    # 7 and 13 taps take the kernel's general path (3 and 5 are unrolled).
+    for taps in (7, 13):
+        x = np.arange(taps) - taps // 2
+        kernels = (x * np.exp(-x * x / 8.0), np.exp(-x * x / 8.0))
+        monkeypatch.setitem(_gradients.KERNELS, "wide", kernels)
+        assert numba_engine.supports(*kernels)
+        fast, plain = both_engines(photos, "wide")
+        np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+@pytest.mark.explicit_engines
+def test_operators_the_kernel_cannot_run_fall_back_to_plain(photos, monkeypatch):
+    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
+    # An even-length kernel, and an operator that is not in KERNELS at all.
+    kernels = (np.array([-1.0, -1.0, 1.0, 1.0]), None)
+    monkeypatch.setitem(_gradients.KERNELS, "even", kernels)
+    assert not numba_engine.supports(*kernels)
+    fast, plain = both_engines(photos, "even")
+    np.testing.assert_array_equal(fast, plain)
+    # A derivative that is not antisymmetric (the kernel pairs mirrored taps):
+    # never handed to the kernel, and the plain engine's numbers come back.
+    lopsided = (np.array([-1.0, 0.5, 1.0]), np.array([1.0, 2.0, 1.0]))
+    monkeypatch.setitem(_gradients.KERNELS, "lopsided", lopsided)
+    assert not numba_engine.supports(*lopsided)
+    calls = []
+    monkeypatch.setattr(numba_engine, "raw_histograms", lambda *a, **k: calls.append(a))
+    raw_histograms(photos, "lopsided", None, angle_bins=8, unidirectional=False,
+                   angle_offset=0.0, engine="numba")
+    assert calls == []
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_per_image_angle_offsets(photos, dtype):
+    # One offset per image equals each image binned alone with its offset.
+    stack = photos.astype(dtype)
+    offsets = np.array([0.0, 33.3, -170.0])
+    engines = ["plain"] + (["numba"] if _engine.numba_available() else [])
+    for engine in engines:
+        together = raw_histograms(stack, "sobel", None, angle_bins=36, unidirectional=False,
+                                  angle_offset=offsets, engine=engine)
+        for i, offset in enumerate(offsets):
+            alone = raw_histograms(stack[i:i + 1], "sobel", None, angle_bins=36,
+                                   unidirectional=False, angle_offset=offset, engine=engine)
+            np.testing.assert_array_equal(together[i], alone[0])
+
+
+@pytest.mark.explicit_engines
+def test_engine_switch(monkeypatch):
+    monkeypatch.setenv(_engine.ENV_VAR, "plain")
+    assert _engine.resolve_engine() == "plain"
+    monkeypatch.setenv(_engine.ENV_VAR, "auto")
+    assert _engine.resolve_engine() == ("numba" if _engine.numba_available() else "plain")
+    monkeypatch.setenv(_engine.ENV_VAR, "fortran")
+    with pytest.raises(ValueError, match="GRADHIST_ENGINE='fortran' is not an engine"):
+        _engine.resolve_engine()
+    monkeypatch.setattr(_engine, "_numba_available", False)
+    with pytest.raises(ImportError, match=r"gradhist-sklearn\[fast\]"):
+        _engine.resolve_engine("numba")
+    assert _engine.resolve_engine("auto") == "plain"
+
+
+def test_integer_chunks_equal_float_chunks(photos):
+    # Integer slices go to the engine as they are; float ones are converted
+    # first. Both read the pixels as float64.
+    params = dict(angle_bins=36, unidirectional=False, rotation_invariant=True,
+                  normalize=True, operator="sobel")
+    from_int = stack_histograms(photos, **params)
+    from_float = stack_histograms(photos.astype(np.float64), **params)
+    np.testing.assert_array_equal(from_int[0], from_float[0])
+    np.testing.assert_array_equal(from_int[1], from_float[1])
+
+
+@pytest.mark.parametrize("n_images, pixels_per_image, budget, min_chunks", [
+    (0, 64, 1000, 1), (1, 10**6, 1000, 1), (10, 64, 1000, 1), (1797, 64, 2**20, 2),
+    (400, 65536, 2**20, 2), (400, 65536, 2**20, 3), (3, 10, 10**9, 8), (20000, 65536, 2**20, 1)])
+def test_plan_slices_respects_budget_and_balance(n_images, pixels_per_image, budget,
+                                                 min_chunks):
+    slices = _batch.plan_slices(n_images, pixels_per_image, budget, min_chunks)
+    covered = [i for a, b in slices for i in range(a, b)]
+    assert covered == list(range(n_images))
+    sizes = [b - a for a, b in slices]
+    assert all(s >= 1 for s in sizes)
+    assert all(s * pixels_per_image <= budget or s == 1 for s in sizes)
+    if sizes:
+        assert max(sizes) - min(sizes) <= 1
+    if min_chunks > 1 and n_images >= min_chunks:
+        assert len(slices) % min_chunks == 0
+
+
+@pytest.fixture(scope="module")
+def batch():
+    rng = np.random.default_rng(3)
+    camera = data.camera()
+    starts = rng.integers(0, 512 - 32, size=(40, 2))
+    return np.stack([camera[r:r + 32, c:c + 24] for r, c in starts])
+
+
+@pytest.mark.parametrize("pixels_per_chunk", [1, 700, 24 * 32 * 7, 10**9])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+@pytest.mark.parametrize("backend", ["loky", "threading", None])
+def test_same_numbers_for_every_chunk_size_n_jobs_and_backend(batch, monkeypatch,
+                                                              pixels_per_chunk, n_jobs, backend):
+    reference = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
+    monkeypatch.setattr(_batch, "PIXELS_PER_CHUNK", pixels_per_chunk)
+    transformer = GradientHistogramTransformer(include_orientation=True, n_jobs=n_jobs)
+    if backend is None:
+        got = transformer.fit_transform(batch)
+    else:
+        with parallel_config(backend=backend):
+            got = transformer.fit_transform(batch)
+    np.testing.assert_array_equal(got, reference)
+
+
+def test_memory_mapped_batch(batch, tmp_path):
+    path = tmp_path / "batch.npy"
+    np.save(path, batch)
+    mapped = np.load(path, mmap_mode="r")
+    reference = GradientHistogramTransformer().fit_transform(batch)
+    for n_jobs in (1, 2):
+        got = GradientHistogramTransformer(n_jobs=n_jobs).fit_transform(mapped)
+        np.testing.assert_array_equal(got, reference)
+
+
+def test_tiny_images_in_one_chunk(monkeypatch):
+    # 8x8 digits: a whole batch is one call into the engine, not one per image.
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    calls = []
+    original = _batch._histograms_of_stack
+
+    def counting(stack, params):
+        calls.append(len(stack))
+        return original(stack, params)
+
+    monkeypatch.setattr(_batch, "_histograms_of_stack", counting)
+    rows = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X)
+    assert calls == [len(X)]
+    expected = np.stack([original(image.reshape(1, 8, 8), _params())[0][0] for image in X[:50]])
+    np.testing.assert_array_equal(rows[:50], expected)
+
+
+def _params():
+    return GradientHistogramTransformer()._check_options()
+
+
+@pytest.mark.explicit_engines
+def test_numba_equals_plain_on_images_larger_than_a_block():
+    # The plain engine bins images of BLOCK_PIXELS or more in blocks.
+    from gradhist_sklearn._histogram import BLOCK_PIXELS
+
+    camera = data.camera()
+    stack = np.stack([camera[:300, :200], camera[100:400, 250:450]])
+    assert stack[0].size > 3 * BLOCK_PIXELS
+    fast, plain = both_engines(stack, "sobel")
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+
+
+def test_large_images_same_for_every_chunk_size_and_n_jobs(monkeypatch):
+    camera = data.camera()
+    stack = np.stack([camera[:140, :130], camera[300:440, 200:330], camera[::2, ::2][:140, :130]])
+    reference = GradientHistogramTransformer().fit_transform(stack)
+    monkeypatch.setattr(_batch, "PIXELS_PER_CHUNK", 1)
+    np.testing.assert_array_equal(GradientHistogramTransformer(n_jobs=2).fit_transform(stack),
+                                  reference)
+    one_by_one = [GradientHistogramTransformer().fit_transform(stack[i:i + 1]) for i in range(3)]
+    np.testing.assert_array_equal(np.concatenate(one_by_one), reference)
