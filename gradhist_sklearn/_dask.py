@@ -18,13 +18,13 @@ def is_dask_array(X):
     return module.split(".")[0] == "dask" and hasattr(X, "map_blocks") and hasattr(X, "chunks")
 
 
-def _transform_block(block, estimator, n_columns, dtype):
+def _transform_block(block, estimator, n_columns, dtype, engine):
     if block.shape[0] == 0:
         return np.empty((0, n_columns), dtype=dtype)
-    return estimator.transform(block)
+    return estimator._transform(block, engine)
 
 
-def transform_lazily(estimator, stack, dtype, n_columns):
+def transform_lazily(estimator, stack, dtype, n_columns, engine):
     """``estimator.transform`` of each block of ``stack``, as a dask array.
 
     Parameters
@@ -39,6 +39,9 @@ def transform_lazily(estimator, stack, dtype, n_columns):
         Output type (float32 for float32 input, float64 otherwise).
     n_columns : int
         Number of output columns.
+    engine : str
+        The histogram engine resolved by the caller: workers elsewhere may
+        have another ``GRADHIST_ENGINE`` (or numba) than the caller.
 
     Returns
     -------
@@ -54,6 +57,7 @@ def transform_lazily(estimator, stack, dtype, n_columns):
         worker,
         n_columns,
         np.dtype(dtype),
+        engine,
         dtype=dtype,
         drop_axis=list(range(2, stack.ndim)),
         chunks=(stack.chunks[0], (n_columns,)),

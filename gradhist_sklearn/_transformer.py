@@ -238,11 +238,17 @@ default='gaussian'
             and computed lazily, block by block, with the same numbers.
         """
         check_is_fitted(self)
+        return self._transform(X)
+
+    def _transform(self, X, engine=None):
+        """:meth:`transform` with the histogram engine pinned (None: resolve it
+        here), so that dask blocks computed elsewhere use the caller's."""
         batch = self._check_input(X, reset=False)
-        params = self._check_options()
+        params = self._check_options(engine)
         if _dask.is_dask_array(getattr(batch, "stack", None)):
             n_columns = params["n_bins"] + bool(self.include_orientation)
-            return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns)
+            return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns,
+                                          params["engine"])
         n_jobs = _effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
         # The compiled kernel releases the GIL, so threads share the work
@@ -317,7 +323,7 @@ default='gaussian'
 
     # -- helpers ---------------------------------------------------------------
 
-    def _check_options(self):
+    def _check_options(self, engine=None):
         """Check what the parameter constraints cannot; return worker params."""
         if isinstance(self.angle_bins, (bool, np.bool_)):
             # Interval(Integral, ...) lets True through as 1.
@@ -340,7 +346,7 @@ default='gaussian'
             "size": parse_size(self.size),
             "invariance": self.invariance,
             "sigma": float(self.sigma),
-            "engine": resolve_engine(),
+            "engine": resolve_engine(engine),
         }
 
     def _check_image_shape(self, n_features):
