@@ -177,6 +177,14 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted transformer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> images = np.zeros((3, 10, 12), dtype=np.uint8)
+        >>> GradientHistogramTransformer().fit(images).image_shape_
+        (10, 12)
         """
         self._check_options()
         batch = self._check_input(X, reset=True)
@@ -197,6 +205,20 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
             unidirectional), plus one when ``include_orientation`` is True.
             float32 for float32 input, float64 otherwise.
+
+        Examples
+        --------
+        Images of different sizes, as a list; bright on the right, so every
+        gradient points along +x, into bin 0:
+
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> images = [np.tile(np.arange(n, dtype=float), (n, 1)) for n in (8, 12)]
+        >>> transformer = GradientHistogramTransformer(
+        ...     angle_bins=4, include_orientation=True).fit(images)
+        >>> transformer.transform(images).round(2)
+        array([[7.  , 0.  , 0.  , 0.  , 0.  ],
+               [7.33, 0.  , 0.  , 0.  , 0.  ]])
         """
         check_is_fitted(self)
         batch = self._check_input(X, reset=False)
@@ -213,7 +235,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         return np.hstack(columns).astype(batch.dtype, copy=False)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: the angle of each bin's centre.
+        """Get the names of the output columns: the angle of each bin's centre.
 
         Parameters
         ----------
@@ -229,6 +251,14 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             degrees), then ``main_orientation`` when ``include_orientation``
             is True. With ``rotation_invariant=True`` the angles are relative
             to each image's main orientation.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> transformer = GradientHistogramTransformer(angle_bins=6, unidirectional=True)
+        >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        array(['angle_000', 'angle_060', 'angle_120'], dtype=object)
         """
         check_is_fitted(self)
         self._check_input_features(input_features)
