@@ -73,15 +73,15 @@ def image_gradients(image, *, operator="sobel"):
         The derivative kernel, applied as a correlation. Its scale is the
         response to a ramp that rises by 1 per pixel:
 
-        ===========  ==========================================  =====
-        operator     kernel for ``gx`` (``gy`` is its transpose)  scale
-        ===========  ==========================================  =====
-        ``central``  ``[-1, 0, 1]``                               2
-        ``sobel``    ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]``     8
-        ``scharr``   ``[[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]]``   32
-        ``prewitt``  ``[[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]]``     6
+        ===========  ============================================  =====
+        operator     kernel for ``gx`` (``gy`` is its transpose)   scale
+        ===========  ============================================  =====
+        ``central``  ``[-1, 0, 1]``                                2
+        ``sobel``    ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]``      8
+        ``scharr``   ``[[-3, 0, 3], [-10, 0, 10], [-3, 0, 3]]``    32
+        ``prewitt``  ``[[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]]``      6
         ``farid``    scikit-image's 5x5 Farid-Simoncelli kernel    0.992
-        ===========  ==========================================  =====
+        ===========  ============================================  =====
 
         Sobel and Scharr match OpenCV's ``cv2.Sobel(ksize=3)`` and
         ``cv2.Scharr``; they are scikit-image's filters without its division
@@ -104,7 +104,7 @@ def image_gradients(image, *, operator="sobel"):
     ----------
     .. [1] H. Farid and E. P. Simoncelli, "Differentiation of discrete
            multidimensional signals", IEEE Transactions on Image Processing
-           13(4), 2004, pp. 496-508. :DOI:`10.1109/TIP.2004.823819`
+           13(4), 2004, pp. 496-508. doi:10.1109/TIP.2004.823819
     .. [2] H. Scharr, "Optimal operators in digital image processing",
            PhD thesis, University of Heidelberg, 2000.
 

@@ -69,7 +69,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns seen in :meth:`fit`. Defined only when ``X`` was a
         2-D array.
-    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+    feature_names_in_ : ndarray of str, shape (`n_features_in_`,)
         Column names seen in :meth:`fit`. Defined only when ``X`` was a
         DataFrame with string column names.
     image_shape_ : tuple of int or None

@@ -52,9 +52,10 @@ with open(table, "w") as handle:
 print("wrote", table)
 
 # %%
-# The feature matrix as an image: one row per file. Brick and text are
-# dominated by horizontal and vertical edges (bins 0, 90, 180, 270); grass
-# and gravel spread evenly over every direction.
+# The feature matrix as an image: one row per file. Brick piles up at 0 and
+# 180 degrees (gradients pointing left and right, across its vertical
+# edges), text around 90 and 270 degrees (across the lines of writing);
+# grass and gravel spread evenly over every direction.
 
 histograms = features[:, :-1]
 shares = histograms / histograms.sum(axis=1, keepdims=True)

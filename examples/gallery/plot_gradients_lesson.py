@@ -1,7 +1,7 @@
 """
-=============================================
+==============================================
 Sobel gradients and the orientation-range mask
-=============================================
+==============================================
 
 The classic first lesson on image gradients, on scikit-image's ``coins``
 image: the Sobel response along x, along y, their combined magnitude, and a
