@@ -14,7 +14,6 @@ import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 from skimage import data, io
 
 from gradhist_sklearn import GradientHistogramDisplay, GradientHistogramTransformer
@@ -47,7 +46,7 @@ print(features.shape, columns[:3], "...", columns[-1])
 table = folder / "features.csv"
 with open(table, "w") as handle:
     handle.write("file," + ",".join(columns) + "\n")
-    for path, row in zip(paths, features):
+    for path, row in zip(paths, features, strict=True):
         handle.write(path.name + "," + ",".join(f"{v:.6g}" for v in row) + "\n")
 print("wrote", table)
 
@@ -71,7 +70,7 @@ fig.colorbar(shown, ax=ax)
 
 fig, axes = plt.subplots(2, 4, figsize=(12, 6.5), subplot_kw={"projection": "polar"},
                          layout="constrained")
-for ax, path, row in zip(axes.flat, paths, features):
+for ax, path, row in zip(axes.flat, paths, features, strict=False):
     GradientHistogramDisplay.from_histogram(row[:-1], main_orientation=row[-1], ax=ax,
                                             legend=False)
     ax.set_title(f"{path.stem}: {row[-1]:.0f}°", fontsize="small")

@@ -37,7 +37,7 @@ panels = [
     (gy, "gy (toward +y, down)", "RdBu_r", (-limit, limit)),
     (magnitude, "magnitude", "magma", (0, np.percentile(magnitude, 99))),
 ]
-for ax, (values, title, cmap, limits) in zip(axes, panels):
+for ax, (values, title, cmap, limits) in zip(axes, panels, strict=True):
     shown = ax.imshow(values, cmap=cmap, clim=limits)
     ax.set_title(title)
     ax.set_axis_off()
