@@ -10,6 +10,7 @@ writes a small folder of PNG files from scikit-image's sample images, extracts
 one histogram per file, and saves the result next to the file names.
 """
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -78,3 +79,5 @@ for ax, path, row in zip(axes.flat, paths, features, strict=False):
 for ax in axes.flat[len(paths):]:
     ax.set_visible(False)
 plt.show()
+
+shutil.rmtree(folder)  # the folder was only for this example
