@@ -207,7 +207,7 @@ default='sobel'
     ----------
     .. [1] H. Farid and E. P. Simoncelli, "Differentiation of discrete
            multidimensional signals", IEEE Transactions on Image Processing
-           13(4), 2004, pp. 496-508. :DOI:`10.1109/TIP.2004.823819`
+           13(4), 2004, pp. 496-508. doi:10.1109/TIP.2004.823819
     .. [2] H. Scharr, "Optimal operators in digital image processing",
            PhD thesis, University of Heidelberg, 2000.
     .. [3] J. J. Koenderink, "The structure of images", Biological

@@ -28,7 +28,27 @@ from ._validation import (
 
 
 class GradientHistogram(NamedTuple):
-    """Result of :func:`gradient_histogram`."""
+    """Result of :func:`gradient_histogram`: a histogram and its main orientation.
+
+    A named tuple, so it unpacks as ``histogram, main_orientation = result``.
+
+    Parameters
+    ----------
+    histogram : ndarray of shape (n_bins,)
+        Magnitude per orientation bin.
+    main_orientation : float
+        Circular centre of mass of the histogram, in degrees.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gradhist_sklearn import gradient_histogram
+    >>> image = np.zeros((6, 6))
+    >>> image[:, 3:] = 1.0
+    >>> histogram, main_orientation = gradient_histogram(image, angle_bins=4)
+    >>> histogram.shape, main_orientation
+    ((4,), 0.0)
+    """
 
     histogram: np.ndarray
     """Magnitude per orientation bin, shape ``(angle_bins,)`` or
@@ -442,7 +462,6 @@ default='gaussian'
     --------
     A ramp that brightens to the right has every gradient at 0 degrees. Each
     row of 0..5 contributes 2 per inner pixel and 1 at each reflected border:
-
 
     >>> import numpy as np
     >>> from gradhist_sklearn import gradient_histogram

@@ -6,7 +6,34 @@ import numpy as np
 
 
 class ImageReadError(ValueError):
-    """An image file could not be read; ``path`` names it."""
+    """An image file could not be read; ``path`` names it.
+
+    A subclass of :class:`ValueError`, raised by :func:`read_image` and by
+    :class:`GradientHistogramTransformer` when it is given file paths.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file that could not be read.
+    reason : str
+        What went wrong, in words.
+
+    Attributes
+    ----------
+    path : str
+        The file that could not be read.
+    reason : str
+        What went wrong.
+
+    Examples
+    --------
+    >>> from gradhist_sklearn import ImageReadError, read_image
+    >>> try:
+    ...     read_image("no-such-file.png")
+    ... except ImageReadError as error:
+    ...     print(error.reason)
+    no such file
+    """
 
     def __init__(self, path, reason):
         self.path = os.fspath(path)
@@ -39,10 +66,12 @@ def read_image(path):
     Parameters
     ----------
     path : str or os.PathLike
+        The image file to read.
 
     Returns
     -------
     image : ndarray, shape (height, width) or (height, width, 3 or 4)
+        The pixels, in the file's own dtype and values.
 
     Raises
     ------

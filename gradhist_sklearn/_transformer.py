@@ -93,7 +93,7 @@ default='gaussian'
     n_features_in_ : int
         Number of columns seen in :meth:`fit`. Defined only when ``X`` was a
         2-D array.
-    feature_names_in_ : ndarray of str, shape (n_features_in_,)
+    feature_names_in_ : ndarray of str, shape (`n_features_in_`,)
         Column names seen in :meth:`fit`. Defined only when ``X`` was a
         DataFrame with string column names.
     image_shape_ : tuple of int or None
@@ -177,9 +177,9 @@ default='gaussian'
         size=None,
         image_shape=None,
         include_orientation=False,
-        n_jobs=None,
         invariance="centre_of_mass_rebin",
         sigma=1.0,
+        n_jobs=None,
     ):
         self.angle_bins = angle_bins
         self.unidirectional = unidirectional
@@ -190,9 +190,9 @@ default='gaussian'
         self.size = size
         self.image_shape = image_shape
         self.include_orientation = include_orientation
-        self.n_jobs = n_jobs
         self.invariance = invariance
         self.sigma = sigma
+        self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -212,6 +212,14 @@ default='gaussian'
         -------
         self : object
             The fitted transformer.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> images = np.zeros((3, 10, 12), dtype=np.uint8)
+        >>> GradientHistogramTransformer().fit(images).image_shape_
+        (10, 12)
         """
         self._check_options()
         batch = self._check_input(X, reset=True)
@@ -236,6 +244,21 @@ default='gaussian'
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
+
+        Examples
+        --------
+        Images of different sizes, as a list; bright on the right, so every
+        gradient points along +x, into bin 0 (Sobel:
+        8 per unit of slope inside, 4 at the reflected borders):
+
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> images = [np.tile(np.arange(n, dtype=float), (n, 1)) for n in (8, 12)]
+        >>> transformer = GradientHistogramTransformer(
+        ...     angle_bins=4, operator="sobel", include_orientation=True).fit(images)
+        >>> transformer.transform(images).round(2)
+        array([[7.  , 0.  , 0.  , 0.  , 0.  ],
+               [7.33, 0.  , 0.  , 0.  , 0.  ]])
         """
         check_is_fitted(self)
         return self._transform(X)
@@ -273,8 +296,10 @@ default='gaussian'
         return features
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the output columns: the angle of each bin's centre, or
-        the harmonic of each DFT magnitude.
+        """Get the names of the output columns.
+
+        Each column is named by the angle of its bin's centre, or by the
+        harmonic of its DFT magnitude.
 
         Parameters
         ----------
@@ -295,6 +320,14 @@ default='gaussian'
             the magnitude of harmonic ``k``, which has period
             ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic
             0 is the histogram's sum.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gradhist_sklearn import GradientHistogramTransformer
+        >>> transformer = GradientHistogramTransformer(angle_bins=6, unidirectional=True)
+        >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        array(['angle_000', 'angle_060', 'angle_120'], dtype=object)
         """
         check_is_fitted(self)
         self._check_input_features(input_features)

@@ -1,0 +1,83 @@
+"""
+==========================================
+Features of a folder of image files
+==========================================
+
+:class:`~gradhist_sklearn.GradientHistogramTransformer` accepts a list of file
+paths: the files are read inside the joblib workers, a chunk at a time, so a
+folder larger than memory can be turned into a feature matrix. This example
+writes a small folder of PNG files from scikit-image's sample images, extracts
+one histogram per file, and saves the result next to the file names.
+"""
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from skimage import data, io
+
+from gradhist_sklearn import GradientHistogramDisplay, GradientHistogramTransformer
+
+folder = Path(tempfile.mkdtemp(prefix="gradhist-example-"))
+samples = {
+    "brick": data.brick(), "camera": data.camera(), "coins": data.coins(),
+    "grass": data.grass(), "gravel": data.gravel(), "text": data.text(),
+    "astronaut": data.astronaut(),  # colour: turned to grey when read
+}
+for name, image in samples.items():
+    io.imsave(folder / f"{name}.png", image, check_contrast=False)
+
+paths = sorted(folder.glob("*.png"))
+print(f"{len(paths)} files in {folder}")
+
+# %%
+# Extract: plain histograms (``rotation_invariant=False``) with the main
+# orientation as an extra column, two workers. The images have different
+# sizes; each row is normalised by its own pixel count.
+
+transformer = GradientHistogramTransformer(
+    angle_bins=36, rotation_invariant=False, include_orientation=True, n_jobs=2
+)
+features = transformer.fit_transform(paths)
+columns = transformer.get_feature_names_out()
+print(features.shape, columns[:3], "...", columns[-1])
+
+# Save as CSV with the file name in the first column.
+table = folder / "features.csv"
+with open(table, "w") as handle:
+    handle.write("file," + ",".join(columns) + "\n")
+    for path, row in zip(paths, features, strict=True):
+        handle.write(path.name + "," + ",".join(f"{v:.6g}" for v in row) + "\n")
+print("wrote", table)
+
+# %%
+# The feature matrix as an image: one row per file. Brick piles up at 0 and
+# 180 degrees (gradients pointing left and right, across its vertical
+# edges), text around 90 and 270 degrees (across the lines of writing);
+# grass and gravel spread evenly over every direction.
+
+histograms = features[:, :-1]
+shares = histograms / histograms.sum(axis=1, keepdims=True)
+fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+shown = ax.imshow(shares, aspect="auto", cmap="viridis", extent=[-5, 355, len(paths) - 0.5, -0.5])
+ax.set_yticks(range(len(paths)), [p.stem for p in paths])
+ax.set_xlabel("bin centre (degrees)")
+ax.set_title("share of gradient magnitude per orientation bin")
+fig.colorbar(shown, ax=ax)
+
+# %%
+# Each row back as a rose diagram, with the orientation column as the marker.
+
+fig, axes = plt.subplots(2, 4, figsize=(12, 6.5), subplot_kw={"projection": "polar"},
+                         layout="constrained")
+for ax, path, row in zip(axes.flat, paths, features, strict=False):
+    GradientHistogramDisplay.from_histogram(row[:-1], main_orientation=row[-1], ax=ax,
+                                            legend=False)
+    ax.set_title(f"{path.stem}: {row[-1]:.0f}°", fontsize="small")
+    ax.set_yticklabels([])
+for ax in axes.flat[len(paths):]:
+    ax.set_visible(False)
+plt.show()
+
+shutil.rmtree(folder)  # the folder was only for this example

@@ -1,0 +1,184 @@
+"""GradientHistogramDisplay: check what is drawn, with the Agg backend."""
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from gradhist_sklearn import GradientHistogramDisplay, gradient_histogram  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _step_image():
+    """Dark above, bright below: every gradient points down (90 degrees)."""
+    image = np.zeros((20, 24))
+    image[10:] = 100.0
+    return image
+
+
+def _wedge_image():
+    """A bright lower-right triangle: edges in several directions."""
+    rows, cols = np.mgrid[:32, :32]
+    return np.where(rows + 0.5 * cols > 30, 200.0, 10.0)
+
+
+@pytest.mark.parametrize("kind", ["polar", "bar"])
+@pytest.mark.parametrize("unidirectional", [False, True])
+def test_bars_are_the_histogram(kind, unidirectional):
+    image = _wedge_image()
+    params = dict(angle_bins=24, unidirectional=unidirectional, rotation_invariant=False)
+    expected = gradient_histogram(image, **params)
+    display = GradientHistogramDisplay.from_image(image, kind=kind, **params)
+
+    n_bins = 12 if unidirectional else 24
+    width = 360 / 24
+    assert len(display.bars_) == n_bins
+    heights = [bar.get_height() for bar in display.bars_]
+    np.testing.assert_allclose(heights, expected.histogram)
+    assert display.main_orientation == pytest.approx(expected.main_orientation)
+    np.testing.assert_allclose(display.bin_centres_, np.arange(n_bins) * width)
+    # Bars sit on the bin centres and are one bin wide.
+    if kind == "bar":
+        centres = [bar.get_x() + bar.get_width() / 2 for bar in display.bars_]
+        widths = [bar.get_width() for bar in display.bars_]
+        np.testing.assert_allclose(centres, np.arange(n_bins) * width)
+        np.testing.assert_allclose(widths, width)
+    else:
+        centres = [bar.get_x() + bar.get_width() / 2 for bar in display.bars_]
+        np.testing.assert_allclose(centres, np.radians(np.arange(n_bins) * width))
+        np.testing.assert_allclose([b.get_width() for b in display.bars_], np.radians(width))
+    assert display.ax_.figure is display.figure_
+
+
+def test_polar_axes_runs_clockwise_from_the_right():
+    display = GradientHistogramDisplay.from_image(_step_image(), rotation_invariant=False)
+    ax = display.ax_
+    assert ax.name == "polar"
+    assert ax.get_theta_direction() == -1  # 90 degrees drawn downward, as in the image
+    assert ax.get_theta_offset() == pytest.approx(0.0)  # 0 degrees points right
+
+
+def test_orientation_marker_polar():
+    display = GradientHistogramDisplay.from_image(
+        _step_image(), angle_bins=36, rotation_invariant=False
+    )
+    assert display.main_orientation == pytest.approx(90.0)
+    thetas = display.orientation_line_.get_xdata()
+    radii = display.orientation_line_.get_ydata()
+    # A radius from the centre to the tallest bar, at 90 degrees.
+    np.testing.assert_allclose(thetas, np.radians(90.0))
+    assert radii[0] == 0.0
+    assert radii[-1] == pytest.approx(max(display.histogram))
+    assert display.orientation_angle_ == pytest.approx(90.0)
+    labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert labels == ["main orientation 90.0°"]
+
+
+def test_orientation_marker_bar():
+    histogram = np.zeros(36)
+    histogram[4] = 2.0  # 40 degrees
+    histogram[5] = 2.0  # 50 degrees
+    display = GradientHistogramDisplay.from_histogram(histogram, kind="bar")
+    # Main orientation computed from the histogram: its centre of mass.
+    assert display.main_orientation == pytest.approx(45.0)
+    np.testing.assert_allclose(display.orientation_line_.get_xdata(), 45.0)
+    assert display.ax_.get_xlim() == pytest.approx((-5.0, 355.0))
+
+
+def test_bar_marker_wraps_into_bin_zero():
+    # 358 degrees lies in bin 0's span [-5, 5): drawn at -2 so it is visible.
+    display = GradientHistogramDisplay.from_histogram(
+        np.ones(36), main_orientation=358.0, kind="bar"
+    )
+    np.testing.assert_allclose(display.orientation_line_.get_xdata(), -2.0)
+    assert display.main_orientation == 358.0
+
+
+def test_unidirectional_polar_draws_an_axis():
+    image = _step_image().T  # bright on the right: gradients point right, 0 degrees
+    display = GradientHistogramDisplay.from_image(
+        image, angle_bins=12, unidirectional=True, rotation_invariant=False
+    )
+    assert len(display.bars_) == 6
+    assert len(display.mirror_bars_) == 6
+    mirrored = [b.get_x() + b.get_width() / 2 for b in display.mirror_bars_]
+    np.testing.assert_allclose(mirrored, np.radians(np.arange(6) * 30.0 + 180.0))
+    np.testing.assert_allclose(
+        [b.get_height() for b in display.mirror_bars_], display.histogram
+    )
+    thetas = np.mod(display.orientation_line_.get_xdata(), 2 * np.pi)
+    # Both ends of the diameter: 180 and 0 degrees.
+    np.testing.assert_allclose(sorted(set(np.round(thetas, 12))), [0.0, np.pi], atol=1e-12)
+
+
+def test_rotation_invariant_marker_at_zero():
+    image = _wedge_image()
+    shifted = gradient_histogram(image, angle_bins=36)
+    plain = gradient_histogram(image, angle_bins=36, rotation_invariant=False)
+    display = GradientHistogramDisplay.from_image(image, angle_bins=36, kind="bar")
+    np.testing.assert_allclose([b.get_height() for b in display.bars_], shifted.histogram)
+    assert display.orientation_angle_ == 0.0
+    # The legend still gives the orientation measured before the shift.
+    assert display.main_orientation == pytest.approx(plain.main_orientation)
+    assert "relative to the main orientation" in display.ax_.get_xlabel()
+
+
+def test_draws_on_given_axes_and_keeps_kwargs():
+    fig, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"})
+    display = GradientHistogramDisplay.from_image(
+        _wedge_image(), ax=axes[1], bar_kwargs={"color": "black"}, legend=False
+    )
+    assert display.ax_ is axes[1]
+    assert display.figure_ is fig
+    assert len(axes[0].patches) == 0
+    assert display.ax_.get_legend() is None
+    assert matplotlib.colors.same_color(display.bars_[0].get_facecolor(), "black")
+
+
+def test_plot_twice_on_new_axes():
+    display = GradientHistogramDisplay([1.0, 2.0, 3.0, 4.0])
+    first = display.plot(kind="bar").ax_
+    second = display.plot(kind="polar").ax_
+    assert first is not second
+    assert second.name == "polar"
+    assert len(second.patches) == 4
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="kind must be"):
+        GradientHistogramDisplay([1.0, 2.0]).plot(kind="pie")
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match="polar Axes"):
+        GradientHistogramDisplay([1.0, 2.0]).plot(ax=ax, kind="polar")
+    _, polar = plt.subplots(subplot_kw={"projection": "polar"})
+    with pytest.raises(ValueError, match="not polar"):
+        GradientHistogramDisplay([1.0, 2.0]).plot(ax=polar, kind="bar")
+    with pytest.raises(ValueError, match="1-D"):
+        GradientHistogramDisplay(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="finite"):
+        GradientHistogramDisplay([1.0, np.nan])
+    with pytest.raises(ValueError, match="finite"):
+        GradientHistogramDisplay([1.0, 2.0], main_orientation=np.inf)
+
+
+def test_all_zero_histogram_draws():
+    display = GradientHistogramDisplay.from_image(np.full((8, 8), 7.0))
+    assert display.main_orientation == 0.0
+    assert all(b.get_height() == 0 for b in display.bars_)
+    display.figure_.canvas.draw()  # renders without error
+
+
+def test_import_does_not_load_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, gradhist_sklearn; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
