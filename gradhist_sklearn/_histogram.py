@@ -204,6 +204,37 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
     return bin_histograms(gx, gy, **options)
 
 
+def fused_rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional,
+                              angle_offset, sigma=DEFAULT_SIGMA, engine=None):
+    """``invariance='centre_of_mass_rebin'`` in one compiled pass, when it can run.
+
+    Returns ``(histograms, turns)``: the re-binned unnormalised histograms and
+    the centre of mass of each plain histogram (as :func:`centre_of_mass_turns`
+    gives it), or None when the numba engine is not selected or cannot run the
+    operator; the caller then takes the numpy route, which gives the same
+    numbers.
+    """
+    kernels = operator_kernels(operator, sigma)
+    if resolve_engine(engine) != "numba":
+        return None
+    from . import _numba_engine
+
+    if not _numba_engine.supports(*kernels):
+        return None
+    histograms, sums = _numba_engine.rebinned_histograms(
+        stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
+        angle_offset=angle_offset)
+    return histograms, _turns_from_sums(sums[:, 0], sums[:, 1])
+
+
+def _turns_from_sums(sin_sum, cos_sum):
+    """``atan2(sin_sum, cos_sum)`` as a fraction of the circle, in ``[0, 1)``."""
+    turns = np.arctan2(sin_sum, cos_sum) / (2 * np.pi)
+    turns[turns < 0] += 1.0
+    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
+    return turns
+
+
 def centre_of_mass_turns(histograms):
     """Circular centre of mass of each histogram, as a fraction of the circle.
 
@@ -217,12 +248,8 @@ def centre_of_mass_turns(histograms):
     # Row-wise sums rather than a matrix product: BLAS may group the terms
     # differently with the number of rows, and each row must not depend on its
     # batch.
-    turns = np.arctan2((histograms * np.sin(phases)).sum(axis=-1),
-                       (histograms * np.cos(phases)).sum(axis=-1))
-    turns /= 2 * np.pi
-    turns[turns < 0] += 1.0
-    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
-    return turns
+    return _turns_from_sums((histograms * np.sin(phases)).sum(axis=-1),
+                            (histograms * np.cos(phases)).sum(axis=-1))
 
 
 def shift_histograms(histograms, shift_bins):
@@ -296,9 +323,16 @@ def stack_histograms(
     stack, exponents = scale_to_safe_range(stack)
     binning = dict(angle_bins=angle_bins, unidirectional=unidirectional, sigma=sigma,
                    engine=engine)
-    histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
-    turns = centre_of_mass_turns(histograms)
-    if rotation_invariant:
+    fused = None
+    if rotation_invariant and invariance == "centre_of_mass_rebin":
+        fused = fused_rebinned_histograms(stack, operator, region, angle_offset=frame[2],
+                                          **binning)
+    if fused is not None:
+        histograms, turns = fused
+    else:
+        histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
+        turns = centre_of_mass_turns(histograms)
+    if rotation_invariant and fused is None:
         bin_width = 360.0 / angle_bins
 
         def rebin(shift_bins):

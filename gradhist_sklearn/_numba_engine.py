@@ -209,6 +209,144 @@ def _reflect(i, n):
     return period - 1 - i if i >= n else i
 
 
+@numba.njit(inline="always", **_JIT)
+def _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
+                    vs, vd, gx, gy, keep):
+    """Gradients of rows ``y0:y1`` of image ``i`` into the band buffers
+    ``gx``, ``gy`` (and the region's 0/1 weights into ``keep``)."""
+    width = stack.shape[2]
+    taps = deriv.shape[0]
+    r = taps // 2
+    for y in range(y0, y1):
+        src = rows[y]
+        if taps == 3:
+            _vertical3(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                       deriv, smooth, vs, vd)
+        elif taps == 5:
+            _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
+                       stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
+        else:
+            _vertical_any(stack, i, src, deriv, smooth, vs, vd)
+        for j in range(r):
+            vs[j] = vs[r + cols[j]]
+            vd[j] = vd[r + cols[j]]
+            vs[r + width + j] = vs[r + cols[r + j]]
+            vd[r + width + j] = vd[r + cols[r + j]]
+        o = (y - y0) * width
+        if taps == 3:
+            _horizontal3(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+        elif taps == 5:
+            _horizontal5(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+        else:
+            _horizontal_any(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+        if use_region:
+            for x in range(width):
+                keep[o + x] = float(region[y, x])
+
+
+@numba.njit(inline="always", **_JIT)
+def _wrap(position, n_bins):
+    """``position`` modulo ``n_bins``, in ``[0, n_bins)``."""
+    position -= n_bins * math.floor(position / n_bins)
+    position = position + n_bins if position < 0.0 else position
+    return position - n_bins if position >= n_bins else position
+
+
+@numba.njit(**_JIT)
+def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins,
+                         unidirectional, out, sums):
+    """The ``centre_of_mass_rebin`` method, fused: for every image of ``stack``
+
+    1. the gradients, magnitudes and angles (in bins, less ``offsets[i]``) of
+       all its pixels, kept in two image-sized buffers, and the sum of its
+       gradient vectors (doubled angles when ``unidirectional``): their
+       direction is the alignment angle ``phi``;
+    2. from the buffers, the histogram binned at ``theta - phi`` into ``out``,
+       and the circular centre of mass of the plain histogram (binned at
+       ``theta``) as ``sums[i] = (sum h_k sin a_k, sum h_k cos a_k)``,
+       accumulated pixel by pixel from the two weights each pixel gives its
+       two bins, so the plain histogram itself is never scattered.
+    """
+    n_images, height, width = stack.shape
+    taps = deriv.shape[0]
+    r = taps // 2
+    band_rows = max(1, _BAND_PIXELS // width)
+    band = band_rows * width
+    vs = np.empty(width + 2 * r)
+    vd = np.empty(width + 2 * r)
+    gx = np.empty(band)
+    gy = np.empty(band)
+    keep = np.ones(band)
+    position = np.empty(height * width)
+    magnitude = np.empty(height * width)
+    hist_lo = np.empty(n_bins)
+    hist_hi = np.empty(n_bins + 1)
+    sin_table = np.empty(n_bins + 1)
+    cos_table = np.empty(n_bins + 1)
+    for b in range(n_bins):
+        sin_table[b] = math.sin(2.0 * math.pi * b / n_bins)
+        cos_table[b] = math.cos(2.0 * math.pi * b / n_bins)
+    sin_table[n_bins] = sin_table[0]
+    cos_table[n_bins] = cos_table[0]
+    harmonic = 2.0 if unidirectional else 1.0
+    rows = np.empty((height, taps), dtype=np.intp)
+    for y in range(height):
+        for j in range(taps):
+            rows[y, j] = _reflect(y + j - r, height)
+    cols = np.empty(2 * r, dtype=np.intp)
+    for j in range(r):
+        cols[j] = _reflect(j - r, width)
+        cols[r + j] = _reflect(width + j, width)
+    for i in range(n_images):
+        sum_x = 0.0
+        sum_y = 0.0
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
+                            vs, vd, gx, gy, keep)
+            o = y0 * width
+            for x in range((y1 - y0) * width):
+                g = gx[x]
+                h = gy[x]
+                m = math.sqrt(g * g + h * h) * keep[x]
+                if unidirectional:
+                    if m > 0.0:  # G exp(2 i theta) = (gx + i gy)^2 / G
+                        sum_x += (g * g - h * h) / m
+                        sum_y += 2.0 * g * h / m
+                else:
+                    sum_x += g * keep[x]
+                    sum_y += h * keep[x]
+                position[o + x] = _angle(g, h) * scale - offsets[i]
+                magnitude[o + x] = m
+        shift = 0.0
+        if sum_x != 0.0 or sum_y != 0.0:
+            shift = _wrap(math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i], n_bins)
+        hist_lo[:] = 0.0
+        hist_hi[:] = 0.0
+        com_sin = 0.0
+        com_cos = 0.0
+        for p in range(height * width):
+            m = magnitude[p]
+            plain = _wrap(position[p], n_bins)
+            k = math.floor(plain)
+            upper = (plain - k) * m
+            lower = m - upper
+            lo = np.intp(k)
+            com_sin += lower * sin_table[lo] + upper * sin_table[lo + 1]
+            com_cos += lower * cos_table[lo] + upper * cos_table[lo + 1]
+            turned = _wrap(position[p] - shift, n_bins)
+            k = math.floor(turned)
+            upper = (turned - k) * m
+            lo = np.intp(k)
+            hist_lo[lo] += m - upper
+            hist_hi[lo + 1] += upper
+        out[i, 0] = hist_lo[0] + hist_hi[n_bins]
+        for b in range(1, n_bins):
+            out[i, b] = hist_lo[b] + hist_hi[b]
+        sums[i, 0] = com_sin
+        sums[i, 1] = com_cos
+
+
 #: Pixels split and binned per inner loop: whole rows, several of them for
 #: narrow images, so that an 8x8 digit is one short loop rather than eight.
 _BAND_PIXELS = 4096
@@ -254,31 +392,8 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
         hist_hi[:] = 0.0
         for y0 in range(0, height, band_rows):
             y1 = min(y0 + band_rows, height)
-            for y in range(y0, y1):
-                src = rows[y]
-                if taps == 3:
-                    _vertical3(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
-                               deriv, smooth, vs, vd)
-                elif taps == 5:
-                    _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
-                               stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
-                else:
-                    _vertical_any(stack, i, src, deriv, smooth, vs, vd)
-                for j in range(r):
-                    vs[j] = vs[r + cols[j]]
-                    vd[j] = vd[r + cols[j]]
-                    vs[r + width + j] = vs[r + cols[r + j]]
-                    vd[r + width + j] = vd[r + cols[r + j]]
-                o = (y - y0) * width
-                if taps == 3:
-                    _horizontal3(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
-                elif taps == 5:
-                    _horizontal5(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
-                else:
-                    _horizontal_any(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
-                if use_region:
-                    for x in range(width):
-                        keep[o + x] = float(region[y, x])
+            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
+                            vs, vd, gx, gy, keep)
             n = (y1 - y0) * width
             if use_region or offsets[i] != 0.0:
                 _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
@@ -353,3 +468,41 @@ def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_
     _histograms(stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
                 offsets, n_bins, out)
     return out
+
+
+def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
+    """Histograms re-binned at each image's mean gradient direction, fused.
+
+    The compiled form of ``invariance='centre_of_mass_rebin'`` (see
+    :func:`gradhist_sklearn._invariance.make_invariant`): one gradient and
+    angle pass per pixel instead of a plain pass, a numpy gradient pass and a
+    second binning pass.
+
+    Parameters
+    ----------
+    As :func:`raw_histograms`.
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_bins)
+        Unnormalised, binned at ``theta - phi``.
+    com_sums : ndarray of float64, shape (n_images, 2)
+        ``(sum h_k sin a_k, sum h_k cos a_k)`` of each plain histogram ``h``.
+    """
+    derivative, smoothing = _padded_kernels(*kernels)
+    n_bins = angle_bins // 2 if unidirectional else angle_bins
+    if stack.dtype == np.bool_:
+        stack = stack.view(np.uint8)
+    stack = np.ascontiguousarray(stack)
+    if region is None:
+        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
+    else:
+        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
+    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
+    out = np.empty((stack.shape[0], n_bins))
+    sums = np.empty((stack.shape[0], 2))
+    _rebinned_histograms(stack, derivative, smoothing, mask, use_region,
+                         angle_bins / (2 * np.pi), offsets, n_bins, bool(unidirectional),
+                         out, sums)
+    return out, sums

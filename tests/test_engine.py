@@ -47,6 +47,26 @@ def test_numba_equals_plain_float32(photos, operator):
 
 
 @pytest.mark.explicit_engines
+@pytest.mark.parametrize("operator", OPERATORS + ["gaussian"])
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("roi", [dict(), dict(frame=(20.0, 10.0, 17.0), size=(50, 60))])
+def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, roi):
+    # centre_of_mass_rebin in one compiled pass (alignment from the summed
+    # gradient vectors, centre of mass accumulated pixel by pixel) against
+    # numpy: plain histogram, numpy gradients, second binning pass.
+    pytest.importorskip("numba")
+    from gradhist_sklearn._region import parse_frame
+
+    options = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
+                   normalize=True, operator=operator, invariance="centre_of_mass_rebin",
+                   frame=parse_frame(roi.get("frame")), size=roi.get("size"))
+    fast, fast_turns = stack_histograms(photos, engine="numba", **options)
+    plain, plain_turns = stack_histograms(photos, engine="plain", **options)
+    np.testing.assert_allclose(fast, plain, rtol=1e-9, atol=1e-12 * plain.max())
+    np.testing.assert_allclose(fast_turns, plain_turns, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.explicit_engines
 @pytest.mark.parametrize("bins, unidirectional, offset", [
     (36, True, 0.0), (7, False, 0.0), (360, False, 33.3), (8, True, -150.0), (1, False, 5.0),
     (2, True, 0.0)])
