@@ -110,6 +110,7 @@ def _histograms_of_stack(stack, params):
         invariance=params["invariance"],
         sigma=params["sigma"],
         engine=params.get("engine"),
+        with_orientation=params.get("include_orientation", True),
     )
 
 

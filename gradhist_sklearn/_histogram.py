@@ -205,14 +205,15 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
 
 
 def fused_rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional,
-                              angle_offset, sigma=DEFAULT_SIGMA, engine=None):
+                              angle_offset, sigma=DEFAULT_SIGMA, engine=None,
+                              with_orientation=True):
     """``invariance='centre_of_mass_rebin'`` in one compiled pass, when it can run.
 
     Returns ``(histograms, turns)``: the re-binned unnormalised histograms and
     the centre of mass of each plain histogram (as :func:`centre_of_mass_turns`
-    gives it), or None when the numba engine is not selected or cannot run the
-    operator; the caller then takes the numpy route, which gives the same
-    numbers.
+    gives it; zeros, uncomputed, unless ``with_orientation``), or None when
+    the numba engine is not selected or cannot run the operator; the caller
+    then takes the numpy route, which gives the same numbers.
     """
     kernels = operator_kernels(operator, sigma)
     if resolve_engine(engine) != "numba":
@@ -221,18 +222,12 @@ def fused_rebinned_histograms(stack, operator, region, *, angle_bins, unidirecti
 
     if not _numba_engine.supports(*kernels):
         return None
-    histograms, sums = _numba_engine.rebinned_histograms(
+    histograms, plain = _numba_engine.rebinned_histograms(
         stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
-        angle_offset=angle_offset)
-    return histograms, _turns_from_sums(sums[:, 0], sums[:, 1])
-
-
-def _turns_from_sums(sin_sum, cos_sum):
-    """``atan2(sin_sum, cos_sum)`` as a fraction of the circle, in ``[0, 1)``."""
-    turns = np.arctan2(sin_sum, cos_sum) / (2 * np.pi)
-    turns[turns < 0] += 1.0
-    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
-    return turns
+        angle_offset=angle_offset, with_plain=with_orientation)
+    if not with_orientation:
+        return histograms, np.zeros(len(histograms))
+    return histograms, centre_of_mass_turns(plain)
 
 
 def centre_of_mass_turns(histograms):
@@ -248,8 +243,12 @@ def centre_of_mass_turns(histograms):
     # Row-wise sums rather than a matrix product: BLAS may group the terms
     # differently with the number of rows, and each row must not depend on its
     # batch.
-    return _turns_from_sums((histograms * np.sin(phases)).sum(axis=-1),
-                            (histograms * np.cos(phases)).sum(axis=-1))
+    turns = np.arctan2((histograms * np.sin(phases)).sum(axis=-1),
+                       (histograms * np.cos(phases)).sum(axis=-1))
+    turns /= 2 * np.pi
+    turns[turns < 0] += 1.0
+    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
+    return turns
 
 
 def shift_histograms(histograms, shift_bins):
@@ -292,6 +291,7 @@ def stack_histograms(
     invariance="centre_of_mass",
     sigma=DEFAULT_SIGMA,
     engine=None,
+    with_orientation=True,
 ):
     """Histograms and main orientations of a validated stack of images.
 
@@ -310,6 +310,10 @@ def stack_histograms(
         Scale of the ``'gaussian'`` operator.
     engine : {'plain', 'numba', 'auto'} or None
         See :mod:`gradhist_sklearn._engine`; None reads ``$GRADHIST_ENGINE``.
+    with_orientation : bool
+        Whether the caller uses the main orientations. When False, the
+        compiled re-binning skips the plain histogram they come from, and the
+        orientations returned may be zeros.
 
     Returns
     -------
@@ -326,7 +330,7 @@ def stack_histograms(
     fused = None
     if rotation_invariant and invariance == "centre_of_mass_rebin":
         fused = fused_rebinned_histograms(stack, operator, region, angle_offset=frame[2],
-                                          **binning)
+                                          with_orientation=with_orientation, **binning)
     if fused is not None:
         histograms, turns = fused
     else:

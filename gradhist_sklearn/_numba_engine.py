@@ -245,27 +245,98 @@ def _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_reg
 
 
 @numba.njit(inline="always", **_JIT)
-def _wrap(position, n_bins):
-    """``position`` modulo ``n_bins``, in ``[0, n_bins)``."""
-    position -= n_bins * math.floor(position / n_bins)
-    position = position + n_bins if position < 0.0 else position
-    return position - n_bins if position >= n_bins else position
+def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
+    """Each pixel's vector for the mean direction: ``G e^{i theta} = gx + i gy``,
+    or ``G e^{2 i theta} = (gx + i gy)^2 / G`` when ``unidirectional``; 0
+    outside the region. Branch-free, so LLVM vectorises it."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        if unidirectional:
+            magnitude = math.sqrt(gx * gx + gy * gy)
+            inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+            vx[x] = (gx * gx - gy * gy) * inverse
+            vy[x] = 2.0 * gx * gy * inverse
+        else:
+            vx[x] = gx
+            vy[x] = gy
+
+
+@numba.njit(inline="always", **_JIT)
+def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset,
+                unidirectional):
+    """Magnitude and angle (in bins, less ``offset``, not yet wrapped into the
+    circle) of a band of gradients, and their direction vectors as
+    :func:`_direction_vectors` gives them, in one branch-free loop."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        magnitudes[x] = magnitude
+        positions[x] = _angle(gx, gy) * scale - offset
+        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        vx[x] = (gx * gx - gy * gy) * inverse if unidirectional else gx
+        vy[x] = 2.0 * gx * gy * inverse if unidirectional else gy
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
+    """:func:`_split_row` of angles already in bins (less ``shift``)."""
+    inv_n = 1.0 / n_bins
+    for x in range(positions.shape[0]):
+        position = positions[x] - shift
+        position -= n_bins * math.floor(position * inv_n)
+        position = position + n_bins if position < 0.0 else position
+        position = position - n_bins if position >= n_bins else position
+        k = math.floor(position)
+        upper_weight = (position - k) * magnitudes[x]
+        bins_lo[x] = np.intp(k)
+        w_hi[x] = upper_weight
+        w_lo[x] = magnitudes[x] - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _sum4(values):
+    """Sum with four interleaved accumulators: independent chains, so the adds
+    overlap instead of waiting for each other (the order is fixed, so the
+    result depends on nothing but the values)."""
+    a = b = c = d = 0.0
+    n = values.shape[0]
+    m = n - n % 4
+    for x in range(0, m, 4):
+        a += values[x]
+        b += values[x + 1]
+        c += values[x + 2]
+        d += values[x + 3]
+    for x in range(m, n):
+        a += values[x]
+    return (a + b) + (c + d)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
+    for x in range(n):
+        lo = bins_lo[x]
+        hist_lo[lo] += w_lo[x]
+        hist_hi[lo + 1] += w_hi[x]
 
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins,
-                         unidirectional, out, sums):
-    """The ``centre_of_mass_rebin`` method, fused: for every image of ``stack``
+                         unidirectional, with_plain, buffer_pixels, out, plain_out):
+    """The ``centre_of_mass_rebin`` method, compiled. For every image of ``stack``:
 
-    1. the gradients, magnitudes and angles (in bins, less ``offsets[i]``) of
-       all its pixels, kept in two image-sized buffers, and the sum of its
-       gradient vectors (doubled angles when ``unidirectional``): their
-       direction is the alignment angle ``phi``;
-    2. from the buffers, the histogram binned at ``theta - phi`` into ``out``,
-       and the circular centre of mass of the plain histogram (binned at
-       ``theta``) as ``sums[i] = (sum h_k sin a_k, sum h_k cos a_k)``,
-       accumulated pixel by pixel from the two weights each pixel gives its
-       two bins, so the plain histogram itself is never scattered.
+    1. band by band, the gradients and the sum of their vectors (of the
+       doubled angles when ``unidirectional``), whose direction is the
+       image's alignment angle ``phi``: no angle is computed in this pass;
+    2. the linear split at ``theta - phi`` into ``out`` and, when
+       ``with_plain``, at ``theta`` into ``plain_out`` (the plain histogram,
+       for the main orientation).
+
+    Images of up to ``buffer_pixels`` pixels keep their angles and
+    magnitudes from pass 1 in two image-sized buffers, so step 2 only splits;
+    larger ones compute gradients and angles again in step 2, which keeps
+    memory to a few bands whatever the image size.
     """
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
@@ -277,18 +348,19 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
     gx = np.empty(band)
     gy = np.empty(band)
     keep = np.ones(band)
-    position = np.empty(height * width)
-    magnitude = np.empty(height * width)
+    vx = np.empty(band)
+    vy = np.empty(band)
+    bins_lo = np.empty(band, dtype=np.intp)
+    w_lo = np.empty(band)
+    w_hi = np.empty(band)
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)
-    sin_table = np.empty(n_bins + 1)
-    cos_table = np.empty(n_bins + 1)
-    for b in range(n_bins):
-        sin_table[b] = math.sin(2.0 * math.pi * b / n_bins)
-        cos_table[b] = math.cos(2.0 * math.pi * b / n_bins)
-    sin_table[n_bins] = sin_table[0]
-    cos_table[n_bins] = cos_table[0]
+    plain_hist_lo = np.empty(n_bins)
+    plain_hist_hi = np.empty(n_bins + 1)
     harmonic = 2.0 if unidirectional else 1.0
+    buffered = height * width <= buffer_pixels
+    positions = np.empty(height * width if buffered else 0)
+    magnitudes = np.empty(height * width if buffered else 0)
     rows = np.empty((height, taps), dtype=np.intp)
     for y in range(height):
         for j in range(taps):
@@ -304,48 +376,54 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
             y1 = min(y0 + band_rows, height)
             _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
                             vs, vd, gx, gy, keep)
-            o = y0 * width
-            for x in range((y1 - y0) * width):
-                g = gx[x]
-                h = gy[x]
-                m = math.sqrt(g * g + h * h) * keep[x]
-                if unidirectional:
-                    if m > 0.0:  # G exp(2 i theta) = (gx + i gy)^2 / G
-                        sum_x += (g * g - h * h) / m
-                        sum_y += 2.0 * g * h / m
-                else:
-                    sum_x += g * keep[x]
-                    sum_y += h * keep[x]
-                position[o + x] = _angle(g, h) * scale - offsets[i]
-                magnitude[o + x] = m
+            n = (y1 - y0) * width
+            if buffered:
+                o = y0 * width
+                _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
+                            vx, vy, scale, offsets[i], unidirectional)
+            else:
+                _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
+            sum_x += _sum4(vx[:n])
+            sum_y += _sum4(vy[:n])
         shift = 0.0
         if sum_x != 0.0 or sum_y != 0.0:
-            shift = _wrap(math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i], n_bins)
+            shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
-        com_sin = 0.0
-        com_cos = 0.0
-        for p in range(height * width):
-            m = magnitude[p]
-            plain = _wrap(position[p], n_bins)
-            k = math.floor(plain)
-            upper = (plain - k) * m
-            lower = m - upper
-            lo = np.intp(k)
-            com_sin += lower * sin_table[lo] + upper * sin_table[lo + 1]
-            com_cos += lower * cos_table[lo] + upper * cos_table[lo + 1]
-            turned = _wrap(position[p] - shift, n_bins)
-            k = math.floor(turned)
-            upper = (turned - k) * m
-            lo = np.intp(k)
-            hist_lo[lo] += m - upper
-            hist_hi[lo + 1] += upper
+        plain_hist_lo[:] = 0.0
+        plain_hist_hi[:] = 0.0
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            n = (y1 - y0) * width
+            if buffered:
+                o = y0 * width
+                _split_positions(positions[o:o + n], magnitudes[o:o + n], shift,
+                                 bins_lo, w_lo, w_hi, n_bins)
+                _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi)
+                if with_plain:
+                    _split_positions(positions[o:o + n], magnitudes[o:o + n], 0.0,
+                                     bins_lo, w_lo, w_hi, n_bins)
+                    _scatter(bins_lo, w_lo, w_hi, n, plain_hist_lo, plain_hist_hi)
+                continue
+            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
+                            vs, vd, gx, gy, keep)
+            _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale,
+                       offsets[i] + shift, n_bins)
+            _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi)
+            if with_plain:
+                _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
+                           n_bins)
+                _scatter(bins_lo, w_lo, w_hi, n, plain_hist_lo, plain_hist_hi)
         out[i, 0] = hist_lo[0] + hist_hi[n_bins]
+        plain_out[i, 0] = plain_hist_lo[0] + plain_hist_hi[n_bins]
         for b in range(1, n_bins):
             out[i, b] = hist_lo[b] + hist_hi[b]
-        sums[i, 0] = com_sin
-        sums[i, 1] = com_cos
+            plain_out[i, b] = plain_hist_lo[b] + plain_hist_hi[b]
 
+
+#: Largest image (in pixels) whose angles the re-binning kernel keeps between
+#: its two passes (16 MB of buffers); larger images compute them twice.
+BUFFER_PIXELS = 2**20
 
 #: Pixels split and binned per inner loop: whole rows, several of them for
 #: narrow images, so that an 8x8 digit is one short loop rather than eight.
@@ -470,24 +548,28 @@ def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_
     return out
 
 
-def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
+def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset,
+                        with_plain=True):
     """Histograms re-binned at each image's mean gradient direction, fused.
 
     The compiled form of ``invariance='centre_of_mass_rebin'`` (see
-    :func:`gradhist_sklearn._invariance.make_invariant`): one gradient and
-    angle pass per pixel instead of a plain pass, a numpy gradient pass and a
-    second binning pass.
+    :func:`gradhist_sklearn._invariance.make_invariant`): a gradient-only
+    pass for the alignment angle, then one angle pass per pixel, instead of a
+    plain pass, a numpy gradient pass and a second binning pass.
 
     Parameters
     ----------
-    As :func:`raw_histograms`.
+    stack, kernels, region, angle_bins, unidirectional, angle_offset
+        As for :func:`raw_histograms`.
+    with_plain : bool
+        Also bin the plain histograms (for the main orientation).
 
     Returns
     -------
     histograms : ndarray of float64, shape (n_images, n_bins)
         Unnormalised, binned at ``theta - phi``.
-    com_sums : ndarray of float64, shape (n_images, 2)
-        ``(sum h_k sin a_k, sum h_k cos a_k)`` of each plain histogram ``h``.
+    plain : ndarray of float64, shape (n_images, n_bins), or None
+        The plain histograms (binned at ``theta``), when ``with_plain``.
     """
     derivative, smoothing = _padded_kernels(*kernels)
     n_bins = angle_bins // 2 if unidirectional else angle_bins
@@ -501,8 +583,8 @@ def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, a
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
     offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
     out = np.empty((stack.shape[0], n_bins))
-    sums = np.empty((stack.shape[0], 2))
+    plain = np.empty((stack.shape[0], n_bins))
     _rebinned_histograms(stack, derivative, smoothing, mask, use_region,
                          angle_bins / (2 * np.pi), offsets, n_bins, bool(unidirectional),
-                         out, sums)
-    return out, sums
+                         bool(with_plain), BUFFER_PIXELS, out, plain)
+    return out, (plain if with_plain else None)

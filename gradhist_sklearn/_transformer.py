@@ -380,6 +380,7 @@ default='gaussian'
             "invariance": self.invariance,
             "sigma": float(self.sigma),
             "engine": resolve_engine(engine),
+            "include_orientation": bool(self.include_orientation),
         }
 
     def _check_image_shape(self, n_features):

@@ -50,12 +50,17 @@ def test_numba_equals_plain_float32(photos, operator):
 @pytest.mark.parametrize("operator", OPERATORS + ["gaussian"])
 @pytest.mark.parametrize("unidirectional", [False, True])
 @pytest.mark.parametrize("roi", [dict(), dict(frame=(20.0, 10.0, 17.0), size=(50, 60))])
-def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, roi):
-    # centre_of_mass_rebin in one compiled pass (alignment from the summed
-    # gradient vectors, centre of mass accumulated pixel by pixel) against
+@pytest.mark.parametrize("buffered", [True, False])
+def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, roi, buffered,
+                                           monkeypatch):
+    # centre_of_mass_rebin compiled (alignment from the summed gradient
+    # vectors, angles kept between the passes or computed again) against
     # numpy: plain histogram, numpy gradients, second binning pass.
-    pytest.importorskip("numba")
+    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
     from gradhist_sklearn._region import parse_frame
+
+    if not buffered:
+        monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
 
     options = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
                    normalize=True, operator=operator, invariance="centre_of_mass_rebin",
