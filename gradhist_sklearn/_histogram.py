@@ -12,7 +12,7 @@ import numpy as np
 
 from ._engine import resolve_engine
 from ._gradients import DEFAULT_SIGMA, image_gradients, operator_kernels, stack_gradients
-from ._invariance import make_invariant
+from ._invariance import make_invariant, pixel_centre_turns
 from ._region import parse_frame, parse_size, region_mask
 from ._validation import (
     as_gray_image,
@@ -204,30 +204,44 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
     return bin_histograms(gx, gy, **options)
 
 
-def fused_rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional,
-                              angle_offset, sigma=DEFAULT_SIGMA, engine=None,
-                              with_orientation=True):
-    """``invariance='centre_of_mass_rebin'`` in one compiled pass, when it can run.
+def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
+                        sigma=DEFAULT_SIGMA, engine=None, with_orientation=True):
+    """The ``centre_of_mass_rebin`` method: each image binned again at
+    ``theta - phi``, ``phi`` the mean direction of its own gradients.
 
-    Returns ``(histograms, turns)``: the re-binned unnormalised histograms and
-    the centre of mass of each plain histogram (as :func:`centre_of_mass_turns`
-    gives it; zeros, uncomputed, unless ``with_orientation``), or None when
-    the numba engine is not selected or cannot run the operator; the caller
-    then takes the numpy route, which gives the same numbers.
+    The compiled kernel does it in one pass over the gradients and one over
+    the angles; the numpy route computes the gradients once and bins them
+    twice (plain, for the main orientation, and turned).
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_bins)
+        Unnormalised, re-binned.
+    turns : ndarray of float64, shape (n_images,)
+        The centre of mass of each plain histogram, as
+        :func:`centre_of_mass_turns` gives it; zeros (not computed) unless
+        ``with_orientation``.
     """
     kernels = operator_kernels(operator, sigma)
-    if resolve_engine(engine) != "numba":
-        return None
-    from . import _numba_engine
+    if resolve_engine(engine) == "numba":
+        from . import _numba_engine
 
-    if not _numba_engine.supports(*kernels):
-        return None
-    histograms, plain = _numba_engine.rebinned_histograms(
-        stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
-        angle_offset=angle_offset, with_plain=with_orientation)
-    if not with_orientation:
-        return histograms, np.zeros(len(histograms))
-    return histograms, centre_of_mass_turns(plain)
+        if _numba_engine.supports(*kernels):
+            histograms, plain = _numba_engine.rebinned_histograms(
+                stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
+                angle_offset=angle_offset, with_plain=with_orientation)
+            turns = centre_of_mass_turns(plain) if with_orientation else np.zeros(len(stack))
+            return histograms, turns
+    gx, gy = region_gradients(stack, operator, region, sigma)
+    options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
+    turns = np.zeros(len(stack))
+    if with_orientation:
+        turns = centre_of_mass_turns(bin_histograms(gx, gy, angle_offset=angle_offset, **options))
+    shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
+        gx, gy, unidirectional=unidirectional, angle_offset=angle_offset)
+    turned_offset = angle_offset + shift_bins * (360.0 / angle_bins)
+    histograms = bin_histograms(gx, gy, angle_offset=turned_offset, **options)
+    return histograms, turns
 
 
 def centre_of_mass_turns(histograms):
@@ -312,7 +326,7 @@ def stack_histograms(
         See :mod:`gradhist_sklearn._engine`; None reads ``$GRADHIST_ENGINE``.
     with_orientation : bool
         Whether the caller uses the main orientations. When False, the
-        compiled re-binning skips the plain histogram they come from, and the
+        re-binning method skips the plain histogram they come from, and the
         orientations returned may be zeros.
 
     Returns
@@ -327,16 +341,13 @@ def stack_histograms(
     stack, exponents = scale_to_safe_range(stack)
     binning = dict(angle_bins=angle_bins, unidirectional=unidirectional, sigma=sigma,
                    engine=engine)
-    fused = None
     if rotation_invariant and invariance == "centre_of_mass_rebin":
-        fused = fused_rebinned_histograms(stack, operator, region, angle_offset=frame[2],
-                                          with_orientation=with_orientation, **binning)
-    if fused is not None:
-        histograms, turns = fused
+        histograms, turns = rebinned_histograms(stack, operator, region, angle_offset=frame[2],
+                                                with_orientation=with_orientation, **binning)
     else:
         histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
         turns = centre_of_mass_turns(histograms)
-    if rotation_invariant and fused is None:
+    if rotation_invariant and invariance != "centre_of_mass_rebin":
         bin_width = 360.0 / angle_bins
 
         def rebin(shift_bins):
@@ -344,10 +355,7 @@ def stack_histograms(
             return raw_histograms(stack, operator, region,
                                   angle_offset=frame[2] + shift_bins * bin_width, **binning)
 
-        histograms = make_invariant(
-            histograms, invariance, turns, rebin=rebin,
-            gradients=lambda: region_gradients(stack, operator, region, sigma),
-            unidirectional=unidirectional, angle_offset=frame[2])
+        histograms = make_invariant(histograms, invariance, turns, rebin=rebin)
     if normalize:
         n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
         histograms /= n_pixels

@@ -109,29 +109,24 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     return turns
 
 
-def make_invariant(histograms, invariance, turns, *, rebin=None, gradients=None,
-                   unidirectional=False, angle_offset=0.0):
-    """Apply one rotation-invariance method to a stack of histograms.
+def make_invariant(histograms, invariance, turns, *, rebin=None):
+    """Apply a rotation-invariance method that starts from the histograms.
+
+    ``centre_of_mass_rebin`` starts from the pixels instead; it is
+    :func:`gradhist_sklearn._histogram.rebinned_histograms`.
 
     Parameters
     ----------
     histograms : ndarray of float64, shape (n_images, n_bins)
         Plain histograms.
-    invariance : str
-        One of :data:`INVARIANCE_METHODS`.
+    invariance : {'centre_of_mass', 'peak', 'dft_magnitude'}
+        The method.
     turns : ndarray, shape (n_images,)
         SPEC's centre of mass of each histogram, as a fraction of the circle.
     rebin : callable, optional
         ``rebin(shift_bins)`` bins the same pixels again with each image's
-        angles reduced by ``shift_bins`` bins (an array, one per image); needed
-        by the methods that re-bin (``centre_of_mass_rebin``, ``peak``).
-    gradients : callable, optional
-        ``gradients()`` returns the flattened ``(gx, gy)`` of the pixels that
-        count; needed by ``centre_of_mass_rebin`` for the pixels' own mean
-        direction.
-    unidirectional : bool
-    angle_offset : float
-        The frame's angle, in degrees, already subtracted by the binning.
+        angles reduced by ``shift_bins`` bins (an array, one per image);
+        needed by ``peak``.
 
     Returns
     -------
@@ -140,20 +135,13 @@ def make_invariant(histograms, invariance, turns, *, rebin=None, gradients=None,
     # The engine's pieces live in _histogram, which imports this module.
     from ._histogram import shift_histograms
 
-    n_bins = histograms.shape[-1]
     if invariance == "dft_magnitude":
         return np.abs(np.fft.rfft(histograms, axis=-1))
     if invariance == "centre_of_mass":
-        return shift_histograms(histograms, turns * n_bins)
-    if invariance == "centre_of_mass_rebin":
-        gx, gy = gradients()
-        shifts = n_bins * pixel_centre_turns(gx, gy, unidirectional=unidirectional,
-                                             angle_offset=angle_offset)
-    elif invariance == "peak":
-        shifts = peak_positions(histograms)
-    else:
-        raise ValueError(
-            f"Unknown invariance {invariance!r}; choose one of "
-            f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
-        )
-    return rebin(shifts)
+        return shift_histograms(histograms, turns * histograms.shape[-1])
+    if invariance == "peak":
+        return rebin(peak_positions(histograms))
+    raise ValueError(
+        f"make_invariant does not apply {invariance!r}; it takes 'centre_of_mass', 'peak' "
+        f"or 'dft_magnitude' ('centre_of_mass_rebin' starts from the pixels)."
+    )
