@@ -514,6 +514,23 @@ def supports(derivative, smoothing):
     return _padded_kernels(derivative, smoothing) is not None
 
 
+def _kernel_arguments(stack, kernels, region, angle_bins, angle_offset):
+    """The arguments the kernels share, from :func:`raw_histograms`'s:
+    ``stack, derivative, smoothing, mask, use_region, scale, offsets``."""
+    derivative, smoothing = _padded_kernels(*kernels)
+    if stack.dtype == np.bool_:
+        stack = stack.view(np.uint8)
+    stack = np.ascontiguousarray(stack)
+    if region is None:
+        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
+    else:
+        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
+    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
+    return (stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
+            offsets)
+
+
 def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
     """Unnormalised histograms of a stack, as :func:`_histogram.raw_histograms`.
 
@@ -531,20 +548,9 @@ def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_
     -------
     histograms : ndarray of float64, shape (n_images, n_bins)
     """
-    derivative, smoothing = _padded_kernels(*kernels)
-    n_bins = angle_bins // 2 if unidirectional else angle_bins
-    if stack.dtype == np.bool_:
-        stack = stack.view(np.uint8)
-    stack = np.ascontiguousarray(stack)
-    if region is None:
-        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
-    else:
-        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
-    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
-    out = np.empty((stack.shape[0], n_bins))
-    _histograms(stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
-                offsets, n_bins, out)
+    args = _kernel_arguments(stack, kernels, region, angle_bins, angle_offset)
+    out = np.empty((stack.shape[0], angle_bins // 2 if unidirectional else angle_bins))
+    _histograms(*args, out.shape[1], out)
     return out
 
 
@@ -571,20 +577,9 @@ def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, a
     plain : ndarray of float64, shape (n_images, n_bins), or None
         The plain histograms (binned at ``theta``), when ``with_plain``.
     """
-    derivative, smoothing = _padded_kernels(*kernels)
-    n_bins = angle_bins // 2 if unidirectional else angle_bins
-    if stack.dtype == np.bool_:
-        stack = stack.view(np.uint8)
-    stack = np.ascontiguousarray(stack)
-    if region is None:
-        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
-    else:
-        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
-    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
-    out = np.empty((stack.shape[0], n_bins))
-    plain = np.empty((stack.shape[0], n_bins))
-    _rebinned_histograms(stack, derivative, smoothing, mask, use_region,
-                         angle_bins / (2 * np.pi), offsets, n_bins, bool(unidirectional),
-                         bool(with_plain), BUFFER_PIXELS, out, plain)
+    args = _kernel_arguments(stack, kernels, region, angle_bins, angle_offset)
+    shape = (stack.shape[0], angle_bins // 2 if unidirectional else angle_bins)
+    out, plain = np.empty(shape), np.empty(shape)
+    _rebinned_histograms(*args, shape[1], bool(unidirectional), bool(with_plain),
+                         BUFFER_PIXELS, out, plain)
     return out, (plain if with_plain else None)
