@@ -117,9 +117,12 @@ def main():
         cli = [sys.executable, "-m", "gradhist_sklearn", "extract"]
         output = os.path.join(root, f"features.{args.format}")
         rows = []
+        first = os.path.join(images, folders[0], sorted(os.listdir(
+            os.path.join(images, folders[0])))[0])
+        # Untimed: fills the compiled kernel's cache (numba) and the OS file
+        # cache, so that no timed run pays for them.
+        measure(cli + [first, "-o", output, "--quiet"])
         for jobs in [int(j) for j in args.jobs.split(",")]:
-            first = os.path.join(images, folders[0], sorted(os.listdir(
-                os.path.join(images, folders[0])))[0])
             runs = [
                 (f"  start-up: one file, n_jobs={jobs}", 1,
                  cli + [first, "-o", output, "--quiet", "--n-jobs", str(jobs)]),
@@ -136,8 +139,10 @@ def main():
                 if startup is None:
                     startup = elapsed
                     marginal = float("nan")
-                else:
-                    marginal = (n - 1) / max(elapsed - startup, 1e-9)
+                elif elapsed > startup:
+                    marginal = (n - 1) / (elapsed - startup)
+                else:  # faster than the one-file run: noise, no rate to give
+                    marginal = float("nan")
                 rows.append((label, n, elapsed, n / elapsed, marginal, peak_main, peak_tree))
         mb = 1 / 2**20
         print("files/s: files over wall time, start-up included; beyond start-up: "

@@ -361,14 +361,7 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
     buffered = height * width <= buffer_pixels
     positions = np.empty(height * width if buffered else 0)
     magnitudes = np.empty(height * width if buffered else 0)
-    rows = np.empty((height, taps), dtype=np.intp)
-    for y in range(height):
-        for j in range(taps):
-            rows[y, j] = _reflect(y + j - r, height)
-    cols = np.empty(2 * r, dtype=np.intp)
-    for j in range(r):
-        cols[j] = _reflect(j - r, width)
-        cols[r + j] = _reflect(width + j, width)
+    rows, cols = _reflect_tables(height, width, taps)
     for i in range(n_images):
         sum_x = 0.0
         sum_y = 0.0
@@ -421,6 +414,22 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
             plain_out[i, b] = plain_hist_lo[b] + plain_hist_hi[b]
 
 
+@numba.njit(inline="always", **_JIT)
+def _reflect_tables(height, width, taps):
+    """Reflected source rows of every output row, and the source column of
+    each pad (left then right): the same for every image of a stack."""
+    r = taps // 2
+    rows = np.empty((height, taps), dtype=np.intp)
+    for y in range(height):
+        for j in range(taps):
+            rows[y, j] = _reflect(y + j - r, height)
+    cols = np.empty(2 * r, dtype=np.intp)
+    for j in range(r):
+        cols[j] = _reflect(j - r, width)
+        cols[r + j] = _reflect(width + j, width)
+    return rows, cols
+
+
 #: Largest image (in pixels) whose angles the re-binning kernel keeps between
 #: its two passes (16 MB of buffers); larger images compute them twice.
 BUFFER_PIXELS = 2**20
@@ -455,16 +464,7 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
     # The upper bin is lower + 1; bin n_bins stands for bin 0 until the end
     # (only lower bin n_bins - 1 adds there, so the order of terms is kept).
     hist_hi = np.empty(n_bins + 1)
-    # Reflected source rows of every output row, and of the column pads: the
-    # same for every image of the stack.
-    rows = np.empty((height, taps), dtype=np.intp)
-    for y in range(height):
-        for j in range(taps):
-            rows[y, j] = _reflect(y + j - r, height)
-    cols = np.empty(2 * r, dtype=np.intp)  # source of each pad, left then right
-    for j in range(r):
-        cols[j] = _reflect(j - r, width)
-        cols[r + j] = _reflect(width + j, width)
+    rows, cols = _reflect_tables(height, width, taps)
     for i in range(n_images):
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
