@@ -347,15 +347,14 @@ def stack_histograms(
     else:
         histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
         turns = centre_of_mass_turns(histograms)
-    if rotation_invariant and invariance != "centre_of_mass_rebin":
-        bin_width = 360.0 / angle_bins
+        if rotation_invariant:
 
-        def rebin(shift_bins):
-            # The same pixels binned again at theta - phi, phi per image.
-            return raw_histograms(stack, operator, region,
-                                  angle_offset=frame[2] + shift_bins * bin_width, **binning)
+            def rebin(shift_bins):
+                # The same pixels binned again at theta - phi, phi per image.
+                offsets = frame[2] + shift_bins * (360.0 / angle_bins)
+                return raw_histograms(stack, operator, region, angle_offset=offsets, **binning)
 
-        histograms = make_invariant(histograms, invariance, turns, rebin=rebin)
+            histograms = make_invariant(histograms, invariance, turns, rebin=rebin)
     if normalize:
         n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
         histograms /= n_pixels
