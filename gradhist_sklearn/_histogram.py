@@ -171,6 +171,17 @@ def region_gradients(stack, operator, region, sigma=DEFAULT_SIGMA):
     return gx, gy
 
 
+def _compiled_engine(operator, sigma, engine):
+    """``(module, kernels)`` when the numba engine is selected and can run the
+    operator, else None (the numpy route then gives the same numbers)."""
+    if resolve_engine(engine) != "numba":
+        return None
+    from . import _numba_engine
+
+    kernels = operator_kernels(operator, sigma)
+    return (_numba_engine, kernels) if _numba_engine.supports(*kernels) else None
+
+
 def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
                    sigma=DEFAULT_SIGMA, engine=None):
     """Unnormalised histograms of a stack, by the engine ``engine`` selects.
@@ -194,12 +205,10 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
     """
     options = dict(angle_bins=angle_bins, unidirectional=unidirectional,
                    angle_offset=angle_offset)
-    kernels = operator_kernels(operator, sigma)
-    if resolve_engine(engine) == "numba":
-        from . import _numba_engine
-
-        if _numba_engine.supports(*kernels):
-            return _numba_engine.raw_histograms(stack, kernels, region, **options)
+    compiled = _compiled_engine(operator, sigma, engine)
+    if compiled is not None:
+        numba_engine, kernels = compiled
+        return numba_engine.raw_histograms(stack, kernels, region, **options)
     gx, gy = region_gradients(stack, operator, region, sigma)
     return bin_histograms(gx, gy, **options)
 
@@ -222,16 +231,14 @@ def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, 
         :func:`centre_of_mass_turns` gives it; zeros (not computed) unless
         ``with_orientation``.
     """
-    kernels = operator_kernels(operator, sigma)
-    if resolve_engine(engine) == "numba":
-        from . import _numba_engine
-
-        if _numba_engine.supports(*kernels):
-            histograms, plain = _numba_engine.rebinned_histograms(
-                stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
-                angle_offset=angle_offset, with_plain=with_orientation)
-            turns = centre_of_mass_turns(plain) if with_orientation else np.zeros(len(stack))
-            return histograms, turns
+    compiled = _compiled_engine(operator, sigma, engine)
+    if compiled is not None:
+        numba_engine, kernels = compiled
+        histograms, plain = numba_engine.rebinned_histograms(
+            stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
+            angle_offset=angle_offset, with_plain=with_orientation)
+        turns = centre_of_mass_turns(plain) if with_orientation else np.zeros(len(stack))
+        return histograms, turns
     gx, gy = region_gradients(stack, operator, region, sigma)
     options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
     turns = np.zeros(len(stack))

@@ -422,7 +422,8 @@ default='gaussian'
         check_pixel_dtype(X.dtype)
         shape = self._check_image_shape(X.shape[1])
         stack = X.reshape(len(X), *shape)
-        check_values(stack)
+        if reset:  # as for stacks: transform checks each chunk in its worker
+            check_values(stack)
         return _StackBatch(stack)
 
     def _check_stack(self, X, reset):
