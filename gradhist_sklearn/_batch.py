@@ -134,6 +134,12 @@ def features_of_images(images, first_index, params):
     return _histograms_of_grays(grays, params)
 
 
+def located(task, chunk, first_index, params):
+    """Run a worker task and return its result with the index of its first
+    image, so that results arriving in any order find their rows."""
+    return first_index, task(chunk, first_index, params)
+
+
 def gray_of_path(path, index=None):
     """Read one image file and validate it, exactly as the transformer does."""
     return as_gray_image(read_image(path), index)

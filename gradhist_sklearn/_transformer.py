@@ -5,13 +5,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
-from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _batch, _dask
 from ._engine import resolve_engine
 from ._histogram import n_histogram_bins
 from ._invariance import INVARIANCE_METHODS, n_output_values
+from ._parallel import PromptParallel
 from ._region import parse_frame, parse_size
 from ._validation import (
     OPERATOR_NAMES,
@@ -278,21 +279,20 @@ default='gaussian'
         # without copying chunks to other processes (a soft hint: a backend
         # chosen with joblib.parallel_config wins).
         prefer = "threads" if params["engine"] == "numba" else None
-        # Results are copied into the output as they arrive, so that memory
-        # beyond the output itself does not grow with the number of images.
-        results = Parallel(n_jobs=self.n_jobs, prefer=prefer, return_as="generator")(
-            delayed(func)(chunk, first_index, params) for func, chunk, first_index in tasks
-        )
         n_bins = params["n_bins"]
         n_samples = sum(len(chunk) for _, chunk, _ in tasks)
         features = np.empty((n_samples, n_bins + bool(self.include_orientation)), batch.dtype)
-        start = 0
-        for histograms, orientations in results:
+        # Each result is copied into its rows as soon as its chunk is done, so
+        # that memory beyond the output does not grow with the number of images.
+        results = PromptParallel(n_jobs=self.n_jobs, prefer=prefer).as_completed(
+            delayed(_batch.located)(func, chunk, first_index, params)
+            for func, chunk, first_index in tasks
+        )
+        for start, (histograms, orientations) in results:
             stop = start + len(histograms)
             features[start:stop, :n_bins] = histograms
             if self.include_orientation:
                 features[start:stop, n_bins] = orientations
-            start = stop
         return features
 
     def get_feature_names_out(self, input_features=None):

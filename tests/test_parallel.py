@@ -1,0 +1,130 @@
+"""PromptParallel: joblib's Parallel, with each result handed back as soon as
+its task has finished instead of at joblib's next 10 ms poll."""
+
+import threading
+import time
+
+import pytest
+import sklearn
+from joblib import parallel_config
+from sklearn.utils.parallel import delayed
+
+from gradhist_sklearn import _parallel
+from gradhist_sklearn._parallel import PromptParallel
+
+pytestmark = pytest.mark.explicit_engines
+
+
+class RecordingCondition(threading.Condition):
+    """A condition variable that remembers how each ``wait_for`` ended:
+    True when the predicate held (woken by a finished task), False when
+    the wait ran out of time."""
+
+    def __init__(self):
+        super().__init__()
+        self.outcomes = []
+
+    def wait_for(self, predicate, timeout=None):
+        outcome = super().wait_for(predicate, timeout)
+        self.outcomes.append(outcome)
+        return outcome
+
+
+def _square(x):
+    return x * x
+
+
+def _fail_on(x, bad):
+    if x == bad:
+        raise ValueError(f"task {x} failed")
+    time.sleep(0.001)
+    return x
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky", "sequential"])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_every_result_comes_back_once(backend, n_jobs):
+    with parallel_config(backend=backend):
+        got = list(PromptParallel(n_jobs=n_jobs).as_completed(
+            delayed(_square)(x) for x in range(40)))
+    assert sorted(got) == [x * x for x in range(40)]
+
+
+def test_results_come_in_completion_order():
+    # Task 0 cannot finish before task 1 has, so an ordered generator would
+    # hold task 1's result back until task 0's is ready.
+    second_done = threading.Event()
+
+    def first():
+        assert second_done.wait(timeout=30)
+        return "first"
+
+    def second():
+        second_done.set()
+        return "second"
+
+    with parallel_config(backend="threading"):
+        got = list(PromptParallel(n_jobs=2).as_completed(
+            [delayed(first)(), delayed(second)()]))
+    assert got == ["second", "first"]
+
+
+def test_each_wait_ends_when_a_task_finishes(monkeypatch):
+    # With the fallback pushed far away, a wait that was not ended by a
+    # finished task would show up as a False outcome (after 60 s).
+    monkeypatch.setattr(_parallel, "FALLBACK_WAIT_SECONDS", 60.0)
+    parallel = PromptParallel(n_jobs=2, prefer="threads")
+    parallel._completed = RecordingCondition()
+    got = list(parallel.as_completed(delayed(time.sleep)(0.002) for _ in range(30)))
+    assert len(got) == 30
+    assert len(parallel._completed.outcomes) == 30
+    assert all(parallel._completed.outcomes)
+
+
+def test_sequential_run_never_waits():
+    # n_jobs=1 runs each task when its result is asked for: waiting for it
+    # to finish first would only ever time out.
+    parallel = PromptParallel(n_jobs=1)
+    parallel._completed = RecordingCondition()
+    assert list(parallel.as_completed(delayed(_square)(x) for x in range(5))) == [
+        0, 1, 4, 9, 16]
+    assert parallel._completed.outcomes == []
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_a_failing_task_raises_its_error(backend):
+    with parallel_config(backend=backend):
+        with pytest.raises(ValueError, match="task 7 failed"):
+            list(PromptParallel(n_jobs=2).as_completed(
+                delayed(_fail_on)(x, 7) for x in range(20)))
+
+
+def test_stopping_early_cancels_the_tasks_not_yet_started():
+    started = []
+
+    def task(x):
+        started.append(x)
+        time.sleep(0.005)
+        return x
+
+    results = PromptParallel(n_jobs=2, prefer="threads").as_completed(
+        delayed(task)(x) for x in range(200))
+    next(results)
+    with pytest.warns(UserWarning):  # joblib reports the work it threw away
+        results.close()
+    assert len(started) < 200
+
+
+def test_scikit_learn_configuration_reaches_the_workers():
+    def assume_finite():
+        return sklearn.get_config()["assume_finite"]
+
+    with sklearn.config_context(assume_finite=True):
+        got = list(PromptParallel(n_jobs=2, prefer="threads").as_completed(
+            delayed(assume_finite)() for _ in range(4)))
+    assert got == [True] * 4
+
+
+def test_return_as_is_fixed():
+    with pytest.raises(TypeError):
+        PromptParallel(n_jobs=2, return_as="list")
