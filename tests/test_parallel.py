@@ -16,18 +16,23 @@ pytestmark = pytest.mark.explicit_engines
 
 
 class RecordingCondition(threading.Condition):
-    """A condition variable that remembers how each ``wait_for`` ended:
-    True when the predicate held (woken by a finished task), False when
-    the wait ran out of time."""
+    """A condition variable that counts ``wait_for`` calls and remembers how
+    each of the waits inside them ended: True when woken by a notification,
+    False when it ran out of time."""
 
     def __init__(self):
         super().__init__()
-        self.outcomes = []
+        self.n_wait_for = 0
+        self.wakeups = []
 
     def wait_for(self, predicate, timeout=None):
-        outcome = super().wait_for(predicate, timeout)
-        self.outcomes.append(outcome)
-        return outcome
+        self.n_wait_for += 1
+        return super().wait_for(predicate, timeout)
+
+    def wait(self, timeout=None):
+        woken = super().wait(timeout)
+        self.wakeups.append(woken)
+        return woken
 
 
 def _square(x):
@@ -69,16 +74,34 @@ def test_results_come_in_completion_order():
     assert got == ["second", "first"]
 
 
+def _pause(seconds):
+    # Not time.sleep, which the test below watches.
+    threading.Event().wait(seconds)
+
+
 def test_each_wait_ends_when_a_task_finishes(monkeypatch):
     # With the fallback pushed far away, a wait that was not ended by a
-    # finished task would show up as a False outcome (after 60 s).
+    # finished task would show up as a timed-out wait (after 60 s).
     monkeypatch.setattr(_parallel, "FALLBACK_WAIT_SECONDS", 60.0)
+    # joblib's own result loop sleeps 10 ms whenever it finds no result
+    # ready; here it must always find one.
+    caller = threading.current_thread()
+    caller_sleeps = []
+    real_sleep = time.sleep
+
+    def watched_sleep(seconds):
+        if threading.current_thread() is caller:
+            caller_sleeps.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", watched_sleep)
     parallel = PromptParallel(n_jobs=2, prefer="threads")
     parallel._completed = RecordingCondition()
-    got = list(parallel.as_completed(delayed(time.sleep)(0.002) for _ in range(30)))
+    got = list(parallel.as_completed(delayed(_pause)(0.002) for _ in range(30)))
     assert len(got) == 30
-    assert len(parallel._completed.outcomes) == 30
-    assert all(parallel._completed.outcomes)
+    assert parallel._completed.n_wait_for == 30
+    assert all(parallel._completed.wakeups)
+    assert caller_sleeps == []
 
 
 def test_sequential_run_never_waits():
@@ -88,7 +111,7 @@ def test_sequential_run_never_waits():
     parallel._completed = RecordingCondition()
     assert list(parallel.as_completed(delayed(_square)(x) for x in range(5))) == [
         0, 1, 4, 9, 16]
-    assert parallel._completed.outcomes == []
+    assert parallel._completed.n_wait_for == 0
 
 
 @pytest.mark.parametrize("backend", ["threading", "loky"])
