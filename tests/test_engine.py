@@ -228,6 +228,30 @@ def test_same_numbers_for_every_chunk_size_n_jobs_and_backend(batch, monkeypatch
     np.testing.assert_array_equal(got, reference)
 
 
+@pytest.mark.parametrize("pixels_per_pass", [1, 24 * 32 * 3 + 1, 10**9])
+def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_pass):
+    # The plain engine takes a chunk a few images at a time; the compiled
+    # one ignores the setting. Either way each row is the image's own.
+    reference = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
+    monkeypatch.setattr(_batch, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
+    got = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
+    np.testing.assert_array_equal(got, reference)
+
+
+def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
+    calls = []
+    original = _batch._engine_histograms
+
+    def counting(stack, params):
+        calls.append(len(stack))
+        return original(stack, params)
+
+    monkeypatch.setattr(_batch, "_engine_histograms", counting)
+    monkeypatch.setattr(_batch, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
+    GradientHistogramTransformer().fit_transform(batch)
+    assert calls == ([16, 16, 8] if engine == "plain" else [40])
+
+
 def test_memory_mapped_batch(batch, tmp_path):
     path = tmp_path / "batch.npy"
     np.save(path, batch)
