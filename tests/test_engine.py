@@ -238,15 +238,21 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
     np.testing.assert_array_equal(got, reference)
 
 
-def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
-    calls = []
-    original = _batch._engine_histograms
+def _count_stack_lengths(monkeypatch, name):
+    """Wrap ``_batch.<name>(stack, params)`` to record each stack's length."""
+    lengths = []
+    original = getattr(_batch, name)
 
     def counting(stack, params):
-        calls.append(len(stack))
+        lengths.append(len(stack))
         return original(stack, params)
 
-    monkeypatch.setattr(_batch, "_engine_histograms", counting)
+    monkeypatch.setattr(_batch, name, counting)
+    return lengths, original
+
+
+def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
+    calls, _ = _count_stack_lengths(monkeypatch, "_engine_histograms")
     monkeypatch.setattr(_batch, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
     GradientHistogramTransformer().fit_transform(batch)
     assert calls == ([16, 16, 8] if engine == "plain" else [40])
@@ -267,14 +273,7 @@ def test_tiny_images_in_one_chunk(monkeypatch):
     from sklearn.datasets import load_digits
 
     X = load_digits().data
-    calls = []
-    original = _batch._histograms_of_stack
-
-    def counting(stack, params):
-        calls.append(len(stack))
-        return original(stack, params)
-
-    monkeypatch.setattr(_batch, "_histograms_of_stack", counting)
+    calls, original = _count_stack_lengths(monkeypatch, "_histograms_of_stack")
     rows = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X)
     assert calls == [len(X)]
     expected = np.stack([original(image.reshape(1, 8, 8), _params())[0][0] for image in X[:50]])
