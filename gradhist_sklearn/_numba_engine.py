@@ -321,6 +321,32 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
         hist_hi[lo + 1] += w_hi[x]
 
 
+@numba.njit(inline="always", **_JIT)
+def _band_buffers(width, taps):
+    """Rows per band and the scratch arrays of one band: padded vertical
+    smoothing (for gx) and derivative (for gy) of a row, then the band's
+    gradients, region weights, lower bins and the two split weights."""
+    r = taps // 2
+    band_rows = max(1, _BAND_PIXELS // width)
+    band = band_rows * width
+    return (band_rows, np.empty(width + 2 * r), np.empty(width + 2 * r), np.empty(band),
+            np.empty(band), np.ones(band), np.empty(band, dtype=np.intp), np.empty(band),
+            np.empty(band))
+
+
+@numba.njit(inline="always", **_JIT)
+def _fold(hist_lo, hist_hi, n_bins, out_row):
+    """Write a histogram accumulated as lower and upper halves into ``out_row``.
+
+    The upper bin is lower + 1; ``hist_hi[n_bins]`` stands for bin 0 until
+    here (only lower bin ``n_bins - 1`` adds there, so the order of terms is
+    kept).
+    """
+    out_row[0] = hist_lo[0] + hist_hi[n_bins]
+    for b in range(1, n_bins):
+        out_row[b] = hist_lo[b] + hist_hi[b]
+
+
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins,
                          unidirectional, with_plain, buffer_pixels, out, plain_out):
@@ -340,19 +366,9 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
     """
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
-    r = taps // 2
-    band_rows = max(1, _BAND_PIXELS // width)
-    band = band_rows * width
-    vs = np.empty(width + 2 * r)
-    vd = np.empty(width + 2 * r)
-    gx = np.empty(band)
-    gy = np.empty(band)
-    keep = np.ones(band)
-    vx = np.empty(band)
-    vy = np.empty(band)
-    bins_lo = np.empty(band, dtype=np.intp)
-    w_lo = np.empty(band)
-    w_hi = np.empty(band)
+    band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    vx = np.empty(gx.shape[0])  # unit direction vectors (pass 1)
+    vy = np.empty(gx.shape[0])
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)
     plain_hist_lo = np.empty(n_bins)
@@ -407,11 +423,8 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
                 _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
                            n_bins)
                 _scatter(bins_lo, w_lo, w_hi, n, plain_hist_lo, plain_hist_hi)
-        out[i, 0] = hist_lo[0] + hist_hi[n_bins]
-        plain_out[i, 0] = plain_hist_lo[0] + plain_hist_hi[n_bins]
-        for b in range(1, n_bins):
-            out[i, b] = hist_lo[b] + hist_hi[b]
-            plain_out[i, b] = plain_hist_lo[b] + plain_hist_hi[b]
+        _fold(hist_lo, hist_hi, n_bins, out[i])
+        _fold(plain_hist_lo, plain_hist_hi, n_bins, plain_out[i])
 
 
 @numba.njit(inline="always", **_JIT)
@@ -449,21 +462,9 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
     """
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
-    r = taps // 2
-    band_rows = max(1, _BAND_PIXELS // width)
-    band = band_rows * width
-    vs = np.empty(width + 2 * r)  # vertical smoothing (for gx), padded
-    vd = np.empty(width + 2 * r)  # vertical derivative (for gy), padded
-    gx = np.empty(band)
-    gy = np.empty(band)
-    keep = np.ones(band)
-    bins_lo = np.empty(band, dtype=np.intp)
-    w_lo = np.empty(band)
-    w_hi = np.empty(band)
+    band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
     hist_lo = np.empty(n_bins)
-    # The upper bin is lower + 1; bin n_bins stands for bin 0 until the end
-    # (only lower bin n_bins - 1 adds there, so the order of terms is kept).
-    hist_hi = np.empty(n_bins + 1)
+    hist_hi = np.empty(n_bins + 1)  # see _fold
     rows, cols = _reflect_tables(height, width, taps)
     for i in range(n_images):
         hist_lo[:] = 0.0
@@ -478,13 +479,8 @@ def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins
                            n_bins)
             else:
                 _split_row_plain(gx[:n], gy[:n], bins_lo, w_lo, w_hi, scale, n_bins)
-            for x in range(n):
-                lo = bins_lo[x]
-                hist_lo[lo] += w_lo[x]
-                hist_hi[lo + 1] += w_hi[x]
-        out[i, 0] = hist_lo[0] + hist_hi[n_bins]
-        for b in range(1, n_bins):
-            out[i, b] = hist_lo[b] + hist_hi[b]
+            _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi)
+        _fold(hist_lo, hist_hi, n_bins, out[i])
 
 
 def _padded_kernels(derivative, smoothing):
