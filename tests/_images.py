@@ -43,6 +43,15 @@ def bomb_png_bytes():
                      data=zlib.compress(b""))
 
 
+def camera_crops(n_images, height, width, seed):
+    """``n_images`` crops of scikit-image's camera at random places, as a stack."""
+    from skimage import data
+
+    camera = data.camera()
+    starts = np.random.default_rng(seed).integers(0, 512 - height, size=(n_images, 2))
+    return np.stack([camera[r:r + height, c:c + width] for r, c in starts])
+
+
 def cut_images():
     """Real grey and colour patches of several sizes from scikit-image's data."""
     from skimage import data

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _images import camera_crops
 from joblib import parallel_config
 from skimage import data
 
@@ -206,10 +207,7 @@ def test_plan_slices_respects_budget_and_balance(n_images, pixels_per_image, bud
 
 @pytest.fixture(scope="module")
 def batch():
-    rng = np.random.default_rng(3)
-    camera = data.camera()
-    starts = rng.integers(0, 512 - 32, size=(40, 2))
-    return np.stack([camera[r:r + 32, c:c + 24] for r, c in starts])
+    return camera_crops(40, 32, 24, seed=3)
 
 
 @pytest.mark.parametrize("pixels_per_chunk", [1, 700, 24 * 32 * 7, 10**9])

@@ -4,8 +4,8 @@ import pickle
 
 import numpy as np
 import pytest
+from _images import camera_crops
 from joblib import parallel_config
-from skimage import data
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -44,10 +44,7 @@ def test_output_checks_outside_the_suite(check):
 
 @pytest.fixture(scope="module")
 def images():
-    rng = np.random.default_rng(0)
-    camera = data.camera()
-    starts = rng.integers(0, 512 - 48, size=(12, 2))
-    return np.stack([camera[r:r + 48, c:c + 40] for r, c in starts])
+    return camera_crops(12, 48, 40, seed=0)
 
 
 def expected_rows(images, **params):
