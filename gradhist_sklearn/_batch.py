@@ -28,14 +28,6 @@ from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype
 #: cost per task (a few hundred microseconds) is small against the work.
 PIXELS_PER_CHUNK = 2**20
 
-#: The plain engine computes gradients and angles in float64 arrays, about
-#: 80 bytes per pixel. It takes a chunk of small images this many pixels at
-#: a time (5 MB of temporaries), so that they stay in the cache; whole chunks
-#: of 2**20 pixels ran 1.7 times slower with Sobel on 256x256 images. Larger
-#: images go one at a time. The compiled engine streams rows through small
-#: buffers and takes the chunk whole.
-PLAIN_PIXELS_PER_PASS = 2**16
-
 
 def plan_slices(n_images, pixels_per_image, pixels_per_chunk, min_chunks=1):
     """Cut ``range(n_images)`` into contiguous ``(start, stop)`` slices.
@@ -104,18 +96,6 @@ def _histograms_of_grays(grays, params):
 
 
 def _histograms_of_stack(stack, params):
-    if params.get("engine") != "plain" or len(stack) < 2:
-        return _engine_histograms(stack, params)
-    per_pass = max(1, PLAIN_PIXELS_PER_PASS // (stack.shape[1] * stack.shape[2]))
-    if len(stack) <= per_pass:
-        return _engine_histograms(stack, params)
-    parts = [_engine_histograms(stack[start:start + per_pass], params)
-             for start in range(0, len(stack), per_pass)]
-    return (np.concatenate([histograms for histograms, _ in parts]),
-            np.concatenate([orientations for _, orientations in parts]))
-
-
-def _engine_histograms(stack, params):
     return stack_histograms(
         stack,
         angle_bins=params["angle_bins"],

@@ -70,6 +70,13 @@ class GradientHistogram(NamedTuple):
 #: chunk it arrives in, so the numbers do not depend on the chunking.
 BLOCK_PIXELS = 2**14
 
+#: Pixels of a stack of small images the plain engine takes at a time. Its
+#: float64 gradients, angles and weights (about 80 bytes per pixel) then stay
+#: in the cache: whole stacks of 2**20 pixels ran 1.7 times slower with Sobel
+#: on 256x256 images. Larger images go one at a time. The compiled engine
+#: streams rows through small buffers and takes a stack whole.
+PLAIN_PIXELS_PER_PASS = 2**16
+
 
 def n_histogram_bins(angle_bins, unidirectional):
     """Length of the histogram for ``angle_bins`` over the full circle."""
@@ -171,6 +178,20 @@ def region_gradients(stack, operator, region, sigma=DEFAULT_SIGMA):
     return gx, gy
 
 
+def _in_passes(compute, stack, angle_offset):
+    """``compute(sub_stack, sub_offset)``, a tuple of per-image arrays, over
+    consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS` pixels,
+    joined. Every image's rows come from its own pixels, so they do not depend
+    on the passes."""
+    per_pass = max(1, PLAIN_PIXELS_PER_PASS // max(1, stack.shape[1] * stack.shape[2]))
+    if len(stack) <= per_pass:
+        return compute(stack, angle_offset)
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
+    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass])
+             for start in range(0, len(stack), per_pass)]
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
+
+
 def _compiled_engine(operator, sigma, engine):
     """``(module, kernels)`` when the numba engine is selected and can run the
     operator, else None (the numpy route then gives the same numbers)."""
@@ -209,8 +230,13 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
     if compiled is not None:
         numba_engine, kernels = compiled
         return numba_engine.raw_histograms(stack, kernels, region, **options)
-    gx, gy = region_gradients(stack, operator, region, sigma)
-    return bin_histograms(gx, gy, **options)
+
+    def by_numpy(part, offset):
+        gx, gy = region_gradients(part, operator, region, sigma)
+        return (bin_histograms(gx, gy, angle_bins=angle_bins, unidirectional=unidirectional,
+                               angle_offset=offset),)
+
+    return _in_passes(by_numpy, stack, angle_offset)[0]
 
 
 def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
@@ -239,16 +265,19 @@ def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, 
             angle_offset=angle_offset, with_plain=with_orientation)
         turns = centre_of_mass_turns(plain) if with_orientation else np.zeros(len(stack))
         return histograms, turns
-    gx, gy = region_gradients(stack, operator, region, sigma)
     options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
-    turns = np.zeros(len(stack))
-    if with_orientation:
-        turns = centre_of_mass_turns(bin_histograms(gx, gy, angle_offset=angle_offset, **options))
-    shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
-        gx, gy, unidirectional=unidirectional, angle_offset=angle_offset)
-    turned_offset = angle_offset + shift_bins * (360.0 / angle_bins)
-    histograms = bin_histograms(gx, gy, angle_offset=turned_offset, **options)
-    return histograms, turns
+
+    def by_numpy(part, offset):
+        gx, gy = region_gradients(part, operator, region, sigma)
+        turns = np.zeros(len(part))
+        if with_orientation:
+            turns = centre_of_mass_turns(bin_histograms(gx, gy, angle_offset=offset, **options))
+        shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
+            gx, gy, unidirectional=unidirectional, angle_offset=offset)
+        turned_offset = offset + shift_bins * (360.0 / angle_bins)
+        return bin_histograms(gx, gy, angle_offset=turned_offset, **options), turns
+
+    return _in_passes(by_numpy, stack, angle_offset)
 
 
 def centre_of_mass_turns(histograms):
