@@ -12,7 +12,7 @@ import numpy as np
 
 from ._engine import resolve_engine
 from ._gradients import DEFAULT_SIGMA, image_gradients, operator_kernels, stack_gradients
-from ._invariance import make_invariant, pixel_centre_turns
+from ._invariance import make_invariant, peak_positions, pixel_centre_turns
 from ._region import parse_frame, parse_size, region_mask
 from ._validation import (
     as_gray_image,
@@ -178,6 +178,11 @@ def region_gradients(stack, operator, region, sigma=DEFAULT_SIGMA):
     return gx, gy
 
 
+#: The invariance methods that bin every pixel again, and the ``alignment`` of
+#: :func:`rebinned_histograms` each uses.
+REBINNING_METHODS = {"centre_of_mass_rebin": "pixels", "peak": "peak"}
+
+
 def _in_passes(compute, stack, angle_offset):
     """``compute(sub_stack, sub_offset)``, a tuple of per-image arrays, over
     consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS` pixels,
@@ -240,13 +245,19 @@ def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle
 
 
 def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
-                        sigma=DEFAULT_SIGMA, engine=None, with_orientation=True):
-    """The ``centre_of_mass_rebin`` method: each image binned again at
-    ``theta - phi``, ``phi`` the mean direction of its own gradients.
+                        sigma=DEFAULT_SIGMA, engine=None, with_orientation=True,
+                        alignment="pixels"):
+    """Each image binned again at ``theta - phi``, ``phi`` its own alignment angle.
 
-    The compiled kernel does it in one pass over the gradients and one over
-    the angles; the numpy route computes the gradients once and bins them
-    twice (plain, for the main orientation, and turned).
+    ``alignment='pixels'`` is the ``centre_of_mass_rebin`` method: ``phi`` is
+    the mean direction of the image's gradients. ``alignment='peak'`` is the
+    ``peak`` method: ``phi`` is the refined highest bin of its plain
+    histogram (:func:`~gradhist_sklearn._invariance.peak_positions`).
+
+    For ``'pixels'`` the compiled kernel does it in one pass over the
+    gradients and one over the angles; for ``'peak'`` it bins twice. The numpy
+    route computes the gradients once and bins them twice (plain, for the
+    main orientation or the peak, and turned).
 
     Returns
     -------
@@ -254,28 +265,40 @@ def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, 
         Unnormalised, re-binned.
     turns : ndarray of float64, shape (n_images,)
         The centre of mass of each plain histogram, as
-        :func:`centre_of_mass_turns` gives it; zeros (not computed) unless
-        ``with_orientation``.
+        :func:`centre_of_mass_turns` gives it; zeros (not computed) when
+        neither ``with_orientation`` nor ``'peak'`` needs the plain histogram.
     """
+    options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
+    with_plain = with_orientation or alignment == "peak"
     compiled = _compiled_engine(operator, sigma, engine)
     if compiled is not None:
         numba_engine, kernels = compiled
-        histograms, plain = numba_engine.rebinned_histograms(
-            stack, kernels, region, angle_bins=angle_bins, unidirectional=unidirectional,
-            angle_offset=angle_offset, with_plain=with_orientation)
-        turns = centre_of_mass_turns(plain) if with_orientation else np.zeros(len(stack))
+        if alignment == "pixels":
+            histograms, plain = numba_engine.rebinned_histograms(
+                stack, kernels, region, angle_offset=angle_offset, with_plain=with_plain,
+                **options)
+        else:
+            plain = numba_engine.raw_histograms(stack, kernels, region,
+                                                angle_offset=angle_offset, **options)
+            turned = angle_offset + peak_positions(plain) * (360.0 / angle_bins)
+            histograms = numba_engine.raw_histograms(stack, kernels, region,
+                                                     angle_offset=turned, **options)
+        turns = centre_of_mass_turns(plain) if with_plain else np.zeros(len(stack))
         return histograms, turns
-    options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
 
     def by_numpy(part, offset):
         gx, gy = region_gradients(part, operator, region, sigma)
         turns = np.zeros(len(part))
-        if with_orientation:
-            turns = centre_of_mass_turns(bin_histograms(gx, gy, angle_offset=offset, **options))
-        shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
-            gx, gy, unidirectional=unidirectional, angle_offset=offset)
-        turned_offset = offset + shift_bins * (360.0 / angle_bins)
-        return bin_histograms(gx, gy, angle_offset=turned_offset, **options), turns
+        if with_plain:
+            plain = bin_histograms(gx, gy, angle_offset=offset, **options)
+            turns = centre_of_mass_turns(plain)
+        if alignment == "pixels":
+            shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
+                gx, gy, unidirectional=unidirectional, angle_offset=offset)
+        else:
+            shift_bins = peak_positions(plain)
+        turned = offset + shift_bins * (360.0 / angle_bins)
+        return bin_histograms(gx, gy, angle_offset=turned, **options), turns
 
     return _in_passes(by_numpy, stack, angle_offset)
 
@@ -299,32 +322,6 @@ def centre_of_mass_turns(histograms):
     turns[turns < 0] += 1.0
     turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
     return turns
-
-
-def shift_histograms(histograms, shift_bins):
-    """Shift each histogram circularly toward lower bins by a fractional amount.
-
-    Bin ``j`` of the result is bin ``j + shift`` of the input, interpolated
-    linearly between its two neighbours, so the sum is unchanged.
-
-    Parameters
-    ----------
-    histograms : ndarray, shape (n_images, n_bins)
-    shift_bins : ndarray, shape (n_images,)
-    """
-    n_bins = histograms.shape[-1]
-    whole = np.floor(shift_bins)
-    frac = (shift_bins - whole)[:, None]
-    # Index a doubled copy rather than wrapping every index with %: integer
-    # modulo costs more than the rest together for a batch of tiny images.
-    # Flat indices into the doubled copy, where np.take is several times
-    # faster than np.take_along_axis.
-    starts = whole.astype(np.intp) % n_bins + 2 * n_bins * np.arange(len(histograms))
-    index = np.arange(n_bins) + starts[:, None]
-    doubled = np.concatenate([histograms, histograms], axis=1)
-    lower = np.take(doubled, index)
-    upper = np.take(doubled, index + 1)
-    return lower * (1.0 - frac) + upper * frac
 
 
 def stack_histograms(
@@ -377,20 +374,15 @@ def stack_histograms(
     stack, exponents = scale_to_safe_range(stack)
     binning = dict(angle_bins=angle_bins, unidirectional=unidirectional, sigma=sigma,
                    engine=engine)
-    if rotation_invariant and invariance == "centre_of_mass_rebin":
-        histograms, turns = rebinned_histograms(stack, operator, region, angle_offset=frame[2],
-                                                with_orientation=with_orientation, **binning)
+    if rotation_invariant and invariance in REBINNING_METHODS:
+        histograms, turns = rebinned_histograms(
+            stack, operator, region, angle_offset=frame[2], with_orientation=with_orientation,
+            alignment=REBINNING_METHODS[invariance], **binning)
     else:
         histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
         turns = centre_of_mass_turns(histograms)
         if rotation_invariant:
-
-            def rebin(shift_bins):
-                # The same pixels binned again at theta - phi, phi per image.
-                offsets = frame[2] + shift_bins * (360.0 / angle_bins)
-                return raw_histograms(stack, operator, region, angle_offset=offsets, **binning)
-
-            histograms = make_invariant(histograms, invariance, turns, rebin=rebin)
+            histograms = make_invariant(histograms, invariance, turns)
     if normalize:
         n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
         histograms /= n_pixels

@@ -12,7 +12,7 @@ gives negative values, and the three that align the histogram keep its sum.
 ``centre_of_mass``
     SPEC section 3 as written: shift so that the circular centre of mass
     sits at bin 0, interpolating the fractional shift linearly between
-    neighbouring bins (``_histogram.shift_histograms``). A shift by ``f`` of
+    neighbouring bins (:func:`shift_histograms`). A shift by ``f`` of
     a bin also averages neighbours with weights ``(1 - f, f)``, a blur that
     depends on the arbitrary fractional part.
 ``centre_of_mass_rebin``
@@ -109,39 +109,56 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     return turns
 
 
-def make_invariant(histograms, invariance, turns, *, rebin=None):
+def make_invariant(histograms, invariance, turns):
     """Apply a rotation-invariance method that starts from the histograms.
 
-    ``centre_of_mass_rebin`` starts from the pixels instead; it is
-    :func:`gradhist_sklearn._histogram.rebinned_histograms`.
+    ``centre_of_mass_rebin`` and ``peak`` bin the pixels again instead; they
+    are :func:`gradhist_sklearn._histogram.rebinned_histograms`.
 
     Parameters
     ----------
     histograms : ndarray of float64, shape (n_images, n_bins)
         Plain histograms.
-    invariance : {'centre_of_mass', 'peak', 'dft_magnitude'}
+    invariance : {'centre_of_mass', 'dft_magnitude'}
         The method.
     turns : ndarray, shape (n_images,)
         SPEC's centre of mass of each histogram, as a fraction of the circle.
-    rebin : callable, optional
-        ``rebin(shift_bins)`` bins the same pixels again with each image's
-        angles reduced by ``shift_bins`` bins (an array, one per image);
-        needed by ``peak``.
 
     Returns
     -------
     out : ndarray of float64, shape (n_images, n_output_values)
     """
-    # The engine's pieces live in _histogram, which imports this module.
-    from ._histogram import shift_histograms
-
     if invariance == "dft_magnitude":
         return np.abs(np.fft.rfft(histograms, axis=-1))
     if invariance == "centre_of_mass":
         return shift_histograms(histograms, turns * histograms.shape[-1])
-    if invariance == "peak":
-        return rebin(peak_positions(histograms))
     raise ValueError(
-        f"make_invariant does not apply {invariance!r}; it takes 'centre_of_mass', 'peak' "
-        f"or 'dft_magnitude' ('centre_of_mass_rebin' starts from the pixels)."
+        f"make_invariant does not apply {invariance!r}; it takes 'centre_of_mass' or "
+        f"'dft_magnitude' ('centre_of_mass_rebin' and 'peak' start from the pixels)."
     )
+
+
+def shift_histograms(histograms, shift_bins):
+    """Shift each histogram circularly toward lower bins by a fractional amount.
+
+    Bin ``j`` of the result is bin ``j + shift`` of the input, interpolated
+    linearly between its two neighbours, so the sum is unchanged.
+
+    Parameters
+    ----------
+    histograms : ndarray, shape (n_images, n_bins)
+    shift_bins : ndarray, shape (n_images,)
+    """
+    n_bins = histograms.shape[-1]
+    whole = np.floor(shift_bins)
+    frac = (shift_bins - whole)[:, None]
+    # Index a doubled copy rather than wrapping every index with %: integer
+    # modulo costs more than the rest together for a batch of tiny images.
+    # Flat indices into the doubled copy, where np.take is several times
+    # faster than np.take_along_axis.
+    starts = whole.astype(np.intp) % n_bins + 2 * n_bins * np.arange(len(histograms))
+    index = np.arange(n_bins) + starts[:, None]
+    doubled = np.concatenate([histograms, histograms], axis=1)
+    lower = np.take(doubled, index)
+    upper = np.take(doubled, index + 1)
+    return lower * (1.0 - frac) + upper * frac

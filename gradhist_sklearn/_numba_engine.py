@@ -555,7 +555,7 @@ def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, a
     """Histograms re-binned at each image's mean gradient direction, fused.
 
     The compiled form of ``invariance='centre_of_mass_rebin'`` (see
-    :func:`gradhist_sklearn._invariance.make_invariant`): a gradient-only
+    :mod:`gradhist_sklearn._invariance`): a gradient-only
     pass for the alignment angle, then one angle pass per pixel, instead of a
     plain pass, a numpy gradient pass and a second binning pass.
 
