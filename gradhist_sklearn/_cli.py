@@ -5,20 +5,22 @@ read (the others are written), 2 for bad usage, 130 when interrupted.
 """
 
 import argparse
+import inspect
 import signal
 import sys
 
+import numpy as np
+
 from . import __version__
+from ._extract import UsageError, extract
 from ._invariance import INVARIANCE_METHODS
+from ._progress import Progress
+from ._transformer import GradientHistogramTransformer
 from ._validation import OPERATOR_NAMES
 
 
 def _transformer_defaults():
     """The transformer's own defaults: the command has no defaults of its own."""
-    import inspect
-
-    from ._transformer import GradientHistogramTransformer
-
     return {
         name: p.default
         for name, p in inspect.signature(GradientHistogramTransformer).parameters.items()
@@ -83,9 +85,11 @@ def build_parser():
         "pyarrow), .csv, or .npz (arrays 'features', 'paths', 'columns', 'options')",
     )
     options = extract.add_argument_group("histogram options (as GradientHistogramTransformer)")
+    defaults = _transformer_defaults()
     options.add_argument(
-        "--angle-bins", type=int, default=36, metavar="B",
-        help="number of bins over 360 degrees (default: 36, i.e. 10 degrees each)",
+        "--angle-bins", type=int, default=defaults["angle_bins"], metavar="B",
+        help=f"number of bins over 360 degrees (default: {defaults['angle_bins']}, i.e. "
+        f"{360 / defaults['angle_bins']:g} degrees each)",
     )
     options.add_argument(
         "--unidirectional", action="store_true",
@@ -100,7 +104,6 @@ def build_parser():
         "--no-normalize", dest="normalize", action="store_false",
         help="do not divide by the image's pixel count (rows then grow with image size)",
     )
-    defaults = _transformer_defaults()
     options.add_argument(
         "--operator", default=defaults["operator"], choices=OPERATOR_NAMES,
         help=f"derivative kernel (default: {defaults['operator']}; sobel and scharr "
@@ -164,11 +167,6 @@ def main(argv=None):
 
 
 def _run_extract(args, parser):
-    # Imported here so that `gradhist --help` stays quick.
-    from ._extract import UsageError, extract
-    from ._progress import Progress
-    from ._transformer import GradientHistogramTransformer
-
     usage = parser.extract_parser
     if args.n_jobs == 0:
         usage.error("--n-jobs must be a positive number or negative (-1: all CPUs), not 0")
@@ -183,13 +181,10 @@ def _run_extract(args, parser):
         include_orientation=args.include_orientation,
     )
     try:
-        transformer._validate_params()
-        transformer._check_options()
+        # Validates the options; nothing is learnt, but it gives the column names.
+        transformer.fit(np.zeros((1, 1, 1)))
     except (ValueError, TypeError) as exc:
         usage.error(str(exc))
-    import numpy as np
-
-    transformer.fit(np.zeros((1, 1, 1)))  # nothing is learnt: gives the column names
 
     stderr = sys.stderr
     show_progress = not args.quiet and stderr.isatty()
