@@ -49,19 +49,16 @@ def plan_slices(n_images, pixels_per_image, pixels_per_chunk, min_chunks=1):
 
 
 def plan_runs(shapes, pixels_per_chunk, min_chunks=1):
-    """Cut a list of image shapes into slices of equal shape within a budget.
-
-    ``shapes`` may hold ``None`` for images whose shape is unknown until they
-    are read (files); those are cut by count only.
-    """
+    """Cut a list of ``(height, width)`` image shapes into slices of equal
+    shape within a budget."""
     n_images = len(shapes)
-    total = sum(h * w for h, w in (s for s in shapes if s is not None)) or n_images
+    total = sum(h * w for h, w in shapes)
     budget = pixels_per_chunk
     if min_chunks > 1:
         budget = min(budget, max(1, math.ceil(total / min_chunks)))
     slices, start, used = [], 0, 0
     for i, shape in enumerate(shapes):
-        pixels = 1 if shape is None else shape[0] * shape[1]
+        pixels = shape[0] * shape[1]
         if i > start and (shape != shapes[start] or used + pixels > budget):
             slices.append((start, i))
             start, used = i, 0
@@ -107,8 +104,8 @@ def _histograms_of_stack(stack, params):
         size=params["size"],
         invariance=params["invariance"],
         sigma=params["sigma"],
-        engine=params.get("engine"),
-        with_orientation=params.get("include_orientation", True),
+        engine=params["engine"],
+        with_orientation=params["include_orientation"],
     )
 
 
@@ -145,19 +142,14 @@ def gray_of_path(path, index=None):
 
 def features_of_paths(paths, first_index, params):
     """Worker task: a short list of image files, read here."""
-    grays = [gray_of_path(path, first_index + i) for i, path in enumerate(paths)]
-    return _histograms_of_grays(grays, params)
+    _, histograms, orientations = _histograms_of_files(
+        paths, params, lambda position, path: gray_of_path(path, first_index + position))
+    return histograms, orientations
 
 
 def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
     """Worker task for the command line: like :func:`features_of_paths`, but a
     file that cannot be used is reported instead of aborting the chunk.
-
-    Images are read one at a time and computed in runs of same-shaped images
-    of at most about ``pixels_per_chunk`` pixels, so memory stays bounded
-    whatever the files' sizes. The numbers are those of the transformer: the
-    same reader, the same validation and the same engine (whose rows do not
-    depend on how images are grouped).
 
     Returns
     -------
@@ -168,8 +160,37 @@ def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
     errors : list of (int, str)
         Position in ``paths`` and reason, for each file that did not.
     """
+    errors = []
+
+    def read(position, path):
+        try:
+            return gray_of_path(path)
+        except (ValueError, TypeError, MemoryError) as exc:
+            if isinstance(exc, MemoryError):
+                reason = "not enough memory to read and convert this image"
+            else:
+                reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
+            errors.append((position, reason))
+            return None
+
+    ok, histograms, orientations = _histograms_of_files(paths, params, read, pixels_per_chunk)
+    return ok, histograms, orientations, errors
+
+
+def _histograms_of_files(paths, params, read, pixels_per_chunk=None):
+    """Histograms of image files, read one at a time by ``read(position,
+    path)`` (a validated grey image, or None to skip the file).
+
+    Images are computed in runs of same-kind images of at most about
+    ``pixels_per_chunk`` pixels (:data:`PIXELS_PER_CHUNK` by default), so
+    memory stays bounded whatever the files' sizes. Rows do not depend on how
+    images are grouped.
+
+    Returns the positions of the files that became rows, their histograms
+    and their main orientations.
+    """
     budget = PIXELS_PER_CHUNK if pixels_per_chunk is None else pixels_per_chunk
-    ok, errors, parts, run, run_pixels = [], [], [], [], 0
+    ok, parts, run, run_pixels = [], [], [], 0
 
     def flush():
         if run:
@@ -177,14 +198,8 @@ def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
             run.clear()
 
     for position, path in enumerate(paths):
-        try:
-            gray = gray_of_path(path)
-        except (ValueError, TypeError, MemoryError) as exc:
-            if isinstance(exc, MemoryError):
-                reason = "not enough memory to read and convert this image"
-            else:
-                reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
-            errors.append((position, reason))
+        gray = read(position, path)
+        if gray is None:
             continue
         if run and (not _same_kind(gray, run[0]) or run_pixels + gray.size > budget):
             flush()
@@ -193,10 +208,7 @@ def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
         run_pixels += gray.size
         ok.append(position)
     flush()
-    n_bins = params["n_bins"]
-    if parts:
-        histograms = np.concatenate([p[0] for p in parts]).astype(np.float64, copy=False)
-        orientations = np.concatenate([p[1] for p in parts]).astype(np.float64, copy=False)
-    else:
-        histograms, orientations = np.empty((0, n_bins)), np.empty(0)
-    return ok, histograms, orientations, errors
+    if not parts:
+        return ok, np.empty((0, params["n_bins"])), np.empty(0)
+    return (ok, np.concatenate([histograms for histograms, _ in parts]),
+            np.concatenate([orientations for _, orientations in parts]))

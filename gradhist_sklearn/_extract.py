@@ -34,7 +34,7 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 #: Files a worker reads per task, at most; fewer when there are few files, so
-#: that every worker gets several tasks.
+#: that every worker gets several tasks (at least four each).
 FILES_PER_TASK = 64
 
 #: Rows gathered before they are written (one parquet row group, one csv flush).
@@ -284,6 +284,12 @@ class _NpzTable:
                     fmt.write_array(member, value, allow_pickle=False)
 
     @staticmethod
+    def _member(archive, name):
+        """One small npy member, read whole."""
+        with archive.open(f"{name}.npy") as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+
+    @staticmethod
     def _member_blocks(archive, name):
         """Blocks of rows of one npy member, without loading it whole."""
         fmt = np.lib.format
@@ -310,9 +316,11 @@ class _NpzTable:
             names = set(archive.namelist())
             if not {"features.npy", "paths.npy"} <= names:
                 raise ValueError("it has no 'features' and 'paths' arrays")
-            with np.load(path, allow_pickle=False) as data:
-                columns = list(data["columns"]) if "columns.npy" in names else None
-                options = json.loads(str(data["options"])) if "options.npy" in names else None
+            columns = options = None
+            if "columns.npy" in names:
+                columns = list(cls._member(archive, "columns"))
+            if "options.npy" in names:
+                options = json.loads(str(cls._member(archive, "options")))
             paths = [str(p) for block in cls._member_blocks(archive, "paths") for p in block]
         return columns, options, paths
 
@@ -424,12 +432,6 @@ def _is_utf8(text):
     return True
 
 
-def _plan(n_files, n_jobs):
-    """Slices of the file list, one per task."""
-    per_task = max(1, min(FILES_PER_TASK, math.ceil(n_files / max(1, 4 * n_jobs))))
-    return [(start, min(start + per_task, n_files)) for start in range(0, n_files, per_task)]
-
-
 def _signals_blocked():
     """Ignore Ctrl-C and SIGTERM for the few instructions of a commit."""
     previous = {}
@@ -531,9 +533,10 @@ def extract(
     todo = [p for p in found if p not in old_paths]
     n_skipped = len(found) - len(todo)
     if table_class is _ParquetTable:  # parquet strings must be valid UTF-8
-        undecodable = [p for p in todo if not _is_utf8(p)]
+        encodable = [_is_utf8(p) for p in todo]
+        undecodable = [p for p, ok in zip(todo, encodable, strict=True) if not ok]
         if undecodable:
-            todo = [p for p in todo if _is_utf8(p)]
+            todo = [p for p, ok in zip(todo, encodable, strict=True) if ok]
             problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
                              "(write a .csv or .npz instead)") for p in undecodable]
     report = report or (lambda path, reason: None)
@@ -559,7 +562,8 @@ def extract(
                 record(item, reason)
 
             bar = progress(len(todo)) if progress else None
-            slices = _plan(len(todo), effective_n_jobs(n_jobs))
+            slices = _batch.plan_slices(len(todo), 1, FILES_PER_TASK,
+                                        min_chunks=4 * effective_n_jobs(n_jobs))
             results = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_batch.features_of_paths_tolerant)(todo[a:b], params)
                 for a, b in slices

@@ -1,6 +1,7 @@
 """Reading image files (the only module that touches the file system)."""
 
 import os
+import stat
 
 import numpy as np
 
@@ -95,11 +96,13 @@ def read_image(path):
     from skimage import io  # deferred: keeps `import gradhist_sklearn` light
 
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ImageReadError(path, "no such file")
-    if os.path.isdir(path):
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):  # what os.path.exists reads as "does not exist"
+        raise ImageReadError(path, "no such file") from None
+    if stat.S_ISDIR(status.st_mode):
         raise ImageReadError(path, "it is a directory, not an image file")
-    if os.path.getsize(path) == 0:
+    if status.st_size == 0:
         raise ImageReadError(path, "the file is empty")
     try:
         if _is_deep_colour_png(path):
