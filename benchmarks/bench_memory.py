@@ -18,7 +18,6 @@ grows with the batch.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -28,10 +27,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _engines import selected_engine  # noqa: E402
 from _images import batch, photograph  # noqa: E402
 
 from gradhist_sklearn import GradientHistogramTransformer  # noqa: E402
-from gradhist_sklearn._engine import ENV_VAR, numba_available, resolve_engine  # noqa: E402
+from gradhist_sklearn._engine import numba_available, resolve_engine  # noqa: E402
 
 SIDE = 256
 LIMIT_MB = 256
@@ -51,8 +51,7 @@ def write_batch(path, n_images):
 
 
 def measure(path, n_images, engine, n_jobs):
-    os.environ[ENV_VAR] = engine
-    try:
+    with selected_engine(engine):
         images = np.load(path, mmap_mode="r")[:n_images]
         transformer = GradientHistogramTransformer(operator="sobel", n_jobs=n_jobs)
         transformer.fit_transform(images[:4])  # compile / start workers outside the peak
@@ -63,8 +62,6 @@ def measure(path, n_images, engine, n_jobs):
         seconds = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    finally:
-        del os.environ[ENV_VAR]
     megapixels = images.size / 1e6
     verdict = "under" if peak < LIMIT_MB * 2**20 else "OVER"
     print(f"  {engine:<6} n_jobs={n_jobs} {n_images:>6} images: peak {peak / 2**20:7.1f} MiB "

@@ -43,10 +43,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _engines import selected_engine  # noqa: E402
 from _images import batch, photograph  # noqa: E402
 
 from gradhist_sklearn import GradientHistogramTransformer  # noqa: E402
-from gradhist_sklearn._engine import ENV_VAR, numba_available  # noqa: E402
+from gradhist_sklearn._engine import numba_available  # noqa: E402
 
 FULL_SIZES = [(2000, 64), (200, 256), (4, 2048)]
 QUICK_SIZES = [(500, 64), (50, 256), (1, 2048)]
@@ -58,16 +59,9 @@ GOALS = {"skimage hog": 10.0, "opencv+numpy": 1.5}
 
 def transformer_peer(engine):
     def run(images):
-        previous = os.environ.get(ENV_VAR)
-        os.environ[ENV_VAR] = engine
-        try:
+        with selected_engine(engine):
             transformer = GradientHistogramTransformer(BINS, operator=OPERATOR, n_jobs=1)
             return transformer.fit_transform(images)
-        finally:
-            if previous is None:
-                del os.environ[ENV_VAR]
-            else:
-                os.environ[ENV_VAR] = previous
 
     return run
 
@@ -199,8 +193,7 @@ def scaling(engines, n_images, repeats, kind, source):
     for engine in engines:
         if engine == "numba" and not numba_available():
             continue
-        os.environ[ENV_VAR] = engine
-        try:
+        with selected_engine(engine):
             one = GradientHistogramTransformer(angle_bins=BINS, operator=OPERATOR, n_jobs=1)
             two = GradientHistogramTransformer(angle_bins=BINS, operator=OPERATOR, n_jobs=2)
             two.fit_transform(images[:64])  # start the workers
@@ -219,8 +212,6 @@ def scaling(engines, n_images, repeats, kind, source):
                     transformer.fit_transform(images)
                     runs.append(time.process_time() - start)
                 cpu[jobs] = min(runs)
-        finally:
-            del os.environ[ENV_VAR]
         ratio = best[1] / best[2]
         verdict = "meets" if ratio >= 1.7 else "MISSES"
         print(f"  gradhist [{engine}]: n_jobs=1 {megapixels / best[1]:7.1f} Mpx/s, "
