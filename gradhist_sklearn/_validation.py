@@ -166,12 +166,6 @@ def check_values(stack, first_index=0, source_dtype=None):
         )
 
 
-def check_finite(pixels, index=None):
-    """Refuse NaN and infinite pixels in one image: they have no gradient."""
-    if pixels.dtype.kind == "f" and not np.isfinite(pixels).all():
-        _raise_non_finite(pixels, index)
-
-
 def refuse_masked(array, index=None):
     """Refuse a masked array with masked pixels: its mask would be dropped."""
     if np.ma.is_masked(array):
@@ -203,22 +197,6 @@ def _as_array(image, index=None):
         ) from exc
 
 
-def to_gray(pixels, index=None):
-    """Turn a 2-D image, or a colour image with 3 or 4 channels, into grey.
-
-    Colour is converted with the BT.709 luma weights on the raw values; an
-    alpha channel is ignored. The result keeps float32 as float32 and is
-    float64 otherwise.
-    """
-    if pixels.ndim == 2:
-        return pixels
-    if pixels.ndim == 3 and pixels.shape[-1] in (3, 4):
-        dtype = compute_dtype(pixels.dtype)
-        return pixels[..., :3].astype(dtype, copy=False) @ LUMA_WEIGHTS.astype(dtype)
-    raise ValueError(f"Expected {IMAGE_LAYOUTS}, got an array of shape {pixels.shape}"
-                     f"{_where(index)}.")
-
-
 def as_gray_image(image, index=None):
     """Validate one image and return it as a 2-D floating array.
 
@@ -236,12 +214,9 @@ def as_gray_image(image, index=None):
     pixels = _as_array(image, index)
     check_pixel_dtype(pixels.dtype, index)
     check_image_shape(pixels.shape, index)
-    if pixels.dtype.kind == "f" and pixels.dtype.itemsize > 8:
-        # long double: check before the values are squeezed into float64.
-        check_values(pixels[np.newaxis], index, source_dtype=np.float64)
-    gray = to_gray(pixels, index).astype(compute_dtype(pixels.dtype), copy=False)
-    check_values(gray[np.newaxis], index)
-    return gray
+    # A stack of one, named by ``index`` (None: "The image"). np.asarray: an
+    # np.matrix stays 2-D under [np.newaxis] and cannot be stacked.
+    return as_gray_stack(np.asarray(pixels)[np.newaxis], index)[0]
 
 
 def as_gray_stack(stack, first_index=0):
@@ -252,16 +227,20 @@ def as_gray_stack(stack, first_index=0):
     stack : ndarray, shape (n, height, width) or (n, height, width, 3 or 4)
         The images. Only this chunk is converted, so a memory-mapped batch is
         never copied whole.
-    first_index : int
-        Index of ``stack[0]`` in the whole batch, for error messages.
+    first_index : int or None
+        Index of ``stack[0]`` in the whole batch, for error messages (None
+        for a lone image, as :func:`as_gray_image` passes).
 
     Returns
     -------
     gray : ndarray of float32 or float64, shape (n, height, width)
+        Colour is converted with the BT.709 luma weights on the raw values;
+        an alpha channel is ignored.
     """
     check_pixel_dtype(stack.dtype)
     check_stack_shape(stack.shape)
     if stack.dtype.kind == "f" and stack.dtype.itemsize > 8:
+        # long double: check before the values are squeezed into float64.
         check_values(stack, first_index, source_dtype=np.float64)
     dtype = compute_dtype(stack.dtype)
     if stack.ndim == 4:
@@ -397,13 +376,20 @@ def check_unidirectional_bins(angle_bins, unidirectional):
         )
 
 
-def check_operator(operator):
-    if not isinstance(operator, str) or operator not in OPERATOR_NAMES:
+def _check_choice(name, value, choices, *, strings_only=False):
+    """Return ``value`` if it is one of ``choices``; else raise ``ValueError``
+    listing them. ``strings_only`` also refuses a non-string that compares
+    equal to a choice (such as a 0-d string array)."""
+    if (strings_only and not isinstance(value, str)) or value not in choices:
         raise ValueError(
-            f"Unknown operator {operator!r}; choose one of "
-            f"{', '.join(repr(name) for name in OPERATOR_NAMES)}."
+            f"Unknown {name} {value!r}; choose one of "
+            f"{', '.join(repr(choice) for choice in choices)}."
         )
-    return operator
+    return value
+
+
+def check_operator(operator):
+    return _check_choice("operator", operator, OPERATOR_NAMES, strings_only=True)
 
 
 # -- the transformer's X ----------------------------------------------------------
@@ -536,9 +522,4 @@ def check_sigma(sigma):
 
 
 def check_invariance(invariance):
-    if invariance not in INVARIANCE_METHODS:
-        raise ValueError(
-            f"Unknown invariance {invariance!r}; choose one of "
-            f"{', '.join(repr(name) for name in INVARIANCE_METHODS)}."
-        )
-    return invariance
+    return _check_choice("invariance", invariance, INVARIANCE_METHODS)
