@@ -115,8 +115,7 @@ class GradientHistogramDisplay:
         self.unidirectional = bool(unidirectional)
         self.rotation_invariant = bool(rotation_invariant)
         if main_orientation is None:
-            period = 180.0 if self.unidirectional else 360.0
-            main_orientation = float(centre_of_mass_turns(histogram[np.newaxis])[0] * period)
+            main_orientation = float(centre_of_mass_turns(histogram[np.newaxis])[0] * self._period)
         elif not np.isfinite(main_orientation):
             raise ValueError(f"main_orientation must be finite, got {main_orientation!r}.")
         self.main_orientation = float(main_orientation)

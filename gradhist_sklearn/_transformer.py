@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.parallel import delayed
@@ -24,14 +25,9 @@ from ._validation import (
     check_values,
     check_x_ndim,
     classify_sequence,
+    compute_dtype,
     refuse_masked,
 )
-
-
-def _effective_n_jobs(n_jobs):
-    from joblib import effective_n_jobs
-
-    return effective_n_jobs(n_jobs)
 
 
 class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
@@ -269,11 +265,11 @@ default='gaussian'
         here), so that dask blocks computed elsewhere use the caller's."""
         batch = self._check_input(X, reset=False)
         params = self._check_options(engine)
+        n_columns = params["n_bins"] + bool(self.include_orientation)
         if _dask.is_dask_array(getattr(batch, "stack", None)):
-            n_columns = params["n_bins"] + bool(self.include_orientation)
             return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns,
                                           params["engine"])
-        n_jobs = _effective_n_jobs(self.n_jobs)
+        n_jobs = effective_n_jobs(self.n_jobs)
         tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
         # The compiled kernel releases the GIL, so threads share the work
         # without copying chunks to other processes (a soft hint: a backend
@@ -281,7 +277,7 @@ default='gaussian'
         prefer = "threads" if params["engine"] == "numba" else None
         n_bins = params["n_bins"]
         n_samples = sum(len(chunk) for _, chunk, _ in tasks)
-        features = np.empty((n_samples, n_bins + bool(self.include_orientation)), batch.dtype)
+        features = np.empty((n_samples, n_columns), batch.dtype)
         # Each result is copied into its rows as soon as its chunk is done, so
         # that memory beyond the output does not grow with the number of images.
         results = PromptParallel(n_jobs=self.n_jobs, prefer=prefer).as_completed(
@@ -336,14 +332,12 @@ default='gaussian'
             n_values = n_output_values(n_bins, self.invariance)
             width = len(str(n_values - 1))
             names = [f"dft_magnitude_{k:0{max(2, width)}d}" for k in range(n_values)]
-            if self.include_orientation:
-                names.append("main_orientation")
-            return np.asarray(names, dtype=object)
-        centres = np.arange(n_bins) * (360.0 / self.angle_bins)
-        if np.allclose(centres, np.round(centres)):
-            names = [f"angle_{int(round(c)):03d}" for c in centres]
         else:
-            names = [f"angle_{c:07.3f}" for c in centres]
+            centres = np.arange(n_bins) * (360.0 / self.angle_bins)
+            if np.allclose(centres, np.round(centres)):
+                names = [f"angle_{int(round(c)):03d}" for c in centres]
+            else:
+                names = [f"angle_{c:07.3f}" for c in centres]
         if self.include_orientation:
             names.append("main_orientation")
         return np.asarray(names, dtype=object)
@@ -465,7 +459,7 @@ class _StackBatch:
     def __init__(self, stack):
         self.stack = stack
         self.image_shape = tuple(int(v) for v in stack.shape[1:3])
-        self.dtype = np.float32 if stack.dtype == np.float32 else np.float64
+        self.dtype = compute_dtype(stack.dtype)
 
     def tasks(self, pixels_per_chunk, min_chunks=1):
         height, width = self.image_shape
@@ -480,12 +474,9 @@ class _ListBatch:
 
     def __init__(self, images):
         self.images = images
-        shapes, dtypes = [], set()
-        for image in images:
-            shape = np.shape(image)
-            shapes.append(tuple(shape[:2]) if len(shape) >= 2 else None)
-            dtypes.add(getattr(image, "dtype", None))
-        self.shapes = shapes
+        # check_image_list returned 2-D and colour arrays only
+        self.shapes = [image.shape[:2] for image in images]
+        dtypes = {image.dtype for image in images}
         self.dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
 
     def tasks(self, pixels_per_chunk, min_chunks=1):
