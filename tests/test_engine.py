@@ -1,5 +1,7 @@
 """The two engines, chunking and parallelism give the same numbers."""
 
+import inspect
+
 import numpy as np
 import pytest
 from _images import camera_crops
@@ -12,6 +14,7 @@ from gradhist_sklearn import (
     _engine,
     _gradients,
     _histogram,
+    gradient_histogram,
 )
 from gradhist_sklearn._histogram import raw_histograms, stack_histograms
 from gradhist_sklearn._region import region_mask
@@ -183,15 +186,30 @@ def test_engine_switch(monkeypatch):
     assert _engine.resolve_engine("auto") == "plain"
 
 
-def test_integer_chunks_equal_float_chunks(photos):
-    # Integer slices go to the engine as they are; float ones are converted
-    # first. Both read the pixels as float64.
-    params = dict(angle_bins=36, unidirectional=False, rotation_invariant=True,
-                  normalize=True, operator="sobel")
-    from_int = stack_histograms(photos, **params)
-    from_float = stack_histograms(photos.astype(np.float64), **params)
+def test_integer_chunks_equal_float_chunks(photos, monkeypatch):
+    # Integer slices go to the engine as they are (features_of_stack's
+    # shortcut); float ones are converted first. Both read the pixels as
+    # float64, so the rows are those of each image alone.
+    params = GradientHistogramTransformer(operator="sobel",
+                                          include_orientation=True)._check_options()
+    seen = []
+    original = _batch._histograms_of_stack
+
+    def recording(stack, params):
+        seen.append(stack.dtype)
+        return original(stack, params)
+
+    monkeypatch.setattr(_batch, "_histograms_of_stack", recording)
+    from_int = _batch.features_of_stack(photos, 0, params)
+    from_float = _batch.features_of_stack(photos.astype(np.float64), 0, params)
+    assert photos.dtype == np.uint8 and seen == [np.uint8, np.float64]
     np.testing.assert_array_equal(from_int[0], from_float[0])
     np.testing.assert_array_equal(from_int[1], from_float[1])
+    assert from_int[0].dtype == np.float64
+    for i, image in enumerate(photos):
+        alone = gradient_histogram(image, operator="sobel")
+        np.testing.assert_array_equal(from_int[0][i], alone.histogram)
+        assert from_int[1][i] == alone.main_orientation
 
 
 @pytest.mark.parametrize("n_images, pixels_per_image, budget, min_chunks", [
@@ -232,14 +250,20 @@ def test_same_numbers_for_every_chunk_size_n_jobs_and_backend(batch, monkeypatch
     np.testing.assert_array_equal(got, reference)
 
 
+@pytest.mark.explicit_engines
 @pytest.mark.parametrize("pixels_per_pass", [1, 24 * 32 * 3 + 1, 10**9])
 def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_pass):
-    # The plain engine takes a chunk a few images at a time; the compiled
-    # one ignores the setting. Either way each row is the image's own.
-    reference = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
+    # The plain engine takes a chunk a few images at a time (the compiled one
+    # ignores the setting, so only the plain engine is tested). Each row is
+    # still the image's own: that of the image computed alone.
+    monkeypatch.setenv(_engine.ENV_VAR, "plain")
     monkeypatch.setattr(_histogram, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
+    calls, _ = _count_stack_lengths(monkeypatch, _histogram, "region_gradients")
     got = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
-    np.testing.assert_array_equal(got, reference)
+    assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
+    expected = [gradient_histogram(image) for image in batch]
+    np.testing.assert_array_equal(got[:, :-1], [e.histogram for e in expected])
+    np.testing.assert_array_equal(got[:, -1], [e.main_orientation for e in expected])
 
 
 def _count_stack_lengths(monkeypatch, module, name):
@@ -275,19 +299,25 @@ def test_memory_mapped_batch(batch, tmp_path):
 
 
 def test_tiny_images_in_one_chunk(monkeypatch):
-    # 8x8 digits: a whole batch is one call into the engine, not one per image.
+    # 8x8 digits: a whole batch is one call into the engine, not one per image,
+    # and each row is still the image's own histogram.
     from sklearn.datasets import load_digits
 
     X = load_digits().data
-    calls, original = _count_stack_lengths(monkeypatch, _batch, "_histograms_of_stack")
-    rows = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X)
+    calls, _ = _count_stack_lengths(monkeypatch, _batch, "_histograms_of_stack")
+    transformer = GradientHistogramTransformer(image_shape=(8, 8))
+    rows = transformer.fit_transform(X)
     assert calls == [len(X)]
-    expected = np.stack([original(image.reshape(1, 8, 8), _params())[0][0] for image in X[:50]])
+    # The transformer's defaults, passed on to gradient_histogram explicitly.
+    shared = inspect.signature(gradient_histogram).parameters.keys() & transformer.get_params()
+    assert shared >= {"angle_bins", "operator", "invariance", "sigma", "frame", "size"}
+    defaults = {name: getattr(transformer, name) for name in shared}
+    expected = np.stack([gradient_histogram(image.reshape(8, 8), **defaults).histogram
+                         for image in X[:50]])
     np.testing.assert_array_equal(rows[:50], expected)
-
-
-def _params():
-    return GradientHistogramTransformer()._check_options()
+    # ... and gradient_histogram's own defaults give the same rows.
+    np.testing.assert_array_equal(rows[:5], [gradient_histogram(image.reshape(8, 8)).histogram
+                                             for image in X[:5]])
 
 
 @pytest.mark.explicit_engines

@@ -140,6 +140,9 @@ def test_tolerant_worker_gives_the_transformers_rows_and_the_errors(mixed_paths,
 
 
 def test_transformer_still_raises_on_the_first_bad_path(mixed_paths):
-    paths, _ = mixed_paths
-    with pytest.raises(ImageReadError):
+    paths, good = mixed_paths
+    first_bad = next(p for p in paths if p not in good)
+    assert first_bad.endswith("truncated.png")
+    with pytest.raises(ImageReadError, match=r"truncated\.png") as info:
         GradientHistogramTransformer().fit_transform(paths)
+    assert info.value.path == first_bad

@@ -149,5 +149,5 @@ def test_scikit_learn_configuration_reaches_the_workers():
 
 
 def test_return_as_is_fixed():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="return_as"):
         PromptParallel(n_jobs=2, return_as="list")

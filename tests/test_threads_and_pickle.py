@@ -109,7 +109,9 @@ def test_pickle_round_trip(images, variant, protocol):
     expected = transformer.fit_transform(X)
     restored = pickle.loads(pickle.dumps(transformer, protocol=protocol))
     np.testing.assert_array_equal(restored.transform(X), expected)
+    # Every parameter's value survives (frame may be an array: assert_equal).
     assert restored.get_params().keys() == transformer.get_params().keys()
+    np.testing.assert_equal(restored.get_params(), transformer.get_params())
     for attribute in ("image_shape_", "n_features_in_", "feature_names_in_"):
         assert hasattr(restored, attribute) == hasattr(transformer, attribute)
     np.testing.assert_array_equal(restored.get_feature_names_out(),

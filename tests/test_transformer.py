@@ -12,6 +12,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import (
     check_set_output_transform,
     check_set_output_transform_pandas,
@@ -146,8 +147,12 @@ def test_set_output_dataframes(images, library):
     pytest.importorskip(library)
     transformer = GradientHistogramTransformer(angle_bins=12).set_output(transform=library)
     frame = transformer.fit_transform(images)
-    assert list(frame.columns) == list(transformer.get_feature_names_out())
+    assert list(frame.columns) == [
+        "angle_000", "angle_030", "angle_060", "angle_090", "angle_120", "angle_150",
+        "angle_180", "angle_210", "angle_240", "angle_270", "angle_300", "angle_330"]
     assert frame.shape == (len(images), 12)
+    np.testing.assert_array_equal(
+        frame.to_numpy(), GradientHistogramTransformer(angle_bins=12).fit_transform(images))
 
 
 def test_two_d_input_without_image_shape_is_one_row_images():
@@ -182,15 +187,23 @@ def test_unfitted_transform_raises(images):
 @pytest.mark.parametrize(
     "params, error, message",
     [
-        (dict(angle_bins=0), ValueError, "angle_bins"),
-        (dict(angle_bins=2.5), ValueError, "angle_bins"),
-        (dict(angle_bins="36"), TypeError, "angle_bins"),
+        # scikit-learn's parameter validation (InvalidParameterError is both a
+        # ValueError and a TypeError): the message names the constraint.
+        (dict(angle_bins=0), InvalidParameterError,
+         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got 0 instead"),
+        (dict(angle_bins=2.5), InvalidParameterError,
+         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got 2\.5 "),
+        (dict(angle_bins="36"), InvalidParameterError,
+         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got '36' "),
         (dict(angle_bins=35, unidirectional=True), ValueError, "must be even"),
-        (dict(operator="roberts"), ValueError, "operator"),
+        (dict(operator="roberts"), InvalidParameterError,
+         r"'operator' parameter .* must be a str among \{.*'sobel'.*\}\. Got 'roberts' "),
         (dict(image_shape=(5, 5)), ValueError, "holds 25 pixels"),
         (dict(image_shape=(0, 1920)), ValueError, "two positive integers"),
         (dict(size=(-1, 3)), ValueError, "must not be negative"),
     ],
+    ids=["angle_bins=0", "angle_bins=2.5", "angle_bins='36'", "odd_unidirectional",
+         "operator", "image_shape_pixels", "image_shape_zero", "negative_size"],
 )
 def test_bad_parameters(images, params, error, message):
     X = images.reshape(len(images), -1)
@@ -202,7 +215,11 @@ def test_pickle_and_clone(images):
     transformer = GradientHistogramTransformer(angle_bins=12).fit(images)
     restored = pickle.loads(pickle.dumps(transformer))
     np.testing.assert_array_equal(restored.transform(images), transformer.transform(images))
-    assert clone(transformer).get_params() == transformer.get_params()
+    twin = clone(transformer)
+    assert not hasattr(twin, "image_shape_")
+    with pytest.raises(NotFittedError):
+        twin.transform(images)
+    np.testing.assert_array_equal(twin.fit_transform(images), transformer.transform(images))
 
 
 def test_grid_search_over_angle_bins_on_digits():
@@ -213,5 +230,7 @@ def test_grid_search_over_angle_bins_on_digits():
                           cv=3, n_jobs=2)
     search.fit(X, y)
     assert search.best_params_["gradienthistogramtransformer__angle_bins"] in (8, 16, 36)
+    # angle_bins reaches the transformer: the candidates do not all score alike.
+    assert len(set(np.round(search.cv_results_["mean_test_score"], 12))) > 1
     # Orientation histograms of digits carry real signal: far above chance (0.1).
     assert search.best_score_ > 0.5
