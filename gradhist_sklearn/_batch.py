@@ -28,6 +28,10 @@ from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype
 #: cost per task (a few hundred microseconds) is small against the work.
 PIXELS_PER_CHUNK = 2**20
 
+#: Files per worker task: their sizes are unknown until they are read, so
+#: they are counted (and each task then computes them within the pixel budget).
+FILES_PER_CHUNK = 64
+
 
 def plan_slices(n_images, pixels_per_image, pixels_per_chunk, min_chunks=1):
     """Cut ``range(n_images)`` into contiguous ``(start, stop)`` slices.

@@ -33,10 +33,6 @@ IMAGE_EXTENSIONS = frozenset(
      ".ppm", ".pnm"}
 )
 
-#: Files a worker reads per task, at most; fewer when there are few files, so
-#: that every worker gets several tasks (at least four each).
-FILES_PER_TASK = 64
-
 #: Rows gathered before they are written (one parquet row group, one csv flush).
 ROWS_PER_WRITE = 4096
 
@@ -562,7 +558,9 @@ def extract(
                 record(item, reason)
 
             bar = progress(len(todo)) if progress else None
-            slices = _batch.plan_slices(len(todo), 1, FILES_PER_TASK,
+            # Fewer files per task when there are few files, so that every
+            # worker gets several tasks (at least four each).
+            slices = _batch.plan_slices(len(todo), 1, _batch.FILES_PER_CHUNK,
                                         min_chunks=4 * effective_n_jobs(n_jobs))
             results = Parallel(n_jobs=n_jobs, return_as="generator")(
                 delayed(_batch.features_of_paths_tolerant)(todo[a:b], params)

@@ -136,8 +136,7 @@ def _three_tap_gradients(stack, derivative, smoothing):
     padded = np.pad(stack, pad, mode="symmetric")
     rows = [padded[..., k:k + height, :] for k in range(3)]
     if smoothing is None:
-        centre_row = padded[..., 1:height + 1, :]
-        gx = _weighted_sum(derivative, [centre_row[..., k:k + width] for k in range(3)])
+        gx = _weighted_sum(derivative, [rows[1][..., k:k + width] for k in range(3)])
         gy = _weighted_sum(derivative, [row[..., 1:width + 1] for row in rows])
         return gx, gy
     across = _weighted_sum(smoothing, rows)  # smoothed down the columns, for gx

@@ -489,12 +489,10 @@ class _PathBatch:
 
     image_shape = None
     dtype = np.float64
-    #: Files per chunk: their sizes are unknown until read, so count them.
-    files_per_chunk = 64
 
     def __init__(self, paths):
         self.paths = paths
 
     def tasks(self, pixels_per_chunk, min_chunks=1):
-        slices = _batch.plan_slices(len(self.paths), 1, self.files_per_chunk, min_chunks)
+        slices = _batch.plan_slices(len(self.paths), 1, _batch.FILES_PER_CHUNK, min_chunks)
         return [(_batch.features_of_paths, self.paths[a:b], a) for a, b in slices]
