@@ -19,10 +19,13 @@ one.
 import math
 
 import numpy as np
+from joblib import effective_n_jobs
+from sklearn.utils.parallel import delayed
 
 from ._histogram import stack_histograms
 from ._io import ImageReadError, read_image
-from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype
+from ._parallel import PromptParallel
+from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype, compute_dtype
 
 #: Default number of pixels in one worker task. Large enough that joblib's
 #: cost per task (a few hundred microseconds) is small against the work.
@@ -78,10 +81,9 @@ def _same_kind(a, b):
     return a.shape == b.shape and a.dtype == b.dtype
 
 
-def _histograms_of_grays(grays, params):
+def _histograms_of_grays(grays, options):
     """Histograms of a list of validated grey images of any shapes."""
-    n_bins = params["n_bins"]  # output values per image
-    histograms = np.empty((len(grays), n_bins))
+    histograms = np.empty((len(grays), options.n_values))
     orientations = np.empty(len(grays))
     start = 0
     while start < len(grays):
@@ -89,31 +91,14 @@ def _histograms_of_grays(grays, params):
         while stop < len(grays) and _same_kind(grays[stop], grays[start]):
             stop += 1
         run = grays[start:stop]
-        histograms[start:stop], orientations[start:stop] = _histograms_of_stack(
-            np.stack(run) if len(run) > 1 else run[0][np.newaxis], params
+        histograms[start:stop], orientations[start:stop] = stack_histograms(
+            np.stack(run) if len(run) > 1 else run[0][np.newaxis], options
         )
         start = stop
     return histograms, orientations
 
 
-def _histograms_of_stack(stack, params):
-    return stack_histograms(
-        stack,
-        angle_bins=params["angle_bins"],
-        unidirectional=params["unidirectional"],
-        rotation_invariant=params["rotation_invariant"],
-        normalize=params["normalize"],
-        operator=params["operator"],
-        frame=params["frame"],
-        size=params["size"],
-        invariance=params["invariance"],
-        sigma=params["sigma"],
-        engine=params["engine"],
-        with_orientation=params["include_orientation"],
-    )
-
-
-def features_of_stack(stack, first_index, params):
+def features_of_stack(stack, first_index, options):
     """Worker task: a slice of a 3-D or 4-D array.
 
     Grey bool and integer slices go to the engine as they are (they are
@@ -123,20 +108,20 @@ def features_of_stack(stack, first_index, params):
     stack = np.asarray(stack)
     check_pixel_dtype(stack.dtype)
     if stack.ndim == 3 and stack.dtype.kind in "biu" and min(stack.shape) > 0:
-        return _histograms_of_stack(stack, params)
-    return _histograms_of_stack(as_gray_stack(stack, first_index), params)
+        return stack_histograms(stack, options)
+    return stack_histograms(as_gray_stack(stack, first_index), options)
 
 
-def features_of_images(images, first_index, params):
+def features_of_images(images, first_index, options):
     """Worker task: a short list of image arrays."""
     grays = [as_gray_image(image, first_index + i) for i, image in enumerate(images)]
-    return _histograms_of_grays(grays, params)
+    return _histograms_of_grays(grays, options)
 
 
-def located(task, chunk, first_index, params):
+def located(task, chunk, first_index, options):
     """Run a worker task and return its result with the index of its first
     image, so that results arriving in any order find their rows."""
-    return first_index, task(chunk, first_index, params)
+    return first_index, task(chunk, first_index, options)
 
 
 def gray_of_path(path, index=None):
@@ -144,14 +129,14 @@ def gray_of_path(path, index=None):
     return as_gray_image(read_image(path), index)
 
 
-def features_of_paths(paths, first_index, params):
+def features_of_paths(paths, first_index, options):
     """Worker task: a short list of image files, read here."""
-    _, histograms, orientations = _histograms_of_files(
-        paths, params, lambda position, path: gray_of_path(path, first_index + position))
+    _, histograms, orientations = histograms_of_files(
+        paths, options, lambda position, path: gray_of_path(path, first_index + position))
     return histograms, orientations
 
 
-def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
+def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
     """Worker task for the command line: like :func:`features_of_paths`, but a
     file that cannot be used is reported instead of aborting the chunk.
 
@@ -177,11 +162,11 @@ def features_of_paths_tolerant(paths, params, pixels_per_chunk=None):
             errors.append((position, reason))
             return None
 
-    ok, histograms, orientations = _histograms_of_files(paths, params, read, pixels_per_chunk)
+    ok, histograms, orientations = histograms_of_files(paths, options, read, pixels_per_chunk)
     return ok, histograms, orientations, errors
 
 
-def _histograms_of_files(paths, params, read, pixels_per_chunk=None):
+def histograms_of_files(paths, options, read, pixels_per_chunk=None):
     """Histograms of image files, read one at a time by ``read(position,
     path)`` (a validated grey image, or None to skip the file).
 
@@ -198,7 +183,7 @@ def _histograms_of_files(paths, params, read, pixels_per_chunk=None):
 
     def flush():
         if run:
-            parts.append(_histograms_of_grays(run, params))
+            parts.append(_histograms_of_grays(run, options))
             run.clear()
 
     for position, path in enumerate(paths):
@@ -213,6 +198,89 @@ def _histograms_of_files(paths, params, read, pixels_per_chunk=None):
         ok.append(position)
     flush()
     if not parts:
-        return ok, np.empty((0, params["n_bins"])), np.empty(0)
+        return ok, np.empty((0, options.n_values)), np.empty(0)
     return (ok, np.concatenate([histograms for histograms, _ in parts]),
             np.concatenate([orientations for _, orientations in parts]))
+
+
+# -- batches: what the transformer was given, cut into tasks -------------------
+
+
+class StackBatch:
+    """An array of same-shaped images ``(n, height, width[, 3 or 4])``, cut
+    into slices (a dask array too: it is then transformed lazily)."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.image_shape = tuple(int(v) for v in stack.shape[1:3])
+        self.dtype = compute_dtype(stack.dtype)
+
+    def __len__(self):
+        return len(self.stack)
+
+    def tasks(self, min_chunks=1):
+        height, width = self.image_shape
+        slices = plan_slices(len(self.stack), height * width, PIXELS_PER_CHUNK, min_chunks)
+        return [(features_of_stack, self.stack[a:b], a) for a, b in slices]
+
+
+class ListBatch:
+    """A list of image arrays whose shapes may differ."""
+
+    image_shape = None
+
+    def __init__(self, images):
+        self.images = images
+        # check_image_list returned 2-D and colour arrays only
+        self.shapes = [image.shape[:2] for image in images]
+        dtypes = {image.dtype for image in images}
+        self.dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
+
+    def __len__(self):
+        return len(self.images)
+
+    def tasks(self, min_chunks=1):
+        slices = plan_runs(self.shapes, PIXELS_PER_CHUNK, min_chunks)
+        return [(features_of_images, self.images[a:b], a) for a, b in slices]
+
+
+class PathBatch:
+    """A list of image file paths, read by the workers."""
+
+    image_shape = None
+    dtype = np.float64
+
+    def __init__(self, paths):
+        self.paths = paths
+
+    def __len__(self):
+        return len(self.paths)
+
+    def tasks(self, min_chunks=1):
+        slices = plan_slices(len(self.paths), 1, FILES_PER_CHUNK, min_chunks)
+        return [(features_of_paths, self.paths[a:b], a) for a, b in slices]
+
+
+def compute_features(batch, options, n_jobs=None):
+    """One row per image of ``batch``: its histogram, then its main
+    orientation when ``options.include_orientation``.
+
+    The tasks run with joblib (``n_jobs`` as in scikit-learn); each result is
+    copied into its rows as soon as its task is done, so memory beyond the
+    output does not grow with the number of images.
+    """
+    tasks = batch.tasks(min_chunks=effective_n_jobs(n_jobs))
+    # The compiled kernel releases the GIL, so threads share the work
+    # without copying chunks to other processes (a soft hint: a backend
+    # chosen with joblib.parallel_config wins).
+    prefer = "threads" if options.engine == "numba" else None
+    features = np.empty((len(batch), options.n_columns), batch.dtype)
+    results = PromptParallel(n_jobs=n_jobs, prefer=prefer).as_completed(
+        delayed(located)(func, chunk, first_index, options) for func, chunk, first_index in tasks
+    )
+    for start, (histograms, orientations) in results:
+        stop = start + len(histograms)
+        features[start:stop, :options.n_values] = histograms
+        if options.include_orientation:
+            features[start:stop, options.n_values] = orientations
+    return features

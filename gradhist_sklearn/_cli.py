@@ -16,7 +16,7 @@ from ._extract import UsageError, extract
 from ._invariance import INVARIANCE_METHODS
 from ._progress import Progress
 from ._transformer import GradientHistogramTransformer
-from ._validation import OPERATOR_NAMES
+from ._gradients import OPERATOR_NAMES
 
 
 def _transformer_defaults():

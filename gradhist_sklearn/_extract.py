@@ -491,17 +491,10 @@ def extract(
         raise UsageError(f"the directory of OUTPUT, {directory!r}, does not exist")
     errors_path = output + ".errors.csv"
     columns = [str(c) for c in transformer.get_feature_names_out()]
-    params = transformer._check_options()
-    options = {
-        "angle_bins": params["angle_bins"],
-        "unidirectional": params["unidirectional"],
-        "rotation_invariant": params["rotation_invariant"],
-        "normalize": params["normalize"],
-        "operator": params["operator"],
-        "sigma": params["sigma"],
-        "invariance": params["invariance"],
-        "include_orientation": bool(transformer.include_orientation),
-    }
+    params = transformer._options()
+    options = {name: getattr(params, name) for name in (
+        "angle_bins", "unidirectional", "rotation_invariant", "normalize", "operator", "sigma",
+        "invariance", "include_orientation")}
 
     old_paths = set()
     resuming = resume and os.path.exists(output)

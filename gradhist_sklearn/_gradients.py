@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._validation import as_gray_image, check_operator, check_sigma
+from ._validation import as_gray_image, check_choice, check_sigma
 
 # Each operator is separable: a derivative along the axis of the gradient and a
 # smoothing across it. These are scikit-image's kernels (``skimage.filters``
@@ -31,6 +31,9 @@ KERNELS = {
     "farid": (_FARID_DIFF, _FARID_SMOOTH),
     "central": (_DIFF3, None),
 }
+
+#: Names accepted by the ``operator`` parameter.
+OPERATOR_NAMES = (*KERNELS, "gaussian")
 
 #: Default scale (standard deviation in pixels) of the ``gaussian`` operator.
 DEFAULT_SIGMA = 1.0
@@ -224,6 +227,6 @@ default='sobel'
     >>> float(gx[1, 1]), float(gy[1, 1])
     (0.0, -255.0)
     """
-    check_operator(operator)
+    check_choice("operator", operator, OPERATOR_NAMES)
     sigma = check_sigma(sigma)
     return stack_gradients(as_gray_image(image), operator, sigma)

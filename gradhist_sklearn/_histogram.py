@@ -10,21 +10,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._engine import resolve_engine
-from ._gradients import DEFAULT_SIGMA, image_gradients, operator_kernels, stack_gradients
-from ._invariance import make_invariant, peak_positions, pixel_centre_turns
-from ._region import parse_frame, parse_size, region_mask
-from ._validation import (
-    as_gray_image,
-    check_angle_bins,
-    check_flag,
-    check_invariance,
-    check_operator,
-    check_sigma,
-    compute_dtype,
-    restore_scale,
-    scale_to_safe_range,
-)
+from ._engines import binned_histograms
+from ._gradients import image_gradients
+from ._invariance import make_invariant
+from ._options import HistogramOptions
+from ._region import region_mask
+from ._scaling import restore_scale, scale_to_safe_range
+from ._validation import as_gray_image, compute_dtype
 
 
 class GradientHistogram(NamedTuple):
@@ -62,333 +54,42 @@ class GradientHistogram(NamedTuple):
     shift."""
 
 
-#: Pixels the plain engine bins per round of numpy passes. Its ten or so
-#: temporaries then stay in the CPU cache and in the allocator's free lists,
-#: rather than being fresh multi-megabyte arrays (on this project's test
-#: machine, the page faults of fresh arrays cost more than the arithmetic).
-#: Each image is binned from its own pixels in the same blocks whatever the
-#: chunk it arrives in, so the numbers do not depend on the chunking.
-BLOCK_PIXELS = 2**14
-
-#: Pixels of a stack of small images the plain engine takes at a time. Its
-#: float64 gradients, angles and weights (about 80 bytes per pixel) then stay
-#: in the cache: whole stacks of 2**20 pixels ran 1.7 times slower with Sobel
-#: on 256x256 images. Larger images go one at a time. The compiled engine
-#: streams rows through small buffers and takes a stack whole.
-PLAIN_PIXELS_PER_PASS = 2**16
-
-
-def n_histogram_bins(angle_bins, unidirectional):
-    """Length of the histogram for ``angle_bins`` over the full circle."""
-    return angle_bins // 2 if unidirectional else angle_bins
-
-
-def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0):
-    """Linearly interpolated orientation histograms of flattened gradients.
-
-    Parameters
-    ----------
-    gx, gy : ndarray, shape (n_images, n_pixels)
-        Gradients of the pixels that count.
-    angle_bins : int
-        Number of bins over 360 degrees; bin ``i`` is centred on
-        ``i * 360 / angle_bins`` degrees.
-    unidirectional : bool
-        Fold opposite directions together: ``angle_bins // 2`` bins over 180
-        degrees.
-    angle_offset : float or ndarray of shape (n_images,)
-        Degrees subtracted from every gradient angle (the frame's angle), one
-        value for all images or one per image.
-
-    Returns
-    -------
-    histograms : ndarray of float64, shape (n_images, n_bins)
-    """
-    n_images, n_pixels = gx.shape
-    n_bins = n_histogram_bins(angle_bins, unidirectional)
-    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), (n_images,))
-    offsets = offsets * (angle_bins / 360.0) if offsets.any() else None
-    options = (angle_bins, n_bins)
-    if n_pixels >= BLOCK_PIXELS:
-        # Large images: one image at a time, in blocks of its pixels, each
-        # block's histogram added to the image's.
-        histograms = np.zeros((n_images, n_bins))
-        for i in range(n_images):
-            for start in range(0, n_pixels, BLOCK_PIXELS):
-                block = slice(start, start + BLOCK_PIXELS)
-                histograms[i] += _bin_block(gx[i:i + 1, block], gy[i:i + 1, block], *options,
-                                            None if offsets is None else offsets[i:i + 1])[0]
-        return histograms
-    # Small images: whole images per block, each binned from its own pixels.
-    per_block = BLOCK_PIXELS // n_pixels
-    return np.concatenate([
-        _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options,
-                   None if offsets is None else offsets[start:start + per_block])
-        for start in range(0, n_images, per_block)
-    ])
-
-
-def _bin_block(gx, gy, angle_bins, n_bins, offsets):
-    """:func:`bin_histograms` of one block of pixels, in a few numpy passes.
-
-    ``offsets``: None, or per-image angles to subtract, in bins."""
-    n_images = gx.shape[0]
-    magnitude = np.sqrt(gx * gx + gy * gy)
-    # Position on the circle measured in bins; bin centres are the integers.
-    position = np.arctan2(gy, gx)
-    position *= angle_bins / (2 * np.pi)
-    if offsets is not None:
-        position -= offsets.astype(position.dtype)[:, None]
-    # position mod n_bins, as x - n * floor(x / n): several times cheaper
-    # than np.mod, and rounding can only leave it a hair outside [0, n_bins),
-    # which the integer wrap below puts back.
-    wraps = np.multiply(position, 1.0 / n_bins, dtype=position.dtype)
-    np.floor(wraps, out=wraps)
-    wraps *= n_bins
-    position -= wraps
-    lower = np.floor(position, out=wraps)
-    upper_weight = position - lower
-    upper_weight *= magnitude
-    magnitude -= upper_weight  # what stays in the lower bin
-    lower = lower.astype(np.intp)
-    lower += n_bins * (lower < 0)
-    lower -= n_bins * (lower >= n_bins)
-    upper = lower + 1
-    upper[upper == n_bins] = 0
-    offsets = (np.arange(n_images) * n_bins)[:, None]
-    lower += offsets
-    upper += offsets
-    size = n_images * n_bins
-    histograms = np.bincount(lower.ravel(), magnitude.ravel(), minlength=size)
-    histograms += np.bincount(upper.ravel(), upper_weight.ravel(), minlength=size)
-    return histograms.reshape(n_images, n_bins)
-
-
-def region_gradients(stack, operator, region, sigma=DEFAULT_SIGMA):
-    """Flattened gradients ``(gx, gy)``, shape (n_images, n_pixels), of the
-    pixels that count (all of them when ``region`` is None), by numpy."""
-    n_images = stack.shape[0]
-    stack = stack.astype(compute_dtype(stack.dtype), copy=False)
-    gx, gy = stack_gradients(stack, operator, sigma)
-    gx = gx.reshape(n_images, -1)
-    gy = gy.reshape(n_images, -1)
-    if region is not None:
-        pixels = np.flatnonzero(region)
-        gx, gy = gx[:, pixels], gy[:, pixels]
-    return gx, gy
-
-
-#: The invariance methods that bin every pixel again, and the ``alignment`` of
-#: :func:`rebinned_histograms` each uses.
-REBINNING_METHODS = {"centre_of_mass_rebin": "pixels", "peak": "peak"}
-
-
-def _in_passes(compute, stack, angle_offset):
-    """``compute(sub_stack, sub_offset)``, a tuple of per-image arrays, over
-    consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS` pixels,
-    joined. Every image's rows come from its own pixels, so they do not depend
-    on the passes."""
-    per_pass = max(1, PLAIN_PIXELS_PER_PASS // max(1, stack.shape[1] * stack.shape[2]))
-    if len(stack) <= per_pass:
-        return compute(stack, angle_offset)
-    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass])
-             for start in range(0, len(stack), per_pass)]
-    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
-
-
-def _compiled_engine(operator, sigma, engine):
-    """``(module, kernels)`` when the numba engine is selected and can run the
-    operator, else None (the numpy route then gives the same numbers)."""
-    if resolve_engine(engine) != "numba":
-        return None
-    from . import _numba_engine
-
-    kernels = operator_kernels(operator, sigma)
-    return (_numba_engine, kernels) if _numba_engine.supports(*kernels) else None
-
-
-def raw_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
-                   sigma=DEFAULT_SIGMA, engine=None):
-    """Unnormalised histograms of a stack, by the engine ``engine`` selects.
-
-    Parameters
-    ----------
-    stack : ndarray, shape (n_images, height, width)
-        Finite grey images of any real dtype; integers and bool are read as
-        float64.
-    operator : str
-        Gradient operator. Operators the compiled kernel does not know are
-        always computed by numpy.
-    region : ndarray of bool, shape (height, width), or None
-        Pixels that count; None means all of them.
-    angle_offset : float or ndarray of shape (n_images,)
-        Degrees subtracted from every gradient angle, one value or one per image.
-
-    Returns
-    -------
-    histograms : ndarray of float64, shape (n_images, n_bins)
-    """
-    options = dict(angle_bins=angle_bins, unidirectional=unidirectional,
-                   angle_offset=angle_offset)
-    compiled = _compiled_engine(operator, sigma, engine)
-    if compiled is not None:
-        numba_engine, kernels = compiled
-        return numba_engine.raw_histograms(stack, kernels, region, **options)
-
-    def by_numpy(part, offset):
-        gx, gy = region_gradients(part, operator, region, sigma)
-        return (bin_histograms(gx, gy, angle_bins=angle_bins, unidirectional=unidirectional,
-                               angle_offset=offset),)
-
-    return _in_passes(by_numpy, stack, angle_offset)[0]
-
-
-def rebinned_histograms(stack, operator, region, *, angle_bins, unidirectional, angle_offset,
-                        sigma=DEFAULT_SIGMA, engine=None, with_orientation=True,
-                        alignment="pixels"):
-    """Each image binned again at ``theta - phi``, ``phi`` its own alignment angle.
-
-    ``alignment='pixels'`` is the ``centre_of_mass_rebin`` method: ``phi`` is
-    the mean direction of the image's gradients. ``alignment='peak'`` is the
-    ``peak`` method: ``phi`` is the refined highest bin of its plain
-    histogram (:func:`~gradhist_sklearn._invariance.peak_positions`).
-
-    For ``'pixels'`` the compiled kernel does it in one pass over the
-    gradients and one over the angles; for ``'peak'`` it bins twice. The numpy
-    route computes the gradients once and bins them twice (plain, for the
-    main orientation or the peak, and turned).
-
-    Returns
-    -------
-    histograms : ndarray of float64, shape (n_images, n_bins)
-        Unnormalised, re-binned.
-    turns : ndarray of float64, shape (n_images,)
-        The centre of mass of each plain histogram, as
-        :func:`centre_of_mass_turns` gives it; zeros (not computed) when
-        neither ``with_orientation`` nor ``'peak'`` needs the plain histogram.
-    """
-    options = dict(angle_bins=angle_bins, unidirectional=unidirectional)
-    with_plain = with_orientation or alignment == "peak"
-    compiled = _compiled_engine(operator, sigma, engine)
-    if compiled is not None:
-        numba_engine, kernels = compiled
-        if alignment == "pixels":
-            histograms, plain = numba_engine.rebinned_histograms(
-                stack, kernels, region, angle_offset=angle_offset, with_plain=with_plain,
-                **options)
-        else:
-            plain = numba_engine.raw_histograms(stack, kernels, region,
-                                                angle_offset=angle_offset, **options)
-            turned = angle_offset + peak_positions(plain) * (360.0 / angle_bins)
-            histograms = numba_engine.raw_histograms(stack, kernels, region,
-                                                     angle_offset=turned, **options)
-        turns = centre_of_mass_turns(plain) if with_plain else np.zeros(len(stack))
-        return histograms, turns
-
-    def by_numpy(part, offset):
-        gx, gy = region_gradients(part, operator, region, sigma)
-        turns = np.zeros(len(part))
-        if with_plain:
-            plain = bin_histograms(gx, gy, angle_offset=offset, **options)
-            turns = centre_of_mass_turns(plain)
-        if alignment == "pixels":
-            shift_bins = n_histogram_bins(angle_bins, unidirectional) * pixel_centre_turns(
-                gx, gy, unidirectional=unidirectional, angle_offset=offset)
-        else:
-            shift_bins = peak_positions(plain)
-        turned = offset + shift_bins * (360.0 / angle_bins)
-        return bin_histograms(gx, gy, angle_offset=turned, **options), turns
-
-    return _in_passes(by_numpy, stack, angle_offset)
-
-
-def centre_of_mass_turns(histograms):
-    """Circular centre of mass of each histogram, as a fraction of the circle.
-
-    Returns values in ``[0, 1)``; an all-zero histogram gives 0. Multiply by
-    360 (or 180 for a unidirectional histogram) for degrees, or by the number
-    of bins for a position in bins.
-    """
-    histograms = np.asarray(histograms, dtype=np.float64)
-    n_bins = histograms.shape[-1]
-    phases = 2 * np.pi * np.arange(n_bins) / n_bins
-    # Row-wise sums rather than a matrix product: BLAS may group the terms
-    # differently with the number of rows, and each row must not depend on its
-    # batch.
-    turns = np.arctan2((histograms * np.sin(phases)).sum(axis=-1),
-                       (histograms * np.cos(phases)).sum(axis=-1))
-    turns /= 2 * np.pi
-    turns[turns < 0] += 1.0
-    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
-    return turns
-
-
-def stack_histograms(
-    stack,
-    *,
-    angle_bins,
-    unidirectional,
-    rotation_invariant,
-    normalize,
-    operator,
-    frame=(0.0, 0.0, 0.0),
-    size=None,
-    mask=None,
-    invariance="centre_of_mass",
-    sigma=DEFAULT_SIGMA,
-    engine=None,
-    with_orientation=True,
-):
+def stack_histograms(stack, options, mask=None):
     """Histograms and main orientations of a validated stack of images.
+
+    The pipeline every entry point shares: the region of interest, the
+    engine's binning (:mod:`gradhist_sklearn._engines`), the histogram-based
+    invariance methods, normalisation and the result's dtype.
 
     Parameters
     ----------
     stack : ndarray, shape (n_images, height, width)
         Finite grey images of any real dtype.
-    frame : (x, y, angle_degrees)
-        As returned by :func:`parse_frame`.
-    size : (width, height) or None
-        As returned by :func:`parse_size`.
+    options : HistogramOptions
+        Every parameter, validated.
     mask : ndarray of bool, shape (height, width), optional
-    invariance : str
-        Method applied when ``rotation_invariant``; see :mod:`._invariance`.
-    sigma : float
-        Scale of the ``'gaussian'`` operator.
-    engine : {'plain', 'numba', 'auto'} or None
-        See :mod:`gradhist_sklearn._engine`; None reads ``$GRADHIST_ENGINE``.
-    with_orientation : bool
-        Whether the caller uses the main orientations. When False, the
-        re-binning method skips the plain histogram they come from, and the
-        orientations returned may be zeros.
+        Only pixels where it is True count (with the rectangle of
+        ``options.frame`` and ``options.size``).
 
     Returns
     -------
     histograms : ndarray of float32 (float32 stack) or float64, shape (n_images, n_values)
-        ``n_bins // 2 + 1`` values for ``invariance='dft_magnitude'``.
+        ``options.n_values`` values per image.
     main_orientations : ndarray of float64, shape (n_images,)
-        Degrees in ``[0, 360)``, or ``[0, 180)`` when unidirectional.
+        Degrees in ``[0, 360)``, or ``[0, 180)`` when unidirectional; may be
+        zeros when ``options.include_orientation`` is False.
     """
-    region = region_mask(stack.shape[1:], frame, size, mask)
+    region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
-    binning = dict(angle_bins=angle_bins, unidirectional=unidirectional, sigma=sigma,
-                   engine=engine)
-    if rotation_invariant and invariance in REBINNING_METHODS:
-        histograms, turns = rebinned_histograms(
-            stack, operator, region, angle_offset=frame[2], with_orientation=with_orientation,
-            alignment=REBINNING_METHODS[invariance], **binning)
-    else:
-        histograms = raw_histograms(stack, operator, region, angle_offset=frame[2], **binning)
-        turns = centre_of_mass_turns(histograms)
-        if rotation_invariant:
-            histograms = make_invariant(histograms, invariance, turns)
-    if normalize:
+    histograms, turns = binned_histograms(stack, region, options)
+    if options.rotation_invariant and options.alignment is None:
+        histograms = make_invariant(histograms, options.invariance, turns)
+    if options.normalize:
         n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
         histograms /= n_pixels
-    period = 180.0 if unidirectional else 360.0
     histograms = histograms.astype(compute_dtype(stack.dtype), copy=False)
-    return restore_scale(histograms, exponents), turns * period
+    return restore_scale(histograms, exponents), turns * options.period
 
 
 def gradient_histogram(
@@ -556,25 +257,11 @@ default='gaussian'
     >>> bool(np.allclose(a, b))
     True
     """
-    unidirectional = check_flag("unidirectional", unidirectional)
-    angle_bins = check_angle_bins(angle_bins, unidirectional)
-    check_operator(operator)
-    check_invariance(invariance)
-    sigma = check_sigma(sigma)
-    gray = as_gray_image(image)
-    histograms, orientations = stack_histograms(
-        gray[np.newaxis],
-        angle_bins=angle_bins,
-        unidirectional=unidirectional,
-        rotation_invariant=check_flag("rotation_invariant", rotation_invariant),
-        normalize=check_flag("normalize", normalize),
-        operator=operator,
-        frame=parse_frame(frame),
-        size=parse_size(size),
-        mask=mask,
-        invariance=invariance,
-        sigma=sigma,
-    )
+    options = HistogramOptions(
+        angle_bins=angle_bins, unidirectional=unidirectional,
+        rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
+        sigma=sigma, invariance=invariance, frame=frame, size=size)
+    histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0]))
 
 

@@ -42,12 +42,31 @@ import numpy as np
 #: Names accepted by the ``invariance`` parameter.
 INVARIANCE_METHODS = ("centre_of_mass", "centre_of_mass_rebin", "peak", "dft_magnitude")
 
+#: The methods that bin every pixel again, and the alignment angle each
+#: takes (the engines' ``options.alignment``): ``'pixels'``, the mean
+#: direction of the gradients; ``'peak'``, the refined highest bin.
+REBINNING_METHODS = {"centre_of_mass_rebin": "pixels", "peak": "peak"}
 
-def n_output_values(n_bins, invariance, rotation_invariant=True):
-    """Length of one output row for a histogram of ``n_bins`` bins."""
-    if rotation_invariant and invariance == "dft_magnitude":
-        return n_bins // 2 + 1
-    return n_bins
+
+def centre_of_mass_turns(histograms):
+    """Circular centre of mass of each histogram, as a fraction of the circle.
+
+    Returns values in ``[0, 1)``; an all-zero histogram gives 0. Multiply by
+    360 (or 180 for a unidirectional histogram) for degrees, or by the number
+    of bins for a position in bins.
+    """
+    histograms = np.asarray(histograms, dtype=np.float64)
+    n_bins = histograms.shape[-1]
+    phases = 2 * np.pi * np.arange(n_bins) / n_bins
+    # Row-wise sums rather than a matrix product: BLAS may group the terms
+    # differently with the number of rows, and each row must not depend on its
+    # batch.
+    turns = np.arctan2((histograms * np.sin(phases)).sum(axis=-1),
+                       (histograms * np.cos(phases)).sum(axis=-1))
+    turns /= 2 * np.pi
+    turns[turns < 0] += 1.0
+    turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
+    return turns
 
 
 def peak_positions(histograms):
@@ -113,7 +132,7 @@ def make_invariant(histograms, invariance, turns):
     """Apply a rotation-invariance method that starts from the histograms.
 
     ``centre_of_mass_rebin`` and ``peak`` bin the pixels again instead; they
-    are :func:`gradhist_sklearn._histogram.rebinned_histograms`.
+    are binned by the engines (:mod:`gradhist_sklearn._engines`).
 
     Parameters
     ----------

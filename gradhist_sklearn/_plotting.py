@@ -11,7 +11,8 @@ import inspect
 
 import numpy as np
 
-from ._histogram import centre_of_mass_turns, gradient_histogram
+from ._histogram import gradient_histogram
+from ._invariance import centre_of_mass_turns
 
 _KINDS = ("polar", "bar")
 

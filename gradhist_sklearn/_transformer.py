@@ -1,33 +1,37 @@
-"""scikit-learn transformer over the histogram engine."""
+"""scikit-learn transformer over the histogram engine.
+
+The estimator only sequences the work: its parameters become one
+:class:`~gradhist_sklearn._options.HistogramOptions` (after scikit-learn's
+parameter constraints), :func:`~gradhist_sklearn._input.check_input` turns
+``X`` into a batch, and :func:`~gradhist_sklearn._batch.compute_features`
+(or, for a dask array, :func:`~gradhist_sklearn._dask.transform_lazily`)
+computes the rows.
+"""
 
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
-from sklearn.utils.parallel import delayed
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from . import _batch, _dask
-from ._engine import resolve_engine
-from ._histogram import n_histogram_bins
-from ._invariance import INVARIANCE_METHODS, n_output_values
-from ._parallel import PromptParallel
-from ._region import parse_frame, parse_size
-from ._validation import (
-    OPERATOR_NAMES,
-    check_image_list,
-    check_pixel_dtype,
-    check_sigma,
-    check_stack_shape,
-    check_unidirectional_bins,
-    check_values,
-    check_x_ndim,
-    classify_sequence,
-    compute_dtype,
-    refuse_masked,
-)
+from . import _dask
+from ._batch import compute_features
+from ._gradients import OPERATOR_NAMES
+from ._input import check_input
+from ._invariance import INVARIANCE_METHODS
+from ._options import HistogramOptions
+
+
+class _IntegerInterval(Interval):
+    """``Interval(Integral, ...)`` that refuses True and False, which Python
+    counts as integers (``angle_bins=True`` would silently mean 1)."""
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
@@ -148,7 +152,7 @@ default='gaussian'
     """
 
     _parameter_constraints: dict = {
-        "angle_bins": [Interval(Integral, 1, None, closed="left")],
+        "angle_bins": [_IntegerInterval(1, None, closed="left")],
         "unidirectional": ["boolean"],
         "rotation_invariant": ["boolean"],
         "normalize": ["boolean"],
@@ -218,9 +222,8 @@ default='gaussian'
         >>> GradientHistogramTransformer().fit(images).image_shape_
         (10, 12)
         """
-        self._check_options()
-        batch = self._check_input(X, reset=True)
-        self.image_shape_ = batch.image_shape
+        self._options()
+        self.image_shape_ = check_input(self, X, reset=True).image_shape
         return self
 
     def transform(self, X):
@@ -258,38 +261,11 @@ default='gaussian'
                [7.33, 0.  , 0.  , 0.  , 0.  ]])
         """
         check_is_fitted(self)
-        return self._transform(X)
-
-    def _transform(self, X, engine=None):
-        """:meth:`transform` with the histogram engine pinned (None: resolve it
-        here), so that dask blocks computed elsewhere use the caller's."""
-        batch = self._check_input(X, reset=False)
-        params = self._check_options(engine)
-        n_columns = params["n_bins"] + bool(self.include_orientation)
+        batch = check_input(self, X, reset=False)
+        options = self._options()
         if _dask.is_dask_array(getattr(batch, "stack", None)):
-            return _dask.transform_lazily(self, batch.stack, batch.dtype, n_columns,
-                                          params["engine"])
-        n_jobs = effective_n_jobs(self.n_jobs)
-        tasks = batch.tasks(_batch.PIXELS_PER_CHUNK, min_chunks=n_jobs)
-        # The compiled kernel releases the GIL, so threads share the work
-        # without copying chunks to other processes (a soft hint: a backend
-        # chosen with joblib.parallel_config wins).
-        prefer = "threads" if params["engine"] == "numba" else None
-        n_bins = params["n_bins"]
-        n_samples = sum(len(chunk) for _, chunk, _ in tasks)
-        features = np.empty((n_samples, n_columns), batch.dtype)
-        # Each result is copied into its rows as soon as its chunk is done, so
-        # that memory beyond the output does not grow with the number of images.
-        results = PromptParallel(n_jobs=self.n_jobs, prefer=prefer).as_completed(
-            delayed(_batch.located)(func, chunk, first_index, params)
-            for func, chunk, first_index in tasks
-        )
-        for start, (histograms, orientations) in results:
-            stop = start + len(histograms)
-            features[start:stop, :n_bins] = histograms
-            if self.include_orientation:
-                features[start:stop, n_bins] = orientations
-        return features
+            return _dask.transform_lazily(batch.stack, options, batch.dtype)
+        return compute_features(batch, options, self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
         """Get the names of the output columns.
@@ -326,21 +302,10 @@ default='gaussian'
         array(['angle_000', 'angle_060', 'angle_120'], dtype=object)
         """
         check_is_fitted(self)
-        self._check_input_features(input_features)
-        n_bins = n_histogram_bins(self.angle_bins, self.unidirectional)
-        if self.rotation_invariant and self.invariance == "dft_magnitude":
-            n_values = n_output_values(n_bins, self.invariance)
-            width = len(str(n_values - 1))
-            names = [f"dft_magnitude_{k:0{max(2, width)}d}" for k in range(n_values)]
-        else:
-            centres = np.arange(n_bins) * (360.0 / self.angle_bins)
-            if np.allclose(centres, np.round(centres)):
-                names = [f"angle_{int(round(c)):03d}" for c in centres]
-            else:
-                names = [f"angle_{c:07.3f}" for c in centres]
-        if self.include_orientation:
-            names.append("main_orientation")
-        return np.asarray(names, dtype=object)
+        if hasattr(self, "n_features_in_"):
+            # Checks input_features against the columns seen in fit.
+            _check_feature_names_in(self, input_features)
+        return np.asarray(self._options().feature_names(), dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -348,151 +313,7 @@ default='gaussian'
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
-    # -- helpers ---------------------------------------------------------------
-
-    def _check_options(self, engine=None):
-        """Check what the parameter constraints cannot; return worker params."""
-        if isinstance(self.angle_bins, (bool, np.bool_)):
-            # Interval(Integral, ...) lets True through as 1.
-            raise InvalidParameterError(
-                f"The 'angle_bins' parameter of {type(self).__name__} must be an int "
-                f"in the range [1, inf). Got {self.angle_bins!r} instead."
-            )
-        check_unidirectional_bins(self.angle_bins, self.unidirectional)
-        check_sigma(self.sigma)
-        return {
-            "angle_bins": int(self.angle_bins),
-            "n_bins": n_output_values(
-                n_histogram_bins(self.angle_bins, self.unidirectional),
-                self.invariance, self.rotation_invariant),
-            "unidirectional": bool(self.unidirectional),
-            "rotation_invariant": bool(self.rotation_invariant),
-            "normalize": bool(self.normalize),
-            "operator": self.operator,
-            "frame": parse_frame(self.frame),
-            "size": parse_size(self.size),
-            "invariance": self.invariance,
-            "sigma": float(self.sigma),
-            "engine": resolve_engine(engine),
-            "include_orientation": bool(self.include_orientation),
-        }
-
-    def _check_image_shape(self, n_features):
-        if self.image_shape is None:
-            return (1, n_features)
-        shape = tuple(self.image_shape)
-        if (
-            len(shape) != 2
-            or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in shape)
-            or min(shape) < 1
-        ):
-            raise ValueError(
-                f"image_shape must be (height, width) with two positive integers, "
-                f"got {self.image_shape!r}."
-            )
-        if shape[0] * shape[1] != n_features:
-            raise ValueError(
-                f"image_shape={shape} holds {shape[0] * shape[1]} pixels but X has "
-                f"{n_features} features per row; each row must be one flattened "
-                f"image of that shape."
-            )
-        return shape
-
-    def _check_input(self, X, reset):
-        """Classify ``X`` and return a :class:`_Batch` describing it."""
-        if isinstance(X, (list, tuple)):
-            kind = classify_sequence(X)
-            if kind == "paths":
-                return _PathBatch(list(X))
-            if kind == "images":
-                return _ListBatch(check_image_list(X, check_pixels=reset))
-        if getattr(X, "ndim", None) in (3, 4):
-            return self._check_stack(X, reset)
-        check_x_ndim(X)
-        dtype = getattr(X, "dtype", None)
-        if dtype is not None and getattr(dtype, "kind", "O") != "O":
-            check_pixel_dtype(dtype)  # before scikit-learn's own, blunter messages
-        X = validate_data(self, X, reset=reset, dtype="numeric", ensure_all_finite=False)
-        check_pixel_dtype(X.dtype)
-        shape = self._check_image_shape(X.shape[1])
-        stack = X.reshape(len(X), *shape)
-        if reset:  # as for stacks: transform checks each chunk in its worker
-            check_values(stack)
-        return _StackBatch(stack)
-
-    def _check_stack(self, X, reset):
-        if reset:
-            for attribute in ("n_features_in_", "feature_names_in_"):
-                if hasattr(self, attribute):
-                    delattr(self, attribute)
-        if isinstance(X, np.ma.MaskedArray):
-            refuse_masked(X)
-        lazy = _dask.is_dask_array(X)
-        if not (isinstance(X, np.ndarray) or lazy):
-            X = np.asarray(X)
-        check_pixel_dtype(X.dtype)
-        check_stack_shape(X.shape)
-        # transform checks each chunk in its worker; a dask array stays lazy
-        # and is checked block by block when computed.
-        if reset and not lazy:
-            check_values(X)
-        return _StackBatch(X)
-
-    def _check_input_features(self, input_features):
-        if input_features is None:
-            return
-        input_features = np.asarray(input_features, dtype=object)
-        names_in = getattr(self, "feature_names_in_", None)
-        if names_in is not None and not np.array_equal(names_in, input_features):
-            raise ValueError("input_features is not equal to feature_names_in_")
-        n_in = getattr(self, "n_features_in_", None)
-        if n_in is not None and len(input_features) != n_in:
-            raise ValueError(
-                f"input_features should have length equal to number of features "
-                f"({n_in}), got {len(input_features)}"
-            )
-
-
-class _StackBatch:
-    """An array of same-shaped images, cut into slices."""
-
-    def __init__(self, stack):
-        self.stack = stack
-        self.image_shape = tuple(int(v) for v in stack.shape[1:3])
-        self.dtype = compute_dtype(stack.dtype)
-
-    def tasks(self, pixels_per_chunk, min_chunks=1):
-        height, width = self.image_shape
-        slices = _batch.plan_slices(len(self.stack), height * width, pixels_per_chunk, min_chunks)
-        return [(_batch.features_of_stack, self.stack[a:b], a) for a, b in slices]
-
-
-class _ListBatch:
-    """A list of image arrays whose shapes may differ."""
-
-    image_shape = None
-
-    def __init__(self, images):
-        self.images = images
-        # check_image_list returned 2-D and colour arrays only
-        self.shapes = [image.shape[:2] for image in images]
-        dtypes = {image.dtype for image in images}
-        self.dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
-
-    def tasks(self, pixels_per_chunk, min_chunks=1):
-        slices = _batch.plan_runs(self.shapes, pixels_per_chunk, min_chunks)
-        return [(_batch.features_of_images, self.images[a:b], a) for a, b in slices]
-
-
-class _PathBatch:
-    """A list of image file paths, read by the workers."""
-
-    image_shape = None
-    dtype = np.float64
-
-    def __init__(self, paths):
-        self.paths = paths
-
-    def tasks(self, pixels_per_chunk, min_chunks=1):
-        slices = _batch.plan_slices(len(self.paths), 1, _batch.FILES_PER_CHUNK, min_chunks)
-        return [(_batch.features_of_paths, self.paths[a:b], a) for a, b in slices]
+    def _options(self):
+        """The parameters as one validated :class:`HistogramOptions` (the
+        engine resolved here, in the calling process)."""
+        return HistogramOptions.from_params(self.get_params())

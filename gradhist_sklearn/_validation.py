@@ -12,15 +12,12 @@ import os
 
 import numpy as np
 
-from ._invariance import INVARIANCE_METHODS
 from ._io import is_path
 
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
 # 255 after the conversion, as SPEC section 1 asks.
 LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
-
-OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central", "gaussian")
 
 #: Accepted image layouts, quoted in error messages.
 IMAGE_LAYOUTS = "a 2-D grey image (height, width) or a colour image (height, width, 3 or 4)"
@@ -271,78 +268,6 @@ def check_stack_shape(shape):
         )
 
 
-# -- keeping the arithmetic in range ------------------------------------------
-
-
-def _safe_window(dtype):
-    """Pixel magnitudes whose gradients square without overflow or underflow.
-
-    Above the upper end, ``gx**2 + gy**2`` could overflow; below the lower
-    end, the square of a difference a few ulps of the largest pixel could
-    fall into the subnormal range (losing digits) or to zero.
-    """
-    info = np.finfo(dtype)
-    upper = 2.0 ** (info.maxexp // 2 - 10)
-    lower = 2.0 ** (info.minexp // 2 + info.nmant + 10)
-    return lower, upper
-
-
-def scale_to_safe_range(stack):
-    """Rescale, by an exact power of two, the images whose values are extreme.
-
-    The histogram is proportional to the intensity scale, so an image with
-    pixels near 1e300 or 1e-300 is scaled to magnitudes near 1, computed, and
-    its histogram scaled back with :func:`restore_scale`. Scaling by a power
-    of two changes no digit, and the decision is made per image, so an image's
-    result does not depend on its batch. Ordinary images are left untouched.
-
-    Parameters
-    ----------
-    stack : ndarray, shape (n_images, height, width)
-        Validated images (finite); only floating types can need rescaling.
-
-    Returns
-    -------
-    stack : ndarray, the same shape and dtype
-    exponents : ndarray of int, shape (n_images,), or None when no image needs it
-        ``stack[i]`` was multiplied by ``2 ** -exponents[i]``.
-    """
-    if stack.size == 0 or stack.dtype.kind != "f":
-        # bool and integer pixels (even uint64, 1.8e19) are far inside the range.
-        return stack, None
-    axes = tuple(range(1, stack.ndim))
-    magnitude = np.maximum(np.abs(np.max(stack, axis=axes)), np.abs(np.min(stack, axis=axes)))
-    lower, upper = _safe_window(stack.dtype)
-    extreme = (magnitude > upper) | ((magnitude < lower) & (magnitude > 0))
-    if not extreme.any():
-        return stack, None
-    exponents = np.where(extreme, np.frexp(magnitude)[1], 0)
-    shape = (-1,) + (1,) * (stack.ndim - 1)
-    scaled = np.ldexp(stack, -exponents.reshape(shape)).astype(stack.dtype, copy=False)
-    return scaled, exponents
-
-
-def restore_scale(histograms, exponents):
-    """Undo :func:`scale_to_safe_range` on histograms of shape (n_images, n_bins).
-
-    Raises ``ValueError`` if a histogram does not fit in its floating type.
-    """
-    if exponents is None:
-        return histograms
-    with np.errstate(over="ignore"):
-        restored = np.ldexp(histograms, exponents[:, np.newaxis]).astype(
-            histograms.dtype, copy=False
-        )
-    if not np.isfinite(restored).all():
-        raise ValueError(
-            f"The histogram of an image with very large pixel values exceeds the "
-            f"largest {histograms.dtype.name} ({np.finfo(histograms.dtype).max:.3g}). "
-            f"Divide the image by a constant first (the histogram scales by the same "
-            f"factor), or use normalize=True."
-        )
-    return restored
-
-
 # -- parameters -----------------------------------------------------------------
 
 
@@ -354,8 +279,8 @@ def check_flag(name, value):
 
 
 def check_angle_bins(angle_bins, unidirectional):
-    """Check ``angle_bins`` for the functional API (the estimator uses its
-    parameter constraints, which give the same verdicts)."""
+    """Return ``angle_bins`` as an int: a positive integer, even when
+    ``unidirectional`` (the folded histogram keeps half of them)."""
     if isinstance(angle_bins, (bool, np.bool_)) or not isinstance(angle_bins, numbers.Integral):
         raise TypeError(
             f"angle_bins must be a positive integer, got {angle_bins!r} of type "
@@ -363,24 +288,20 @@ def check_angle_bins(angle_bins, unidirectional):
         )
     if angle_bins < 1:
         raise ValueError(f"angle_bins must be a positive integer, got {angle_bins}.")
-    check_unidirectional_bins(angle_bins, unidirectional)
-    return int(angle_bins)
-
-
-def check_unidirectional_bins(angle_bins, unidirectional):
     if unidirectional and angle_bins % 2:
         raise ValueError(
             f"angle_bins must be even when unidirectional=True (the histogram "
             f"keeps angle_bins / 2 bins over 180 degrees), got {angle_bins}. "
             f"Use {angle_bins + 1} or {angle_bins - 1 or 2}."
         )
+    return int(angle_bins)
 
 
-def _check_choice(name, value, choices, *, strings_only=False):
-    """Return ``value`` if it is one of ``choices``; else raise ``ValueError``
-    listing them. ``strings_only`` also refuses a non-string that compares
-    equal to a choice (such as a 0-d string array)."""
-    if (strings_only and not isinstance(value, str)) or value not in choices:
+def check_choice(name, value, choices):
+    """Return ``value`` if it is one of the strings ``choices``; else raise
+    ``ValueError`` listing them (a non-string equal to a choice, such as a 0-d
+    string array, is refused too)."""
+    if not isinstance(value, str) or value not in choices:
         raise ValueError(
             f"Unknown {name} {value!r}; choose one of "
             f"{', '.join(repr(choice) for choice in choices)}."
@@ -388,8 +309,19 @@ def _check_choice(name, value, choices, *, strings_only=False):
     return value
 
 
-def check_operator(operator):
-    return _check_choice("operator", operator, OPERATOR_NAMES, strings_only=True)
+def check_sigma(sigma):
+    """Check the scale of the ``'gaussian'`` operator; return it as a float."""
+    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
+        raise TypeError(
+            f"sigma must be a positive real number (pixels), got {sigma!r} of type "
+            f"{type(sigma).__name__}."
+        )
+    if not (np.isfinite(sigma) and sigma > 0):
+        raise ValueError(
+            f"sigma must be a positive finite number of pixels (the Gaussian's "
+            f"standard deviation), got {sigma!r}."
+        )
+    return float(sigma)
 
 
 # -- the transformer's X ----------------------------------------------------------
@@ -506,20 +438,3 @@ def check_x_ndim(X):
     raise ValueError(
         f"X must be {X_FORMS}; got {ndim} dimension(s), shape {shape}.{hint}"
     )
-def check_sigma(sigma):
-    """Check the scale of the ``'gaussian'`` operator; return it as a float."""
-    if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
-        raise TypeError(
-            f"sigma must be a positive real number (pixels), got {sigma!r} of type "
-            f"{type(sigma).__name__}."
-        )
-    if not (np.isfinite(sigma) and sigma > 0):
-        raise ValueError(
-            f"sigma must be a positive finite number of pixels (the Gaussian's "
-            f"standard deviation), got {sigma!r}."
-        )
-    return float(sigma)
-
-
-def check_invariance(invariance):
-    return _check_choice("invariance", invariance, INVARIANCE_METHODS)

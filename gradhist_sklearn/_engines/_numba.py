@@ -30,6 +30,8 @@ import math
 import numba
 import numpy as np
 
+from .._invariance import centre_of_mass_turns, peak_positions
+
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
 _P1 = -1.615753718733365076637e01
@@ -78,6 +80,25 @@ def _angle(gx, gy):
 
 
 @numba.njit(inline="always", **_JIT)
+def _wrap(position, n_bins, inv_n):
+    """``position`` (in bins) wrapped into ``[0, n_bins)``: ``x - n floor(x / n)``,
+    then one conditional step each way for what rounding leaves outside."""
+    position -= n_bins * math.floor(position * inv_n)
+    position = position + n_bins if position < 0.0 else position
+    return position - n_bins if position >= n_bins else position
+
+
+@numba.njit(inline="always", **_JIT)
+def _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi):
+    """Pixel ``x``'s vote: ``magnitude`` split between bin ``lower`` and the
+    next one, ``fraction`` of it to the next."""
+    upper_weight = fraction * magnitude
+    bins_lo[x] = lower
+    w_hi[x] = upper_weight
+    w_lo[x] = magnitude - upper_weight
+
+
+@numba.njit(inline="always", **_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
@@ -85,15 +106,9 @@ def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
         gx = gxrow[x]
         gy = gyrow[x]
         magnitude = math.sqrt(gx * gx + gy * gy) * keep[x]
-        position = _angle(gx, gy) * scale - offset
-        position -= n_bins * math.floor(position * inv_n)
-        position = position + n_bins if position < 0.0 else position
-        position = position - n_bins if position >= n_bins else position
+        position = _wrap(_angle(gx, gy) * scale - offset, n_bins, inv_n)
         k = math.floor(position)
-        upper_weight = (position - k) * magnitude
-        bins_lo[x] = np.intp(k)
-        w_hi[x] = upper_weight
-        w_lo[x] = magnitude - upper_weight
+        _store_split(x, np.intp(k), position - k, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -109,11 +124,9 @@ def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
         position = _angle(gx, gy) * scale
         position = position + n_bins if position < 0.0 else position
         k = math.floor(position)
-        upper_weight = (position - k) * magnitude
         lo = np.intp(k)
-        bins_lo[x] = lo - n_bins if lo >= n_bins else lo
-        w_hi[x] = upper_weight
-        w_lo[x] = magnitude - upper_weight
+        _store_split(x, lo - n_bins if lo >= n_bins else lo, position - k, magnitude,
+                     bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -245,21 +258,22 @@ def _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_reg
 
 
 @numba.njit(inline="always", **_JIT)
+def _direction(gx, gy, unidirectional):
+    """A gradient's vector for the mean direction: ``G e^{i theta} = gx + i gy``,
+    or ``G e^{2 i theta} = (gx + i gy)^2 / G`` when ``unidirectional``."""
+    if unidirectional:
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        return (gx * gx - gy * gy) * inverse, 2.0 * gx * gy * inverse
+    return gx, gy
+
+
+@numba.njit(inline="always", **_JIT)
 def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
-    """Each pixel's vector for the mean direction: ``G e^{i theta} = gx + i gy``,
-    or ``G e^{2 i theta} = (gx + i gy)^2 / G`` when ``unidirectional``; 0
-    outside the region. Branch-free, so LLVM vectorises it."""
+    """:func:`_direction` of a band of gradients, 0 outside the region.
+    Branch-free, so LLVM vectorises it."""
     for x in range(gxrow.shape[0]):
-        gx = gxrow[x] * keep[x]
-        gy = gyrow[x] * keep[x]
-        if unidirectional:
-            magnitude = math.sqrt(gx * gx + gy * gy)
-            inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
-            vx[x] = (gx * gx - gy * gy) * inverse
-            vy[x] = 2.0 * gx * gy * inverse
-        else:
-            vx[x] = gx
-            vy[x] = gy
+        vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -271,12 +285,9 @@ def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset
     for x in range(gxrow.shape[0]):
         gx = gxrow[x] * keep[x]
         gy = gyrow[x] * keep[x]
-        magnitude = math.sqrt(gx * gx + gy * gy)
-        magnitudes[x] = magnitude
+        magnitudes[x] = math.sqrt(gx * gx + gy * gy)
         positions[x] = _angle(gx, gy) * scale - offset
-        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
-        vx[x] = (gx * gx - gy * gy) * inverse if unidirectional else gx
-        vy[x] = 2.0 * gx * gy * inverse if unidirectional else gy
+        vx[x], vy[x] = _direction(gx, gy, unidirectional)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -284,15 +295,9 @@ def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
     """:func:`_split_row` of angles already in bins (less ``shift``)."""
     inv_n = 1.0 / n_bins
     for x in range(positions.shape[0]):
-        position = positions[x] - shift
-        position -= n_bins * math.floor(position * inv_n)
-        position = position + n_bins if position < 0.0 else position
-        position = position - n_bins if position >= n_bins else position
+        position = _wrap(positions[x] - shift, n_bins, inv_n)
         k = math.floor(position)
-        upper_weight = (position - k) * magnitudes[x]
-        bins_lo[x] = np.intp(k)
-        w_hi[x] = upper_weight
-        w_lo[x] = magnitudes[x] - upper_weight
+        _store_split(x, np.intp(k), position - k, magnitudes[x], bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -348,8 +353,8 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 
 @numba.njit(**_JIT)
-def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins,
-                         unidirectional, with_plain, buffer_pixels, out, plain_out):
+def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
+                         buffer_pixels, out, plain_out):
     """The ``centre_of_mass_rebin`` method, compiled. For every image of ``stack``:
 
     1. band by band, the gradients and the sum of their vectors (of the
@@ -362,8 +367,12 @@ def _rebinned_histograms(stack, deriv, smooth, region, use_region, scale, offset
     Images of up to ``buffer_pixels`` pixels keep their angles and
     magnitudes from pass 1 in two image-sized buffers, so step 2 only splits;
     larger ones compute gradients and angles again in step 2, which keeps
-    memory to a few bands whatever the image size.
+    memory to a few bands whatever the image size. The other arguments are
+    :func:`_histograms`'s.
     """
+    deriv, smooth = operator
+    region, use_region = area
+    scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
     band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
@@ -453,13 +462,18 @@ _BAND_PIXELS = 4096
 
 
 @numba.njit(**_JIT)
-def _histograms(stack, deriv, smooth, region, use_region, scale, offsets, n_bins, out):
+def _histograms(stack, operator, area, binning, out):
     """Raw (unnormalised) histograms of every image of ``stack`` into ``out``.
 
-    ``deriv`` and ``smooth`` are correlation kernels of the same odd length;
-    ``region`` is a uint8 (height, width) mask used when ``use_region``;
-    ``offsets[i]`` is subtracted from image ``i``'s angles, in bins.
+    ``operator`` is ``(deriv, smooth)``, correlation kernels of the same odd
+    length; ``area`` is ``(region, use_region)``, a uint8 (height, width)
+    mask used when ``use_region``; ``binning`` is ``(scale, offsets,
+    n_bins)``: angles in radians times ``scale`` are bins, and ``offsets[i]``
+    is subtracted from image ``i``'s, in bins.
     """
+    deriv, smooth = operator
+    region, use_region = area
+    scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = deriv.shape[0]
     band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
@@ -510,72 +524,49 @@ def supports(derivative, smoothing):
     return _padded_kernels(derivative, smoothing) is not None
 
 
-def _kernel_arguments(stack, kernels, region, angle_bins, angle_offset):
-    """The arguments the kernels share, from :func:`raw_histograms`'s:
-    ``stack, derivative, smoothing, mask, use_region, scale, offsets``."""
-    derivative, smoothing = _padded_kernels(*kernels)
+def _kernel_inputs(stack, region, options):
+    """The stack, ``operator`` and ``area`` arguments of the kernels."""
     if stack.dtype == np.bool_:
         stack = stack.view(np.uint8)
     stack = np.ascontiguousarray(stack)
     if region is None:
-        mask, use_region = np.ones((1, 1), dtype=np.uint8), False
+        area = (np.ones((1, 1), dtype=np.uint8), False)
     else:
-        mask, use_region = np.ascontiguousarray(region, dtype=np.uint8), True
+        area = (np.ascontiguousarray(region, dtype=np.uint8), True)
+    return stack, _padded_kernels(*options.kernels), area
+
+
+def _binning(stack, options, angle_offset):
+    """The kernels' ``binning`` argument: angles to bins, less ``angle_offset``
+    degrees (one value, or one per image)."""
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    offsets = np.ascontiguousarray(offsets * (angle_bins / 360.0))
-    return (stack, derivative, smoothing, mask, use_region, angle_bins / (2 * np.pi),
-            offsets)
+    offsets = np.ascontiguousarray(offsets * (options.angle_bins / 360.0))
+    return options.angle_bins / (2 * np.pi), offsets, options.n_bins
 
 
-def raw_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset):
-    """Unnormalised histograms of a stack, as :func:`_histogram.raw_histograms`.
+def histograms(stack, region, options):
+    """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
-    Parameters
-    ----------
-    stack : ndarray, shape (n_images, height, width)
-        Grey images of any real dtype (bool, integer, float), finite.
-    kernels : (derivative, smoothing or None)
-        Separable operator, as in :data:`_gradients.KERNELS`.
-    region : ndarray of bool, shape (height, width), or None
-    angle_offset : float or ndarray of shape (n_images,)
-        Degrees subtracted from the angles (of each image).
-
-    Returns
-    -------
-    histograms : ndarray of float64, shape (n_images, n_bins)
+    ``invariance='centre_of_mass_rebin'`` runs :func:`_rebinned_histograms`:
+    a gradient-only pass for the alignment angle, then one angle pass per
+    pixel. ``'peak'`` bins twice, the second time at each image's refined
+    peak. Every other method bins once.
     """
-    args = _kernel_arguments(stack, kernels, region, angle_bins, angle_offset)
-    out = np.empty((stack.shape[0], angle_bins // 2 if unidirectional else angle_bins))
-    _histograms(*args, out.shape[1], out)
-    return out
-
-
-def rebinned_histograms(stack, kernels, region, *, angle_bins, unidirectional, angle_offset,
-                        with_plain=True):
-    """Histograms re-binned at each image's mean gradient direction, fused.
-
-    The compiled form of ``invariance='centre_of_mass_rebin'`` (see
-    :mod:`gradhist_sklearn._invariance`): a gradient-only
-    pass for the alignment angle, then one angle pass per pixel, instead of a
-    plain pass, a numpy gradient pass and a second binning pass.
-
-    Parameters
-    ----------
-    stack, kernels, region, angle_bins, unidirectional, angle_offset
-        As for :func:`raw_histograms`.
-    with_plain : bool
-        Also bin the plain histograms (for the main orientation).
-
-    Returns
-    -------
-    histograms : ndarray of float64, shape (n_images, n_bins)
-        Unnormalised, binned at ``theta - phi``.
-    plain : ndarray of float64, shape (n_images, n_bins), or None
-        The plain histograms (binned at ``theta``), when ``with_plain``.
-    """
-    args = _kernel_arguments(stack, kernels, region, angle_bins, angle_offset)
-    shape = (stack.shape[0], angle_bins // 2 if unidirectional else angle_bins)
-    out, plain = np.empty(shape), np.empty(shape)
-    _rebinned_histograms(*args, shape[1], bool(unidirectional), bool(with_plain),
-                         BUFFER_PIXELS, out, plain)
-    return out, (plain if with_plain else None)
+    stack, operator, area = _kernel_inputs(stack, region, options)
+    offset = options.frame[2]
+    out = np.empty((stack.shape[0], options.n_bins))
+    plain = np.empty_like(out)
+    if options.alignment == "pixels":
+        with_plain = options.include_orientation
+        _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
+                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain)
+        if not with_plain:
+            return out, np.zeros(len(stack))
+    else:
+        _histograms(stack, operator, area, _binning(stack, options, offset), plain)
+        if options.alignment == "peak":
+            turned = offset + peak_positions(plain) * (360.0 / options.angle_bins)
+            _histograms(stack, operator, area, _binning(stack, options, turned), out)
+        else:
+            out = plain
+    return out, centre_of_mass_turns(plain)
