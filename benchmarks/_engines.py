@@ -3,7 +3,7 @@
 import contextlib
 import os
 
-from gradhist_sklearn._engine import ENV_VAR
+from gradhist_sklearn._engines import ENV_VAR
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from _engines import selected_engine  # noqa: E402
 from _images import batch, photograph  # noqa: E402
 
 from gradhist_sklearn import GradientHistogramTransformer  # noqa: E402
-from gradhist_sklearn._engine import numba_available, resolve_engine  # noqa: E402
+from gradhist_sklearn._engines import numba_available, resolve_engine  # noqa: E402
 
 SIDE = 256
 LIMIT_MB = 256

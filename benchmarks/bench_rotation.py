@@ -53,8 +53,9 @@ from skimage import data
 from skimage.color import rgb2gray
 from skimage.transform import rotate
 
-from gradhist_sklearn._histogram import centre_of_mass_turns, stack_histograms
-from gradhist_sklearn._invariance import INVARIANCE_METHODS
+from gradhist_sklearn._histogram import stack_histograms
+from gradhist_sklearn._invariance import INVARIANCE_METHODS, centre_of_mass_turns
+from gradhist_sklearn._options import HistogramOptions
 
 CROP = 256
 RADIUS = 114
@@ -157,9 +158,9 @@ UNIDIRECTIONAL = False  # set by --unidirectional
 
 def histograms(stack, operator, params, mask, angle_bins, **options):
     options.setdefault("rotation_invariant", True)
-    result, _ = stack_histograms(
-        stack, angle_bins=angle_bins, unidirectional=UNIDIRECTIONAL, normalize=True,
-        operator=operator, mask=mask, **params, **options)
+    options = HistogramOptions(angle_bins=angle_bins, unidirectional=UNIDIRECTIONAL,
+                               normalize=True, operator=operator, **params, **options)
+    result, _ = stack_histograms(stack, options, mask)
     return result
 
 
@@ -386,9 +387,9 @@ def cost(seed):
         best = np.inf
         for _ in range(6):  # the first run warms up; keep the best
             start = time.perf_counter()
-            stack_histograms(stack, angle_bins=36, unidirectional=False,
-                             rotation_invariant=invariant, invariance=method, normalize=True,
-                             operator=operator, **params)
+            stack_histograms(stack, HistogramOptions(
+                angle_bins=36, rotation_invariant=invariant, invariance=method,
+                operator=operator, **params))
             best = min(best, time.perf_counter() - start)
         label = operator + "".join(f" {k}={v}" for k, v in params.items())
         label += f", {method}" if invariant else ", not invariant"

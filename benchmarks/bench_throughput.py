@@ -47,7 +47,7 @@ from _engines import selected_engine  # noqa: E402
 from _images import batch, photograph  # noqa: E402
 
 from gradhist_sklearn import GradientHistogramTransformer  # noqa: E402
-from gradhist_sklearn._engine import numba_available  # noqa: E402
+from gradhist_sklearn._engines import numba_available  # noqa: E402
 
 FULL_SIZES = [(2000, 64), (200, 256), (4, 2048)]
 QUICK_SIZES = [(500, 64), (50, 256), (1, 2048)]

@@ -13,10 +13,10 @@ import numpy as np
 
 from . import __version__
 from ._extract import UsageError, extract
+from ._gradients import OPERATOR_NAMES
 from ._invariance import INVARIANCE_METHODS
 from ._progress import Progress
 from ._transformer import GradientHistogramTransformer
-from ._gradients import OPERATOR_NAMES
 
 
 def _transformer_defaults():

@@ -30,7 +30,9 @@ from gradhist_sklearn import (
     orientation_mask,
     read_image,
 )
-from gradhist_sklearn._validation import INVARIANCE_METHODS, OPERATOR_NAMES, max_abs_pixel
+from gradhist_sklearn._gradients import OPERATOR_NAMES
+from gradhist_sklearn._invariance import INVARIANCE_METHODS
+from gradhist_sklearn._validation import max_abs_pixel
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__import__("gradhist_sklearn").__file__))
 SKLEARN_VALIDATION = os.path.join("sklearn", "utils")

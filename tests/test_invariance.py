@@ -13,8 +13,12 @@ from skimage import data
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram, image_gradients
-from gradhist_sklearn._histogram import centre_of_mass_turns
-from gradhist_sklearn._invariance import INVARIANCE_METHODS, make_invariant, peak_positions
+from gradhist_sklearn._invariance import (
+    INVARIANCE_METHODS,
+    centre_of_mass_turns,
+    make_invariant,
+    peak_positions,
+)
 
 SHIFTING = [m for m in INVARIANCE_METHODS if m != "dft_magnitude"]
 

@@ -24,7 +24,7 @@ from hypothesis.extra import numpy as hnp
 from joblib import parallel_config
 
 from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram, image_gradients
-from gradhist_sklearn._validation import OPERATOR_NAMES
+from gradhist_sklearn._gradients import OPERATOR_NAMES
 
 #: About 1/3 of the profile's examples, for the tests that do most work per example.
 FEWER = max(5, settings().max_examples // 3)

@@ -5,7 +5,6 @@ import pickle
 import numpy as np
 import pytest
 from _images import camera_crops
-from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -13,34 +12,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import (
-    check_set_output_transform,
-    check_set_output_transform_pandas,
-    check_transformer_get_feature_names_out,
-    parametrize_with_checks,
-)
 
 from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram
-
-
-@parametrize_with_checks(
-    [
-        GradientHistogramTransformer(),
-        GradientHistogramTransformer(angle_bins=8, unidirectional=True, include_orientation=True,
-                                     rotation_invariant=False, normalize=False),
-    ]
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
-
-
-@pytest.mark.parametrize(
-    "check",
-    [check_set_output_transform, check_set_output_transform_pandas,
-     check_transformer_get_feature_names_out],
-)
-def test_output_checks_outside_the_suite(check):
-    check("GradientHistogramTransformer", GradientHistogramTransformer(include_orientation=True))
 
 
 @pytest.fixture(scope="module")
@@ -56,27 +29,6 @@ def test_rows_equal_gradient_histogram(images):
     params = dict(angle_bins=24, unidirectional=True, operator="scharr")
     got = GradientHistogramTransformer(**params).fit_transform(images)
     np.testing.assert_array_equal(got, expected_rows(images, **params))
-
-
-@pytest.mark.parametrize("n_jobs", [1, 2, -1])
-@pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_same_numbers_for_every_n_jobs_and_backend(images, n_jobs, backend):
-    reference = GradientHistogramTransformer().fit_transform(images)
-    with parallel_config(backend=backend):
-        got = GradientHistogramTransformer(n_jobs=n_jobs).fit_transform(images)
-    np.testing.assert_array_equal(got, reference)
-
-
-@pytest.mark.parametrize("pixels_per_chunk", [1, 1000, 5000, 10**9])
-def test_same_numbers_for_every_chunk_size(images, monkeypatch, pixels_per_chunk):
-    from gradhist_sklearn import _batch
-
-    reference = GradientHistogramTransformer().fit_transform(images)
-    monkeypatch.setattr(_batch, "PIXELS_PER_CHUNK", pixels_per_chunk)
-    ragged = [images[0], images[1][:20], images[2], images[3][:, :7]]
-    np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(images), reference)
-    np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(ragged),
-                                  expected_rows(ragged))
 
 
 def test_input_forms_agree(images, tmp_path):

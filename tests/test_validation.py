@@ -19,7 +19,8 @@ from gradhist_sklearn import (
     image_gradients,
     read_image,
 )
-from gradhist_sklearn._validation import OPERATOR_NAMES, max_abs_pixel
+from gradhist_sklearn._gradients import OPERATOR_NAMES
+from gradhist_sklearn._validation import max_abs_pixel
 
 RAW = dict(rotation_invariant=False, normalize=False)
 

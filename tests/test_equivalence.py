@@ -1,4 +1,5 @@
-"""The two engines, chunking and parallelism give the same numbers."""
+"""One home for the equivalence tests: the two engines, the chunking, the
+number of jobs and the joblib backends all give the same numbers."""
 
 import inspect
 
@@ -11,23 +12,38 @@ from skimage import data
 from gradhist_sklearn import (
     GradientHistogramTransformer,
     _batch,
-    _engine,
+    _engines,
     _gradients,
-    _histogram,
+    _options,
     gradient_histogram,
 )
-from gradhist_sklearn._histogram import raw_histograms, stack_histograms
+from gradhist_sklearn._engines import _numpy, select_engine
+from gradhist_sklearn._histogram import stack_histograms
+from gradhist_sklearn._options import HistogramOptions
 from gradhist_sklearn._region import region_mask
 
 OPERATORS = ["sobel", "scharr", "prewitt", "farid", "central"]
 
 
-def both_engines(stack, operator, region=None, **options):
+def options_for(operator, engine, **params):
+    """Options of a plain (not aligned) histogram computed by ``engine``."""
+    params = dict(dict(angle_bins=36, rotation_invariant=False, normalize=False), **params)
+    return HistogramOptions(operator=operator, engine=engine, **params)
+
+
+def both_engines(stack, operator, region=None, **params):
     pytest.importorskip("numba")
-    options = dict(dict(angle_bins=36, unidirectional=False, angle_offset=0.0), **options)
-    fast = raw_histograms(stack, operator, region, engine="numba", **options)
-    plain = raw_histograms(stack, operator, region, engine="plain", **options)
+    fast_options = options_for(operator, "numba", **params)
+    plain_options = options_for(operator, "plain", **params)
+    fast, _ = select_engine(fast_options).histograms(stack, region, fast_options)
+    plain, _ = _numpy.histograms(stack, region, plain_options)
     return fast, plain
+
+
+def add_operator(monkeypatch, name, kernels):
+    """Make ``name`` an operator with these kernels for the test's duration."""
+    monkeypatch.setitem(_gradients.KERNELS, name, kernels)
+    monkeypatch.setattr(_options, "OPERATOR_NAMES", (*_options.OPERATOR_NAMES, name))
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +82,14 @@ def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, ro
     # centre_of_mass_rebin compiled (alignment from the summed gradient
     # vectors, angles kept between the passes or computed again) against
     # numpy: plain histogram, numpy gradients, second binning pass.
-    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
-    from gradhist_sklearn._region import parse_frame
-
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     if not buffered:
         monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
 
-    options = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
-                   normalize=True, operator=operator, invariance="centre_of_mass_rebin",
-                   frame=parse_frame(roi.get("frame")), size=roi.get("size"))
-    fast, fast_turns = stack_histograms(photos, engine="numba", **options)
-    plain, plain_turns = stack_histograms(photos, engine="plain", **options)
+    params = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
+                  normalize=True, operator=operator, invariance="centre_of_mass_rebin", **roi)
+    fast, fast_turns = stack_histograms(photos, HistogramOptions(engine="numba", **params))
+    plain, plain_turns = stack_histograms(photos, HistogramOptions(engine="plain", **params))
     np.testing.assert_allclose(fast, plain, rtol=1e-9, atol=1e-12 * plain.max())
     np.testing.assert_allclose(fast_turns, plain_turns, rtol=1e-12, atol=1e-9)
 
@@ -87,7 +100,7 @@ def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, ro
     (2, True, 0.0)])
 def test_numba_equals_plain_bins_and_offsets(photos, bins, unidirectional, offset):
     fast, plain = both_engines(photos, "sobel", angle_bins=bins, unidirectional=unidirectional,
-                               angle_offset=offset)
+                               frame=(0.0, 0.0, offset))
     assert fast.shape == plain.shape == (3, bins // 2 if unidirectional else bins)
     np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
 
@@ -98,7 +111,7 @@ def test_numba_equals_plain_with_region_and_mask(photos, operator):
     rng = np.random.default_rng(1)
     mask = rng.random(photos.shape[1:]) < 0.6
     region = region_mask(photos.shape[1:], (10.0, 5.0, 30.0), (50.0, 40.0), mask)
-    fast, plain = both_engines(photos, operator, region, angle_offset=30.0)
+    fast, plain = both_engines(photos, operator, region, frame=(0.0, 0.0, 30.0))
     np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
 
 
@@ -123,36 +136,15 @@ def test_numba_handles_non_contiguous_stacks(photos):
 
 @pytest.mark.explicit_engines
 def test_any_odd_separable_operator_runs_compiled(photos, monkeypatch):
-    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     # 7 and 13 taps take the kernel's general path (3 and 5 are unrolled).
     for taps in (7, 13):
         x = np.arange(taps) - taps // 2
         kernels = (x * np.exp(-x * x / 8.0), np.exp(-x * x / 8.0))
-        monkeypatch.setitem(_gradients.KERNELS, "wide", kernels)
+        add_operator(monkeypatch, "wide", kernels)
         assert numba_engine.supports(*kernels)
         fast, plain = both_engines(photos, "wide")
         np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
-
-
-@pytest.mark.explicit_engines
-def test_operators_the_kernel_cannot_run_fall_back_to_plain(photos, monkeypatch):
-    numba_engine = pytest.importorskip("gradhist_sklearn._numba_engine")
-    # An even-length kernel, and an operator that is not in KERNELS at all.
-    kernels = (np.array([-1.0, -1.0, 1.0, 1.0]), None)
-    monkeypatch.setitem(_gradients.KERNELS, "even", kernels)
-    assert not numba_engine.supports(*kernels)
-    fast, plain = both_engines(photos, "even")
-    np.testing.assert_array_equal(fast, plain)
-    # A derivative that is not antisymmetric (the kernel pairs mirrored taps):
-    # never handed to the kernel, and the plain engine's numbers come back.
-    lopsided = (np.array([-1.0, 0.5, 1.0]), np.array([1.0, 2.0, 1.0]))
-    monkeypatch.setitem(_gradients.KERNELS, "lopsided", lopsided)
-    assert not numba_engine.supports(*lopsided)
-    calls = []
-    monkeypatch.setattr(numba_engine, "raw_histograms", lambda *a, **k: calls.append(a))
-    raw_histograms(photos, "lopsided", None, angle_bins=8, unidirectional=False,
-                   angle_offset=0.0, engine="numba")
-    assert calls == []
 
 
 @pytest.mark.explicit_engines
@@ -161,47 +153,39 @@ def test_per_image_angle_offsets(photos, dtype):
     # One offset per image equals each image binned alone with its offset.
     stack = photos.astype(dtype)
     offsets = np.array([0.0, 33.3, -170.0])
-    engines = ["plain"] + (["numba"] if _engine.numba_available() else [])
-    for engine in engines:
-        together = raw_histograms(stack, "sobel", None, angle_bins=36, unidirectional=False,
-                                  angle_offset=offsets, engine=engine)
-        for i, offset in enumerate(offsets):
-            alone = raw_histograms(stack[i:i + 1], "sobel", None, angle_bins=36,
-                                   unidirectional=False, angle_offset=offset, engine=engine)
-            np.testing.assert_array_equal(together[i], alone[0])
-
-
-@pytest.mark.explicit_engines
-def test_engine_switch(monkeypatch):
-    monkeypatch.setenv(_engine.ENV_VAR, "plain")
-    assert _engine.resolve_engine() == "plain"
-    monkeypatch.setenv(_engine.ENV_VAR, "auto")
-    assert _engine.resolve_engine() == ("numba" if _engine.numba_available() else "plain")
-    monkeypatch.setenv(_engine.ENV_VAR, "fortran")
-    with pytest.raises(ValueError, match="GRADHIST_ENGINE='fortran' is not an engine"):
-        _engine.resolve_engine()
-    monkeypatch.setattr(_engine, "_numba_available", False)
-    with pytest.raises(ImportError, match=r"gradhist-sklearn\[fast\]"):
-        _engine.resolve_engine("numba")
-    assert _engine.resolve_engine("auto") == "plain"
+    gx, gy = _numpy.region_gradients(stack, "sobel", None, 1.0)
+    together = _numpy.bin_histograms(gx, gy, angle_bins=36, angle_offset=offsets)
+    for i, offset in enumerate(offsets):
+        alone = _numpy.bin_histograms(gx[i:i + 1], gy[i:i + 1], angle_bins=36,
+                                      angle_offset=offset)
+        np.testing.assert_array_equal(together[i], alone[0])
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    options = options_for("sobel", "numba")
+    stack, operator, area = numba_engine._kernel_inputs(stack, None, options)
+    together = np.empty((3, 36))
+    numba_engine._histograms(stack, operator, area,
+                             numba_engine._binning(stack, options, offsets), together)
+    for i, offset in enumerate(offsets):
+        alone, _ = select_engine(options).histograms(
+            stack[i:i + 1], None, options_for("sobel", "numba", frame=(0.0, 0.0, offset)))
+        np.testing.assert_array_equal(together[i], alone[0])
 
 
 def test_integer_chunks_equal_float_chunks(photos, monkeypatch):
     # Integer slices go to the engine as they are (features_of_stack's
     # shortcut); float ones are converted first. Both read the pixels as
     # float64, so the rows are those of each image alone.
-    params = GradientHistogramTransformer(operator="sobel",
-                                          include_orientation=True)._check_options()
+    options = GradientHistogramTransformer(operator="sobel", include_orientation=True)._options()
     seen = []
-    original = _batch._histograms_of_stack
+    original = _batch.stack_histograms
 
-    def recording(stack, params):
+    def recording(stack, options):
         seen.append(stack.dtype)
-        return original(stack, params)
+        return original(stack, options)
 
-    monkeypatch.setattr(_batch, "_histograms_of_stack", recording)
-    from_int = _batch.features_of_stack(photos, 0, params)
-    from_float = _batch.features_of_stack(photos.astype(np.float64), 0, params)
+    monkeypatch.setattr(_batch, "stack_histograms", recording)
+    from_int = _batch.features_of_stack(photos, 0, options)
+    from_float = _batch.features_of_stack(photos.astype(np.float64), 0, options)
     assert photos.dtype == np.uint8 and seen == [np.uint8, np.float64]
     np.testing.assert_array_equal(from_int[0], from_float[0])
     np.testing.assert_array_equal(from_int[1], from_float[1])
@@ -212,21 +196,32 @@ def test_integer_chunks_equal_float_chunks(photos, monkeypatch):
         assert from_int[1][i] == alone.main_orientation
 
 
-@pytest.mark.parametrize("n_images, pixels_per_image, budget, min_chunks", [
-    (0, 64, 1000, 1), (1, 10**6, 1000, 1), (10, 64, 1000, 1), (1797, 64, 2**20, 2),
-    (400, 65536, 2**20, 2), (400, 65536, 2**20, 3), (3, 10, 10**9, 8), (20000, 65536, 2**20, 1)])
-def test_plan_slices_respects_budget_and_balance(n_images, pixels_per_image, budget,
-                                                 min_chunks):
-    slices = _batch.plan_slices(n_images, pixels_per_image, budget, min_chunks)
-    covered = [i for a, b in slices for i in range(a, b)]
-    assert covered == list(range(n_images))
-    sizes = [b - a for a, b in slices]
-    assert all(s >= 1 for s in sizes)
-    assert all(s * pixels_per_image <= budget or s == 1 for s in sizes)
-    if sizes:
-        assert max(sizes) - min(sizes) <= 1
-    if min_chunks > 1 and n_images >= min_chunks:
-        assert len(slices) % min_chunks == 0
+@pytest.fixture(scope="module")
+def images():
+    return camera_crops(12, 48, 40, seed=0)
+
+
+def expected_rows(images, **params):
+    return np.stack([gradient_histogram(image, **params).histogram for image in images])
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, -1])
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_same_numbers_for_every_n_jobs_and_backend(images, n_jobs, backend):
+    reference = GradientHistogramTransformer().fit_transform(images)
+    with parallel_config(backend=backend):
+        got = GradientHistogramTransformer(n_jobs=n_jobs).fit_transform(images)
+    np.testing.assert_array_equal(got, reference)
+
+
+@pytest.mark.parametrize("pixels_per_chunk", [1, 1000, 5000, 10**9])
+def test_same_numbers_for_every_chunk_size(images, monkeypatch, pixels_per_chunk):
+    reference = GradientHistogramTransformer().fit_transform(images)
+    monkeypatch.setattr(_batch, "PIXELS_PER_CHUNK", pixels_per_chunk)
+    ragged = [images[0], images[1][:20], images[2], images[3][:, :7]]
+    np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(images), reference)
+    np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(ragged),
+                                  expected_rows(ragged))
 
 
 @pytest.fixture(scope="module")
@@ -256,9 +251,9 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
     # The plain engine takes a chunk a few images at a time (the compiled one
     # ignores the setting, so only the plain engine is tested). Each row is
     # still the image's own: that of the image computed alone.
-    monkeypatch.setenv(_engine.ENV_VAR, "plain")
-    monkeypatch.setattr(_histogram, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
-    calls, _ = _count_stack_lengths(monkeypatch, _histogram, "region_gradients")
+    monkeypatch.setenv(_engines.ENV_VAR, "plain")
+    monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
+    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
     got = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
     assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
     expected = [gradient_histogram(image) for image in batch]
@@ -282,8 +277,8 @@ def _count_stack_lengths(monkeypatch, module, name):
 def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
     # The numpy gradients of a 40-image chunk come in passes of 16 images;
     # the compiled kernel reads the chunk itself, without them.
-    calls, _ = _count_stack_lengths(monkeypatch, _histogram, "region_gradients")
-    monkeypatch.setattr(_histogram, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
+    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
+    monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
     GradientHistogramTransformer().fit_transform(batch)
     assert calls == ([16, 16, 8] if engine == "plain" else [])
 
@@ -304,7 +299,7 @@ def test_tiny_images_in_one_chunk(monkeypatch):
     from sklearn.datasets import load_digits
 
     X = load_digits().data
-    calls, _ = _count_stack_lengths(monkeypatch, _batch, "_histograms_of_stack")
+    calls, _ = _count_stack_lengths(monkeypatch, _batch, "stack_histograms")
     transformer = GradientHistogramTransformer(image_shape=(8, 8))
     rows = transformer.fit_transform(X)
     assert calls == [len(X)]
@@ -322,12 +317,10 @@ def test_tiny_images_in_one_chunk(monkeypatch):
 
 @pytest.mark.explicit_engines
 def test_numba_equals_plain_on_images_larger_than_a_block():
-    # The plain engine bins images of BLOCK_PIXELS or more in blocks.
-    from gradhist_sklearn._histogram import BLOCK_PIXELS
-
+    # The plain engine bins images of _numpy.BLOCK_PIXELS or more in blocks.
     camera = data.camera()
     stack = np.stack([camera[:300, :200], camera[100:400, 250:450]])
-    assert stack[0].size > 3 * BLOCK_PIXELS
+    assert stack[0].size > 3 * _numpy.BLOCK_PIXELS
     fast, plain = both_engines(stack, "sobel")
     np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
 
