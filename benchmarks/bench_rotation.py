@@ -331,7 +331,7 @@ CLASSIFIERS = [
     ("not invariant, sobel", dict(rotation_invariant=False, operator="sobel")),
     ("not invariant, gaussian 1.0", dict(rotation_invariant=False, operator="gaussian",
                                          sigma=1.0)),
-    ("centre_of_mass, sobel (spec)", dict(invariance="centre_of_mass", operator="sobel")),
+    ("centre_of_mass, sobel (contract)", dict(invariance="centre_of_mass", operator="sobel")),
     ("centre_of_mass_rebin, sobel", dict(invariance="centre_of_mass_rebin",
                                          operator="sobel")),
     ("centre_of_mass_rebin, farid", dict(invariance="centre_of_mass_rebin",

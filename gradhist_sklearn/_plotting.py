@@ -167,6 +167,24 @@ class GradientHistogramDisplay:
         """
         if kind not in _KINDS:
             raise ValueError(f"kind must be 'polar' or 'bar', got {kind!r}.")
+        ax = self._axes_for(kind, ax)
+        self.bin_centres_ = np.arange(self.histogram.size) * self._bin_width
+        marker = 0.0 if self.rotation_invariant else self.main_orientation
+        bar_kwargs, line_kwargs = self._styles(bar_kwargs, line_kwargs)
+        self.mirror_bars_ = None
+        if kind == "polar":
+            self._plot_polar(ax, marker, bar_kwargs, line_kwargs)
+        else:
+            self._plot_bar(ax, marker, bar_kwargs, line_kwargs)
+        if legend:
+            self._add_legend(ax)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @staticmethod
+    def _axes_for(kind, ax):
+        """``ax``, or a new Axes of the right kind when None; refuse a mismatch."""
         plt = _import_pyplot("GradientHistogramDisplay.plot")
         if ax is None:
             subplot_kw = {"projection": "polar"} if kind == "polar" else None
@@ -179,56 +197,68 @@ class GradientHistogramDisplay:
             )
         if kind == "bar" and is_polar:
             raise ValueError("kind='bar' needs an ordinary (not polar) Axes.")
+        return ax
 
-        width = self._bin_width
-        self.bin_centres_ = np.arange(self.histogram.size) * width
-        marker = 0.0 if self.rotation_invariant else self.main_orientation
+    def _styles(self, bar_kwargs, line_kwargs):
+        """The user's bar and marker keyword arguments over the defaults."""
         bar_kwargs = {"edgecolor": "white", "linewidth": 0.5, **(bar_kwargs or {})}
         line_kwargs = {"color": "tab:red", "linewidth": 2.0, **(line_kwargs or {})}
         line_kwargs.setdefault("label", self._orientation_label())
-        self.mirror_bars_ = None
+        return bar_kwargs, line_kwargs
 
-        if kind == "polar":
-            ax.set_theta_zero_location("E")
-            ax.set_theta_direction(-1)  # y grows downward: 90 degrees points down
-            theta = np.radians(self.bin_centres_)
-            self.bars_ = ax.bar(theta, self.histogram, width=np.radians(width), **bar_kwargs)
-            if self.unidirectional:
-                mirror_kwargs = {**bar_kwargs, "alpha": 0.35}
-                mirror_kwargs.pop("label", None)
-                self.mirror_bars_ = ax.bar(
-                    theta + np.pi, self.histogram, width=np.radians(width), **mirror_kwargs
-                )
-            top = max(float(self.histogram.max()), np.finfo(float).tiny)
-            ax.set_ylim(0, top * 1.05)
-            angle = np.radians(marker)
-            if self.unidirectional:
-                # A diameter: both ways along the axis the orientation names.
-                thetas = [angle + np.pi, angle + np.pi, angle, angle]
-                radii = [top, 0.0, 0.0, top]
-            else:
-                thetas, radii = [angle, angle], [0.0, top]
-            (self.orientation_line_,) = ax.plot(thetas, radii, **line_kwargs)
-            self.orientation_angle_ = float(marker)
+    def _plot_polar(self, ax, marker, bar_kwargs, line_kwargs):
+        """Rose diagram: one wedge per bin (and a pale mirror when unidirectional)."""
+        width = np.radians(self._bin_width)
+        ax.set_theta_zero_location("E")
+        ax.set_theta_direction(-1)  # y grows downward: 90 degrees points down
+        theta = np.radians(self.bin_centres_)
+        self.bars_ = ax.bar(theta, self.histogram, width=width, **bar_kwargs)
+        if self.unidirectional:
+            mirror_kwargs = {**bar_kwargs, "alpha": 0.35}
+            mirror_kwargs.pop("label", None)
+            self.mirror_bars_ = ax.bar(theta + np.pi, self.histogram, width=width,
+                                       **mirror_kwargs)
+        top = max(float(self.histogram.max()), np.finfo(float).tiny)
+        ax.set_ylim(0, top * 1.05)
+        self._polar_marker(ax, marker, top, line_kwargs)
+
+    def _polar_marker(self, ax, marker, top, line_kwargs):
+        """Main-orientation marker on a polar Axes: a radius, or a diameter
+        when unidirectional (both ways along the axis the orientation names)."""
+        angle = np.radians(marker)
+        if self.unidirectional:
+            thetas = [angle + np.pi, angle + np.pi, angle, angle]
+            radii = [top, 0.0, 0.0, top]
         else:
-            self.bars_ = ax.bar(self.bin_centres_, self.histogram, width=width, **bar_kwargs)
-            # Bin 0 spans [-width/2, width/2): show the circle as
-            # [-width/2, period - width/2) so that every bar is whole.
-            low, high = -width / 2, self._period - width / 2
-            position = marker - self._period if marker >= high else marker
-            self.orientation_line_ = ax.axvline(position, **line_kwargs)
-            self.orientation_angle_ = float(position)
-            ax.set_xlim(low, high)
-            step = 90 if not self.unidirectional else 45
-            ax.set_xticks(np.arange(0, self._period, step))
-            relative = " relative to the main orientation" if self.rotation_invariant else ""
-            ax.set_xlabel(f"gradient orientation{relative} (degrees)")
-            ax.set_ylabel("magnitude")
-        if legend:
-            ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+            thetas, radii = [angle, angle], [0.0, top]
+        (self.orientation_line_,) = ax.plot(thetas, radii, **line_kwargs)
+        self.orientation_angle_ = float(marker)
+
+    def _plot_bar(self, ax, marker, bar_kwargs, line_kwargs):
+        """Bars against the angle in degrees, with a vertical orientation line."""
+        width = self._bin_width
+        self.bars_ = ax.bar(self.bin_centres_, self.histogram, width=width, **bar_kwargs)
+        self._bar_marker(ax, marker, line_kwargs)
+        # Bin 0 spans [-width/2, width/2): show the circle as
+        # [-width/2, period - width/2) so that every bar is whole.
+        ax.set_xlim(-width / 2, self._period - width / 2)
+        step = 90 if not self.unidirectional else 45
+        ax.set_xticks(np.arange(0, self._period, step))
+        relative = " relative to the main orientation" if self.rotation_invariant else ""
+        ax.set_xlabel(f"gradient orientation{relative} (degrees)")
+        ax.set_ylabel("magnitude")
+
+    def _bar_marker(self, ax, marker, line_kwargs):
+        """Main-orientation line on a bar plot, wrapped into the drawn range
+        ``[-width/2, period - width/2)``."""
+        high = self._period - self._bin_width / 2
+        position = marker - self._period if marker >= high else marker
+        self.orientation_line_ = ax.axvline(position, **line_kwargs)
+        self.orientation_angle_ = float(position)
+
+    @staticmethod
+    def _add_legend(ax):
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
 
     def _orientation_label(self):
         return f"main orientation {self.main_orientation:.1f}°"

@@ -151,6 +151,21 @@ def test_plot_twice_on_new_axes():
     assert len(second.patches) == 4
 
 
+def test_redraw_as_other_kind_resets_kind_specific_artists():
+    # A unidirectional display drawn as a rose, then as bars: the bar plot has
+    # no mirror, shows the half circle whole, and the rose was scaled to the
+    # tallest bin.
+    display = GradientHistogramDisplay([1.0, 3.0, 0.0, 2.0], unidirectional=True)
+    polar = display.plot(kind="polar").ax_
+    assert len(display.mirror_bars_) == 4
+    assert polar.get_ylim() == pytest.approx((0.0, 3.15))
+    display.plot(kind="bar", legend=False)
+    assert display.mirror_bars_ is None
+    assert display.ax_.get_xlim() == pytest.approx((-22.5, 157.5))
+    np.testing.assert_allclose(display.ax_.get_xticks(), [0.0, 45.0, 90.0, 135.0])
+    assert display.ax_.get_legend() is None
+
+
 def test_errors():
     with pytest.raises(ValueError, match="kind must be"):
         GradientHistogramDisplay([1.0, 2.0]).plot(kind="pie")
