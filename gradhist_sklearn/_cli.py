@@ -116,7 +116,7 @@ def build_parser():
     options.add_argument(
         "--invariance", default=defaults["invariance"], choices=INVARIANCE_METHODS,
         help="how rotation invariance aligns each histogram (default: "
-        f"{defaults['invariance']}; 'centre_of_mass' is SPEC's interpolated shift)",
+        f"{defaults['invariance']}; 'centre_of_mass' is the contract's interpolated shift)",
     )
     options.add_argument(
         "--include-orientation", action="store_true",

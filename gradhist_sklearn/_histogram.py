@@ -1,9 +1,11 @@
-"""Magnitude-weighted gradient-orientation histograms (SPEC sections 2 and 3).
+"""Magnitude-weighted gradient-orientation histograms: the public functions
+and the pipeline they share.
 
-The engine works on a stack of same-shaped images at once: one gradient pass
-over the stack, one ``np.bincount`` per interpolation side with a per-image bin
-offset, and vectorised centre-of-mass and shift steps. The one-image functions
-are the same engine on a stack of one.
+:func:`stack_histograms` is the one path from a validated stack to its rows:
+the region of interest, the engine's binning (:mod:`gradhist_sklearn._engines`),
+the histogram-based invariance methods, normalisation and the dtype. The
+one-image function :func:`gradient_histogram` runs it on a stack of one; the
+numbers follow the contract page of the documentation (``docs/contract.rst``).
 """
 
 from typing import NamedTuple
@@ -142,7 +144,7 @@ default='gaussian'
         The default, a derivative of Gaussian of scale ``sigma``, is the most
         isotropic of them, which is what keeps the rotation-invariant output
         stable under arbitrary turns (see the ``rotation_invariance`` page of
-        the documentation). ``'sobel'`` is OpenCV's 3x3 Sobel, as in SPEC.
+        the documentation). ``'sobel'`` is OpenCV's 3x3 Sobel, as in the contract.
     frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
         Places the region of interest: its origin is the rectangle's top-left
         corner and its x-axis runs along the rectangle's top edge, in pixel
@@ -170,7 +172,7 @@ default='gaussian'
           ``theta - phi``: an exact fractional shift, with no interpolation
           of the histogram, so any uniform turn of the angles leaves the
           output unchanged.
-        - ``'centre_of_mass'``: SPEC section 3 as written: shift the histogram
+        - ``'centre_of_mass'``: the contract's linear shift: shift the histogram
           by ``phi`` over the bin width, interpolating linearly between bins.
         - ``'peak'``: like ``'centre_of_mass_rebin'``, but ``phi`` is the
           highest bin refined by a parabola through its neighbours (SIFT).

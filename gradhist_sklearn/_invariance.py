@@ -10,7 +10,7 @@ gives negative values, and the three that align the histogram keep its sum.
 ``docs/rotation_invariance.rst`` has the measurements behind the default.
 
 ``centre_of_mass``
-    SPEC section 3 as written: shift so that the circular centre of mass
+    The contract's method (``docs/contract.rst``): shift so that the circular centre of mass
     sits at bin 0, interpolating the fractional shift linearly between
     neighbouring bins (:func:`shift_histograms`). A shift by ``f`` of
     a bin also averages neighbours with weights ``(1 - f, f)``, a blur that
@@ -94,7 +94,7 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     """Circular mean direction of the gradients themselves, as a fraction of
     the circle (``[0, 1)``, the period being 180 degrees when unidirectional).
 
-    This is the centre of mass of SPEC section 3 computed from the pixels
+    This is the contract's centre of mass computed from the pixels
     rather than from the binned histogram: ``arg sum_p G_p exp(i theta_p)``,
     or ``arg sum_p G_p exp(2 i theta_p)`` halved when unidirectional, with
     ``theta`` measured from the frame (``theta - angle_offset``). It differs
@@ -141,7 +141,7 @@ def make_invariant(histograms, invariance, turns):
     invariance : {'centre_of_mass', 'dft_magnitude'}
         The method.
     turns : ndarray, shape (n_images,)
-        SPEC's centre of mass of each histogram, as a fraction of the circle.
+        The centre of mass of each histogram, as a fraction of the circle.
 
     Returns
     -------

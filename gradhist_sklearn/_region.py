@@ -1,4 +1,5 @@
-"""Rotated-rectangle regions of interest (SPEC section 4)."""
+"""Rotated-rectangle regions of interest (the contract's region of interest,
+``docs/contract.rst``)."""
 
 import math
 import numbers

@@ -16,7 +16,7 @@ from ._io import is_path
 
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
-# 255 after the conversion, as SPEC section 1 asks.
+# 255 after the conversion, as the contract asks (docs/contract.rst, "Colour to grey").
 LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
 
 #: Accepted image layouts, quoted in error messages.

@@ -1,4 +1,4 @@
-"""Gradients: SPEC section 1 worked examples, scale, dtype and borders."""
+"""Gradients: the contract's worked examples, scale, dtype and borders."""
 
 import numpy as np
 import pytest
@@ -8,8 +8,8 @@ from gradhist_sklearn import image_gradients
 
 DTYPES = [np.uint8, np.float32, np.float64]
 
-# (neighbourhood, operator, gx, gy, magnitude, theta) from SPEC section 1.
-SPEC_ROWS = [
+# (neighbourhood, operator, gx, gy, magnitude, theta) from the contract's worked examples.
+CONTRACT_ROWS = [
     ([[255, 255, 255], [0, 0, 0], [0, 0, 0]], "central", 0, -255, 255.0, -90.0),
     ([[0, 0, 0], [255, 0, 0], [255, 255, 0]], "central", -255, 255, 360.62, 135.0),
     ([[93, 139, 101], [26, 252, 196], [135, 230, 18]], "sobel", 231, 141, 270.63, 31.4),
@@ -17,7 +17,7 @@ SPEC_ROWS = [
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("rows, operator, gx, gy, magnitude, theta", SPEC_ROWS)
+@pytest.mark.parametrize("rows, operator, gx, gy, magnitude, theta", CONTRACT_ROWS)
 def test_spec_worked_examples(rows, operator, gx, gy, magnitude, theta, dtype):
     image = np.array(rows, dtype=dtype)
     got_x, got_y = image_gradients(image, operator=operator)

@@ -1,4 +1,4 @@
-"""Histogram, main orientation and rotation invariance: SPEC sections 2 and 3."""
+"""Histogram, main orientation and invariance: the contract's binning and centre of mass."""
 
 import numpy as np
 import pytest
@@ -7,9 +7,9 @@ from skimage import data
 from gradhist_sklearn import gradient_histogram, image_gradients
 
 RAW = dict(rotation_invariant=False, normalize=False)
-# SPEC section 3's method with SPEC's Sobel, passed explicitly since the
+# The contract's shift method with its Sobel, passed explicitly since the
 # library's defaults moved to a more isotropic operator and an exact shift.
-SPEC = dict(operator="sobel", invariance="centre_of_mass")
+CONTRACT = dict(operator="sobel", invariance="centre_of_mass")
 
 
 def single_gradient_image(gx, gy, dtype):
@@ -24,7 +24,7 @@ def single_gradient_image(gx, gy, dtype):
 
 
 def exact_split(degrees, bins=36):
-    """Reference linear split written from SPEC section 2's formula."""
+    """Reference linear split written from the contract's binning formula."""
     width = 360 / bins
     position = (degrees % 360) / width
     k = int(np.floor(position))
@@ -90,7 +90,7 @@ def test_normalize_gives_mean_magnitude(camera):
     # Mirrored copies meet without a seam under reflect borders: twice the
     # pixels, the same mean magnitude, so the same normalised sum.
     doubled = np.hstack([camera, camera[:, ::-1]])
-    np.testing.assert_allclose(gradient_histogram(doubled, **SPEC).histogram.sum(),
+    np.testing.assert_allclose(gradient_histogram(doubled, **CONTRACT).histogram.sum(),
                                normalized.sum(), rtol=1e-12)
 
 
@@ -108,7 +108,7 @@ def test_rot90_rolls_by_quarter(camera, bins, k):
 @pytest.mark.parametrize("unidirectional", [False, True])
 @pytest.mark.parametrize("bins", [8, 36, 72])
 def test_rotation_invariant_unchanged_by_rot90(camera, bins, unidirectional):
-    kwargs = dict(angle_bins=bins, unidirectional=unidirectional, **SPEC)
+    kwargs = dict(angle_bins=bins, unidirectional=unidirectional, **CONTRACT)
     reference = gradient_histogram(camera, **kwargs)
     for k in (1, 2, 3):
         turned = gradient_histogram(np.rot90(camera, k), **kwargs)
@@ -134,9 +134,9 @@ def test_left_right_and_up_down_flips(camera, dtype):
     np.testing.assert_allclose(mirrored[(bins // 2 - i) % bins], plain, rtol=rtol)
     np.testing.assert_allclose(flipped[(-i) % bins], plain, rtol=rtol)
 
-    invariant = gradient_histogram(image, angle_bins=bins, **SPEC).histogram
+    invariant = gradient_histogram(image, angle_bins=bins, **CONTRACT).histogram
     for flipped_image in (image[:, ::-1], image[::-1]):
-        after = gradient_histogram(flipped_image, angle_bins=bins, **SPEC).histogram
+        after = gradient_histogram(flipped_image, angle_bins=bins, **CONTRACT).histogram
         np.testing.assert_allclose(after, invariant[(-i) % bins], rtol=rtol * 10,
                                    atol=rtol * invariant.sum())
 
@@ -203,8 +203,8 @@ def test_main_orientation_unidirectional_range():
 
 
 def test_rotation_invariant_keeps_the_sum_and_centres_mass(camera):
-    plain = gradient_histogram(camera, rotation_invariant=False, **SPEC)
-    shifted = gradient_histogram(camera, rotation_invariant=True, **SPEC)
+    plain = gradient_histogram(camera, rotation_invariant=False, **CONTRACT)
+    shifted = gradient_histogram(camera, rotation_invariant=True, **CONTRACT)
     assert shifted.histogram.sum() == pytest.approx(plain.histogram.sum(), rel=1e-12)
     assert shifted.main_orientation == plain.main_orientation
     phases = np.radians(np.arange(36) * 10.0)

@@ -1,6 +1,6 @@
 """Rotation-invariance methods and the derivative-of-Gaussian operator.
 
-The contract pinned here (SPEC section 3, extended to every method): exact
+The contract pinned here (the contract's centre of mass, extended to every method): exact
 invariance under np.rot90, the flip rule, the Fourier magnitude's
 invariance to every circular shift, and the centre of mass landing within
 half a bin of 0 with the sum unchanged.
@@ -151,7 +151,7 @@ def test_rebin_is_the_histogram_of_angles_minus_the_circular_mean(camera, unidir
                                       rotation_invariant=False, frame=(0, 0, phi))
     np.testing.assert_allclose(result.histogram, turned_frame.histogram, rtol=1e-9,
                                atol=1e-12 * result.histogram.sum())
-    # ... and phi is SPEC's centre of mass up to the chord error of linear
+    # ... and phi is the contract's centre of mass up to the chord error of linear
     # voting, a small fraction of a bin (10 degrees full, 5 unidirectional).
     period = 180 if unidirectional else 360
     assert circular_distance(phi, result.main_orientation, period) < 0.1 * 10
@@ -176,7 +176,7 @@ def test_rebin_of_a_single_direction_is_a_single_bin():
 
 
 def test_spec_method_is_the_linear_shift(camera):
-    # SPEC section 3 as written: shift by phi / w bins, linear interpolation.
+    # The contract's method: shift by phi / w bins, linear interpolation.
     plain = gradient_histogram(camera, rotation_invariant=False)
     got = gradient_histogram(camera, invariance="centre_of_mass").histogram
     h = plain.histogram

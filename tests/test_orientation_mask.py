@@ -1,4 +1,4 @@
-"""The orientation-range mask: SPEC section 6."""
+"""The orientation-range mask: the contract's orientation mask."""
 
 import numpy as np
 import pytest

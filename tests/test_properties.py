@@ -1,6 +1,6 @@
 """Property-based tests: exact relations that must hold for every image.
 
-Each property follows from SPEC.md (sections 2 and 3) and is checked over
+Each property follows from the contract (docs/contract.rst) and is checked over
 random images, sizes, dtypes and parameters drawn by hypothesis. Tolerances
 are derived, not tuned: float64 relations that are exact in real arithmetic
 get a few ulps of the histogram's total mass; float32 gets 1e-5 of the
@@ -97,7 +97,7 @@ def magnitude_sum(image, operator, mask=None):
 
 
 def resultant(histogram):
-    """Length of the histogram's centre-of-mass vector (SPEC section 3)."""
+    """Length of the histogram's centre-of-mass vector (the contract's centre of mass)."""
     histogram = np.asarray(histogram, dtype=np.float64)
     phases = 2 * np.pi * np.arange(len(histogram)) / len(histogram)
     return math.hypot((histogram * np.cos(phases)).sum(), (histogram * np.sin(phases)).sum())
@@ -188,7 +188,7 @@ def test_mass_in_a_mask_is_the_masked_magnitude(image, operator, data):
                                atol=atol / mask.sum())
 
 
-# -- quarter turns and flips (SPEC section 3) -------------------------------------------------
+# -- quarter turns and flips (the contract) ------------------------------------------------------
 
 
 @given(image=images(), operator=operators, angle_bins=bins_divisible_by_4,

@@ -1,4 +1,4 @@
-"""Region of interest and mask: SPEC section 4."""
+"""Region of interest and mask: the contract's region of interest."""
 
 import math
 
