@@ -223,10 +223,17 @@ def _reflect(i, n):
 
 
 @numba.njit(inline="always", **_JIT)
-def _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
-                    vs, vd, gx, gy, keep):
+def _band_gradients(stack, i, y0, y1, tables, operator, area, band):
     """Gradients of rows ``y0:y1`` of image ``i`` into the band buffers
-    ``gx``, ``gy`` (and the region's 0/1 weights into ``keep``)."""
+    ``gx``, ``gy`` (and the region's 0/1 weights into ``keep``).
+
+    ``tables`` are :func:`_reflect_tables`'s, ``operator`` and ``area`` the
+    kernels' arguments, ``band`` the buffers ``(vs, vd, gx, gy, keep)``.
+    """
+    rows, cols = tables
+    deriv, smooth = operator
+    region, use_region = area
+    vs, vd, gx, gy, keep = band
     width = stack.shape[2]
     taps = deriv.shape[0]
     r = taps // 2
@@ -328,15 +335,16 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
 
 @numba.njit(inline="always", **_JIT)
 def _band_buffers(width, taps):
-    """Rows per band and the scratch arrays of one band: padded vertical
-    smoothing (for gx) and derivative (for gy) of a row, then the band's
-    gradients, region weights, lower bins and the two split weights."""
+    """Rows per band and the scratch arrays of one band: the gradient
+    buffers of :func:`_band_gradients` (padded vertical smoothing, for gx,
+    and derivative, for gy, of a row; the band's gradients and region
+    weights), then the lower bins and the two split weights."""
     r = taps // 2
     band_rows = max(1, _BAND_PIXELS // width)
-    band = band_rows * width
-    return (band_rows, np.empty(width + 2 * r), np.empty(width + 2 * r), np.empty(band),
-            np.empty(band), np.ones(band), np.empty(band, dtype=np.intp), np.empty(band),
-            np.empty(band))
+    size = band_rows * width
+    band = (np.empty(width + 2 * r), np.empty(width + 2 * r), np.empty(size), np.empty(size),
+            np.ones(size))
+    return band_rows, band, np.empty(size, dtype=np.intp), np.empty(size), np.empty(size)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -370,12 +378,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     memory to a few bands whatever the image size. The other arguments are
     :func:`_histograms`'s.
     """
-    deriv, smooth = operator
-    region, use_region = area
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
-    taps = deriv.shape[0]
-    band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    taps = operator[0].shape[0]
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    gx, gy, keep = band[2], band[3], band[4]
     vx = np.empty(gx.shape[0])  # unit direction vectors (pass 1)
     vy = np.empty(gx.shape[0])
     hist_lo = np.empty(n_bins)
@@ -386,14 +393,13 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     buffered = height * width <= buffer_pixels
     positions = np.empty(height * width if buffered else 0)
     magnitudes = np.empty(height * width if buffered else 0)
-    rows, cols = _reflect_tables(height, width, taps)
+    tables = _reflect_tables(height, width, taps)
     for i in range(n_images):
         sum_x = 0.0
         sum_y = 0.0
         for y0 in range(0, height, band_rows):
             y1 = min(y0 + band_rows, height)
-            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
-                            vs, vd, gx, gy, keep)
+            _band_gradients(stack, i, y0, y1, tables, operator, area, band)
             n = (y1 - y0) * width
             if buffered:
                 o = y0 * width
@@ -423,8 +429,7 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
                                      bins_lo, w_lo, w_hi, n_bins)
                     _scatter(bins_lo, w_lo, w_hi, n, plain_hist_lo, plain_hist_hi)
                 continue
-            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
-                            vs, vd, gx, gy, keep)
+            _band_gradients(stack, i, y0, y1, tables, operator, area, band)
             _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale,
                        offsets[i] + shift, n_bins)
             _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi)
@@ -471,22 +476,21 @@ def _histograms(stack, operator, area, binning, out):
     n_bins)``: angles in radians times ``scale`` are bins, and ``offsets[i]``
     is subtracted from image ``i``'s, in bins.
     """
-    deriv, smooth = operator
-    region, use_region = area
+    use_region = area[1]
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
-    taps = deriv.shape[0]
-    band_rows, vs, vd, gx, gy, keep, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    taps = operator[0].shape[0]
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    gx, gy, keep = band[2], band[3], band[4]
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)  # see _fold
-    rows, cols = _reflect_tables(height, width, taps)
+    tables = _reflect_tables(height, width, taps)
     for i in range(n_images):
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
         for y0 in range(0, height, band_rows):
             y1 = min(y0 + band_rows, height)
-            _band_gradients(stack, i, y0, y1, rows, cols, deriv, smooth, region, use_region,
-                            vs, vd, gx, gy, keep)
+            _band_gradients(stack, i, y0, y1, tables, operator, area, band)
             n = (y1 - y0) * width
             if use_region or offsets[i] != 0.0:
                 _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, offsets[i],
