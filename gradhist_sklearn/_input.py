@@ -18,14 +18,22 @@ from sklearn.utils.validation import validate_data
 
 from ._batch import ListBatch, PathBatch, StackBatch
 from ._dask import is_dask_array
+from ._io import is_path
 from ._validation import (
-    check_image_list,
+    IMAGE_LAYOUTS,
+    as_array,
+    check_image_shape,
     check_pixel_dtype,
     check_stack_shape,
     check_values,
-    check_x_ndim,
-    classify_sequence,
     refuse_masked,
+)
+
+#: Accepted forms of the transformer's ``X``, quoted in error messages.
+X_FORMS = (
+    "(n_samples, height, width), (n_samples, height, width, 3 or 4), "
+    "(n_samples, n_features) of flattened images, a list of images, or a list of "
+    "image file paths"
 )
 
 
@@ -113,3 +121,116 @@ def image_shape_of_rows(image_shape, n_features):
             f"image of that shape."
         )
     return shape
+
+
+def _nesting(item):
+    """Number of dimensions of an item of a list, without converting it.
+
+    Arrays report their ``ndim``; nested lists and tuples are followed through
+    their first elements (a ragged nested list is still classified by its
+    depth; its conversion later gives the error).
+    """
+    ndim = getattr(item, "ndim", None)
+    if isinstance(ndim, Integral):
+        return int(ndim)
+    depth = 0
+    while isinstance(item, (list, tuple)):
+        depth += 1
+        if not item:
+            break
+        item = item[0]
+        ndim = getattr(item, "ndim", None)
+        if isinstance(ndim, Integral):
+            return depth + int(ndim)
+    return depth
+
+
+def classify_sequence(X):
+    """Say what a list or tuple ``X`` holds: ``"paths"``, ``"images"`` or ``"rows"``.
+
+    - only file paths (str or os.PathLike): ``"paths"``;
+    - any item with two or more dimensions: ``"images"`` (each item is then
+      checked as an image, naming its index);
+    - otherwise, items that are 1-D sequences of equal length: ``"rows"``, a
+      2-D ``X`` of flattened images.
+    """
+    if len(X) == 0:
+        raise ValueError(
+            "X is empty: found 0 sample(s) while a minimum of 1 is required. Pass "
+            "at least one image."
+        )
+    paths = [is_path(item) for item in X]
+    if all(paths):
+        return "paths"
+    if any(paths):
+        first = paths.index(True)
+        other = paths.index(False)
+        raise TypeError(
+            f"X mixes file paths (item {first}) with other items (item {other}, of "
+            f"type {type(X[other]).__name__}); pass either a list of paths or a list "
+            f"of image arrays."
+        )
+    depths = [_nesting(item) for item in X]
+    if max(depths) >= 2:
+        for i, (item, depth) in enumerate(zip(X, depths, strict=True)):
+            if depth < 2:
+                raise ValueError(
+                    f"X mixes images with other items: item {i} ({type(item).__name__}) "
+                    f"has {depth} dimension(s), expected {IMAGE_LAYOUTS}. Every item of a list "
+                    f"of images must be an image."
+                )
+        return "images"
+    if min(depths) == 0:
+        i = depths.index(0)
+        raise ValueError(
+            f"X is a list of {len(X)} scalars (item {i} is {X[i]!r}); expected "
+            f"{X_FORMS}. For one flattened image pass [values] and set image_shape."
+        )
+    lengths = [len(item) for item in X]
+    if len(set(lengths)) > 1:
+        j = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        raise ValueError(
+            f"Rows of X have different lengths (row 0 has {lengths[0]} values, row "
+            f"{j} has {lengths[j]}). Flattened images must all have the same size; "
+            f"pass images of different sizes as a list of 2-D arrays."
+        )
+    return "rows"
+
+
+def check_image_list(images, check_pixels=False):
+    """Check the shape and dtype of every item of a list of images.
+
+    Returns a list of arrays (nested lists converted once, here), so that a
+    bad item is reported with its index before any work starts. Pixel values
+    are checked here too when ``check_pixels`` is True (in ``fit``); otherwise
+    later, a chunk at a time, by :func:`as_gray_image`.
+    """
+    arrays = []
+    for i, image in enumerate(images):
+        pixels = as_array(image, i)
+        check_pixel_dtype(pixels.dtype, i)
+        check_image_shape(pixels.shape, i)
+        if check_pixels:
+            check_values(pixels[np.newaxis], i)
+        arrays.append(pixels)
+    return arrays
+
+
+def check_x_ndim(X):
+    """Refuse an array-like ``X`` whose number of dimensions is not 2, 3 or 4."""
+    try:
+        ndim = np.ndim(X)
+        shape = np.shape(X)
+    except (ValueError, TypeError):  # ragged, or no array protocol: scikit-learn decides
+        return
+    if ndim in (2, 3, 4):
+        return
+    hint = ""
+    if ndim == 1:
+        hint = (" Reshape your data: for one image pass [image] or image[np.newaxis]; "
+                "for one flattened image pass X.reshape(1, -1) and set image_shape.")
+    elif ndim == 0:
+        hint = f" Got {type(X).__name__} {X!r}."[:200]
+    raise ValueError(
+        f"X must be {X_FORMS}; got {ndim} dimension(s), shape {shape}.{hint}"
+    )

@@ -2,8 +2,8 @@
 
 Every public entry point funnels its pixels through :func:`as_gray_image` or
 :func:`as_gray_stack`, so an image is refused (or accepted) for the same
-reason and with the same message wherever it comes in. The transformer
-classifies its ``X`` with :func:`classify_sequence` and the checks below it.
+reason and with the same message wherever it comes in. The transformer's
+``X`` is classified by :mod:`gradhist_sklearn._input` with the checks here.
 The page ``docs/input_validation.rst`` lists every message; keep it in step.
 """
 
@@ -12,8 +12,6 @@ import os
 
 import numpy as np
 
-from ._io import is_path
-
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
 # 255 after the conversion, as the contract asks (docs/contract.rst, "Colour to grey").
@@ -21,13 +19,6 @@ LUMA_WEIGHTS = np.array([0.2125, 0.7154, 0.0721])
 
 #: Accepted image layouts, quoted in error messages.
 IMAGE_LAYOUTS = "a 2-D grey image (height, width) or a colour image (height, width, 3 or 4)"
-
-#: Accepted forms of the transformer's ``X``, quoted in error messages.
-X_FORMS = (
-    "(n_samples, height, width), (n_samples, height, width, 3 or 4), "
-    "(n_samples, n_features) of flattened images, a list of images, or a list of "
-    "image file paths"
-)
 
 #: Largest pixel magnitude accepted is the floating type's maximum divided by
 #: this: the steepest kernel (Scharr, absolute weights summing to 32) then
@@ -173,7 +164,7 @@ def refuse_masked(array, index=None):
         )
 
 
-def _as_array(image, index=None):
+def as_array(image, index=None):
     """``np.asarray`` with a clear message for ragged nested sequences."""
     if isinstance(image, np.ma.MaskedArray):
         refuse_masked(image, index)
@@ -208,7 +199,7 @@ def as_gray_image(image, index=None):
     -------
     gray : ndarray of float32 or float64, shape (height, width)
     """
-    pixels = _as_array(image, index)
+    pixels = as_array(image, index)
     check_pixel_dtype(pixels.dtype, index)
     check_image_shape(pixels.shape, index)
     # A stack of one, named by ``index`` (None: "The image"). np.asarray: an
@@ -322,119 +313,3 @@ def check_sigma(sigma):
             f"standard deviation), got {sigma!r}."
         )
     return float(sigma)
-
-
-# -- the transformer's X ----------------------------------------------------------
-
-
-def _nesting(item):
-    """Number of dimensions of an item of a list, without converting it.
-
-    Arrays report their ``ndim``; nested lists and tuples are followed through
-    their first elements (a ragged nested list is still classified by its
-    depth; its conversion later gives the error).
-    """
-    ndim = getattr(item, "ndim", None)
-    if isinstance(ndim, numbers.Integral):
-        return int(ndim)
-    depth = 0
-    while isinstance(item, (list, tuple)):
-        depth += 1
-        if not item:
-            break
-        item = item[0]
-        ndim = getattr(item, "ndim", None)
-        if isinstance(ndim, numbers.Integral):
-            return depth + int(ndim)
-    return depth
-
-
-def classify_sequence(X):
-    """Say what a list or tuple ``X`` holds: ``"paths"``, ``"images"`` or ``"rows"``.
-
-    - only file paths (str or os.PathLike): ``"paths"``;
-    - any item with two or more dimensions: ``"images"`` (each item is then
-      checked as an image, naming its index);
-    - otherwise, items that are 1-D sequences of equal length: ``"rows"``, a
-      2-D ``X`` of flattened images.
-    """
-    if len(X) == 0:
-        raise ValueError(
-            "X is empty: found 0 sample(s) while a minimum of 1 is required. Pass "
-            "at least one image."
-        )
-    paths = [is_path(item) for item in X]
-    if all(paths):
-        return "paths"
-    if any(paths):
-        first = paths.index(True)
-        other = paths.index(False)
-        raise TypeError(
-            f"X mixes file paths (item {first}) with other items (item {other}, of "
-            f"type {type(X[other]).__name__}); pass either a list of paths or a list "
-            f"of image arrays."
-        )
-    depths = [_nesting(item) for item in X]
-    if max(depths) >= 2:
-        for i, (item, depth) in enumerate(zip(X, depths, strict=True)):
-            if depth < 2:
-                raise ValueError(
-                    f"X mixes images with other items: item {i} ({type(item).__name__}) "
-                    f"has {depth} dimension(s), expected {IMAGE_LAYOUTS}. Every item of a list "
-                    f"of images must be an image."
-                )
-        return "images"
-    if min(depths) == 0:
-        i = depths.index(0)
-        raise ValueError(
-            f"X is a list of {len(X)} scalars (item {i} is {X[i]!r}); expected "
-            f"{X_FORMS}. For one flattened image pass [values] and set image_shape."
-        )
-    lengths = [len(item) for item in X]
-    if len(set(lengths)) > 1:
-        j = next(i for i, n in enumerate(lengths) if n != lengths[0])
-        raise ValueError(
-            f"Rows of X have different lengths (row 0 has {lengths[0]} values, row "
-            f"{j} has {lengths[j]}). Flattened images must all have the same size; "
-            f"pass images of different sizes as a list of 2-D arrays."
-        )
-    return "rows"
-
-
-def check_image_list(images, check_pixels=False):
-    """Check the shape and dtype of every item of a list of images.
-
-    Returns a list of arrays (nested lists converted once, here), so that a
-    bad item is reported with its index before any work starts. Pixel values
-    are checked here too when ``check_pixels`` is True (in ``fit``); otherwise
-    later, a chunk at a time, by :func:`as_gray_image`.
-    """
-    arrays = []
-    for i, image in enumerate(images):
-        pixels = _as_array(image, i)
-        check_pixel_dtype(pixels.dtype, i)
-        check_image_shape(pixels.shape, i)
-        if check_pixels:
-            check_values(pixels[np.newaxis], i)
-        arrays.append(pixels)
-    return arrays
-
-
-def check_x_ndim(X):
-    """Refuse an array-like ``X`` whose number of dimensions is not 2, 3 or 4."""
-    try:
-        ndim = np.ndim(X)
-        shape = np.shape(X)
-    except (ValueError, TypeError):  # ragged, or no array protocol: scikit-learn decides
-        return
-    if ndim in (2, 3, 4):
-        return
-    hint = ""
-    if ndim == 1:
-        hint = (" Reshape your data: for one image pass [image] or image[np.newaxis]; "
-                "for one flattened image pass X.reshape(1, -1) and set image_shape.")
-    elif ndim == 0:
-        hint = f" Got {type(X).__name__} {X!r}."[:200]
-    raise ValueError(
-        f"X must be {X_FORMS}; got {ndim} dimension(s), shape {shape}.{hint}"
-    )
