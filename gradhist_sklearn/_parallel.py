@@ -2,12 +2,10 @@
 
 joblib's result loop looks for a finished task, and when there is none it
 sleeps ``time.sleep(0.01)`` before it looks again. Every call with workers
-therefore returns up to 10 ms after its last task has finished. That is
-negligible for the minutes-long fits joblib was designed for. It is not
-negligible here: a batch of 400 images of 256x256 takes about 40 ms on two
-threads. On that batch the delay alone held ``n_jobs=2`` to 1.5x–1.7x the
-speed of ``n_jobs=1``, where a plain thread pool reached 2.0x (see
-``docs/performance.rst``).
+therefore returns up to 10 ms after its last task has finished, and a batch
+small enough to take a few milliseconds waits a whole poll for its results.
+That is negligible for the long fits joblib was designed for, not for a
+transformer whose batches take tens of milliseconds.
 
 :class:`PromptParallel` removes that delay without leaving joblib. Its results
 come back in completion order (``return_as="generator_unordered"``), each
@@ -18,9 +16,30 @@ timed wait keeps the fallback: if the wake-up never comes (a failed task, or
 a joblib version that stops calling ``print_progress``), the caller looks
 after 10 ms anyway, so it is never later than joblib itself.
 
+It was kept over joblib's public API alone (scikit-learn's ``Parallel``
+iterated directly, with ``return_as="generator_unordered"`` or
+``"generator"``) by measurement: both variants, timed in the same runs, are
+compared in ``docs/performance.rst``, section "Throughput".
+
+What it relies on is joblib behaviour that joblib does not document:
+
+- ``print_progress`` is called once per finished batch, after
+  ``n_completed_tasks`` has counted the batch's tasks and after their results
+  are stored where the result generator finds them;
+- ``n_dispatched_tasks`` counts the tasks dispatched, and with workers the
+  call itself dispatches the first ones (the sequential backend, used for
+  ``n_jobs=1``, runs each task only when its result is asked for).
+
+``tests/test_parallel.py`` pins each point, so that a joblib release that
+changes them fails the tests rather than silently falling back to polling;
+``.ci/floors`` runs those tests at the oldest joblib that ``pyproject.toml``
+allows (1.4, the first with ``generator_unordered``).
+
 Backends, ``n_jobs`` and :func:`joblib.parallel_config` work as with
-:class:`sklearn.utils.parallel.Parallel`, which this class extends. The same
-goes for scikit-learn's configuration, which is passed on to the workers.
+:class:`sklearn.utils.parallel.Parallel`, which this class extends, for every
+backend that can return results as a generator (threads, loky, dask; joblib
+refuses its ``multiprocessing`` backend with any generator). The same goes
+for scikit-learn's configuration, which is passed on to the workers.
 """
 
 import threading
