@@ -27,7 +27,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from gradhist_sklearn._engine import ENV_VAR, numba_available
+from gradhist_sklearn._engines import ENV_VAR, numba_available
 
 # No deadline (see above). The autouse engine fixture sets one environment
 # variable per test, the same for every example, so sharing it is safe.
