@@ -23,7 +23,7 @@ from joblib import effective_n_jobs
 from sklearn.utils.parallel import delayed
 
 from ._histogram import stack_histograms
-from ._io import ImageReadError, read_image
+from ._io import read_image
 from ._parallel import PromptParallel
 from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype, compute_dtype
 
@@ -134,36 +134,6 @@ def features_of_paths(paths, first_index, options):
     _, histograms, orientations = histograms_of_files(
         paths, options, lambda position, path: gray_of_path(path, first_index + position))
     return histograms, orientations
-
-
-def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
-    """Worker task for the command line: like :func:`features_of_paths`, but a
-    file that cannot be used is reported instead of aborting the chunk.
-
-    Returns
-    -------
-    ok : list of int
-        Positions in ``paths`` of the files that became rows, in order.
-    histograms : ndarray of float64, shape (len(ok), n_bins)
-    orientations : ndarray of float64, shape (len(ok),)
-    errors : list of (int, str)
-        Position in ``paths`` and reason, for each file that did not.
-    """
-    errors = []
-
-    def read(position, path):
-        try:
-            return gray_of_path(path)
-        except (ValueError, TypeError, MemoryError) as exc:
-            if isinstance(exc, MemoryError):
-                reason = "not enough memory to read and convert this image"
-            else:
-                reason = exc.reason if isinstance(exc, ImageReadError) else str(exc)
-            errors.append((position, reason))
-            return None
-
-    ok, histograms, orientations = histograms_of_files(paths, options, read, pixels_per_chunk)
-    return ok, histograms, orientations, errors
 
 
 def histograms_of_files(paths, options, read, pixels_per_chunk=None):

@@ -1,17 +1,20 @@
-"""The ``gradhist`` command, run for real in a subprocess."""
+"""The ``gradhist`` command, run for real in a subprocess: what it reads, what
+it writes, its options and its usage errors.
+
+Its tables are tested in ``test_cli_tables.py``; interruptions, signals and
+the progress bar in ``test_cli_run.py``.
+"""
 
 import csv
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from _images import cut_images, png_bytes, write_bad_files, write_images
+from _images import cut_images, write_bad_files, write_images
 
 import gradhist_sklearn
 from gradhist_sklearn import GradientHistogramTransformer
@@ -145,6 +148,7 @@ def test_help_explains_every_option(capsys):
         (["extract", "images", "-o", "out.csv", "--angle-bins", "9", "--unidirectional"],
          "even"),
         (["extract", "images", "-o", "out.csv", "--angle-bins", "0"], "angle_bins"),
+        (["extract", "images", "-o", "out.csv", "--sigma", "0"], "sigma"),
         (["extract", "images", "-o", "out.csv", "--operator", "roberts"], "invalid choice"),
         (["extract", "images", "-o", "out.csv", "--n-jobs", "0"], "--n-jobs"),
         (["extract", "images", "-o", "missing/out.csv"], "does not exist"),
@@ -258,69 +262,3 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert result.returncode == 0
     assert "\r" not in result.stderr and "img/s" not in result.stderr
     assert "8 rows in out.csv" in result.stderr
-
-
-@pytest.mark.parametrize(
-    "sig, status, n_jobs, whole_group",
-    [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
-     (signal.SIGINT, 130, 2, True)],
-)
-def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
-    """Stop a long run mid-way: the old OUTPUT stays as it was, byte for byte,
-    and no temporary file remains. ``whole_group`` signals the command and its
-    workers together, as Ctrl-C in a terminal does."""
-    if whole_group and not hasattr(os, "killpg"):
-        pytest.skip("process groups are POSIX")
-    folder = tmp_path / "images"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    blobs = [png_bytes(rng.integers(0, 256, (24, 24), dtype=np.uint8)) for _ in range(16)]
-    for i in range(3000):
-        (folder / f"{i:05d}.png").write_bytes(blobs[i % len(blobs)])
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "features.parquet").write_bytes(b"an earlier, complete table")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o",
-         str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=whole_group,
-    )
-    deadline = time.monotonic() + 120
-    while len(os.listdir(out)) < 2 and time.monotonic() < deadline:  # temp files exist
-        time.sleep(0.005)
-    if whole_group:
-        os.killpg(process.pid, sig)
-    else:
-        process.send_signal(sig)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == status, stderr
-    assert stderr.startswith("gradhist: interrupted")  # no traceback
-    assert os.listdir(out) == ["features.parquet"]
-    assert (out / "features.parquet").read_bytes() == b"an earlier, complete table"
-
-
-def test_progress_bar_shows_count_rate_and_time_left():
-    import io
-
-    from gradhist_sklearn._progress import Progress
-
-    now = [100.0]
-    stream = io.StringIO()
-    bar = Progress(200, enabled=True, stream=stream, clock=lambda: now[0])
-    now[0] += 2.0
-    bar.update(50)  # 50 images in 2 s: 25 img/s, 150 left -> 6 s
-    assert bar.line() == f"[{'#' * 6}{'-' * 18}]  25% 50/200 25.0 img/s 00:06 left"
-    bar.message("gradhist: cannot read x.png: the file is empty")
-    now[0] += 6.0
-    bar.update(150)
-    bar.close()
-    text = stream.getvalue()
-    assert "\r\x1b[Kgradhist: cannot read x.png: the file is empty\n" in text
-    assert text.endswith("100% 200/200 25.0 img/s 00:08 total\x1b[K\n")
-
-    quiet = io.StringIO()
-    bar = Progress(200, enabled=False, stream=quiet)
-    bar.update(200)
-    bar.close()
-    assert quiet.getvalue() == "" and bar.done == 200

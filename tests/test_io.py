@@ -9,7 +9,8 @@ from _images import cut_images, png_bytes, write_bad_files, write_images
 from skimage import io
 
 from gradhist_sklearn import GradientHistogramTransformer, ImageReadError, read_image
-from gradhist_sklearn._batch import features_of_paths, features_of_paths_tolerant
+from gradhist_sklearn._batch import features_of_paths
+from gradhist_sklearn._cli._extract import features_of_paths_tolerant
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def mixed_paths(tmp_path):
 def test_tolerant_worker_gives_the_transformers_rows_and_the_errors(mixed_paths, budget):
     paths, good = mixed_paths
     transformer = GradientHistogramTransformer(include_orientation=True)
-    params = transformer._check_options()
+    params = transformer._options()
     ok, histograms, orientations, errors = features_of_paths_tolerant(paths, params, budget)
     assert [paths[i] for i in ok] == good
     assert sorted(paths[i] for i, _ in errors) == sorted(set(paths) - set(good))

@@ -1,30 +1,16 @@
-"""The ``gradhist`` command (also ``python -m gradhist_sklearn``).
-
-Exit status: 0 when every input became a row, 1 when some file could not be
-read (the others are written), 2 for bad usage, 130 when interrupted.
-"""
+"""The command line's grammar: the argparse declaration of ``gradhist``, and
+the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 
 import argparse
-import inspect
-import signal
-import sys
+from dataclasses import fields
 
-import numpy as np
+from .. import __version__
+from .._gradients import OPERATOR_NAMES
+from .._invariance import INVARIANCE_METHODS
+from .._options import HistogramOptions
 
-from . import __version__
-from ._extract import UsageError, extract
-from ._gradients import OPERATOR_NAMES
-from ._invariance import INVARIANCE_METHODS
-from ._progress import Progress
-from ._transformer import GradientHistogramTransformer
-
-
-def _transformer_defaults():
-    """The transformer's own defaults: the command has no defaults of its own."""
-    return {
-        name: p.default
-        for name, p in inspect.signature(GradientHistogramTransformer).parameters.items()
-    }
+#: The histogram options' own defaults: the command has no defaults of its own.
+DEFAULTS = {field.name: field.default for field in fields(HistogramOptions)}
 
 EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
@@ -85,11 +71,10 @@ def build_parser():
         "pyarrow), .csv, or .npz (arrays 'features', 'paths', 'columns', 'options')",
     )
     options = extract.add_argument_group("histogram options (as GradientHistogramTransformer)")
-    defaults = _transformer_defaults()
     options.add_argument(
-        "--angle-bins", type=int, default=defaults["angle_bins"], metavar="B",
-        help=f"number of bins over 360 degrees (default: {defaults['angle_bins']}, i.e. "
-        f"{360 / defaults['angle_bins']:g} degrees each)",
+        "--angle-bins", type=int, default=DEFAULTS["angle_bins"], metavar="B",
+        help=f"number of bins over 360 degrees (default: {DEFAULTS['angle_bins']}, i.e. "
+        f"{360 / DEFAULTS['angle_bins']:g} degrees each)",
     )
     options.add_argument(
         "--unidirectional", action="store_true",
@@ -105,18 +90,18 @@ def build_parser():
         help="do not divide by the image's pixel count (rows then grow with image size)",
     )
     options.add_argument(
-        "--operator", default=defaults["operator"], choices=OPERATOR_NAMES,
-        help=f"derivative kernel (default: {defaults['operator']}; sobel and scharr "
+        "--operator", default=DEFAULTS["operator"], choices=OPERATOR_NAMES,
+        help=f"derivative kernel (default: {DEFAULTS['operator']}; sobel and scharr "
         "are at OpenCV's scale)",
     )
     options.add_argument(
-        "--sigma", type=float, default=defaults["sigma"], metavar="S",
-        help=f"scale in pixels of the 'gaussian' operator (default: {defaults['sigma']})",
+        "--sigma", type=float, default=DEFAULTS["sigma"], metavar="S",
+        help=f"scale in pixels of the 'gaussian' operator (default: {DEFAULTS['sigma']})",
     )
     options.add_argument(
-        "--invariance", default=defaults["invariance"], choices=INVARIANCE_METHODS,
+        "--invariance", default=DEFAULTS["invariance"], choices=INVARIANCE_METHODS,
         help="how rotation invariance aligns each histogram (default: "
-        f"{defaults['invariance']}; 'centre_of_mass' is the contract's interpolated shift)",
+        f"{DEFAULTS['invariance']}; 'centre_of_mass' is the contract's interpolated shift)",
     )
     options.add_argument(
         "--include-orientation", action="store_true",
@@ -148,29 +133,17 @@ def build_parser():
     return parser
 
 
-class _Terminated(BaseException):
-    """Raised by the SIGTERM handler, so that temporary files are cleaned up."""
-
-
-def _on_sigterm(signum, frame):
-    raise _Terminated
-
-
-def main(argv=None):
-    """Run the command; return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command != "extract":
-        parser.print_help(sys.stderr)
-        return 2
-    return _run_extract(args, parser)
-
-
-def _run_extract(args, parser):
-    usage = parser.extract_parser
+def check_run_options(args):
+    """Refuse what argparse cannot refuse by type (a ``ValueError``)."""
     if args.n_jobs == 0:
-        usage.error("--n-jobs must be a positive number or negative (-1: all CPUs), not 0")
-    transformer = GradientHistogramTransformer(
+        raise ValueError("--n-jobs must be a positive number or negative (-1: all CPUs), not 0")
+
+
+def histogram_options(args):
+    """The :class:`HistogramOptions` of parsed ``extract`` arguments (a
+    ``TypeError`` or ``ValueError`` naming the option's parameter if a value
+    is refused)."""
+    return HistogramOptions(
         angle_bins=args.angle_bins,
         unidirectional=args.unidirectional,
         rotation_invariant=args.rotation_invariant,
@@ -180,59 +153,3 @@ def _run_extract(args, parser):
         invariance=args.invariance,
         include_orientation=args.include_orientation,
     )
-    try:
-        # Validates the options; nothing is learnt, but it gives the column names.
-        transformer.fit(np.zeros((1, 1, 1)))
-    except (ValueError, TypeError) as exc:
-        usage.error(str(exc))
-
-    stderr = sys.stderr
-    show_progress = not args.quiet and stderr.isatty()
-    bars = []
-
-    def make_progress(total):
-        bars.append(Progress(total, enabled=show_progress, stream=stderr))
-        return bars[-1]
-
-    def report(path, reason):
-        text = f"gradhist: cannot read {path}: {reason}"
-        if bars:
-            bars[-1].message(text)
-        else:
-            print(text, file=stderr, flush=True)
-
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        summary = extract(
-            args.inputs,
-            args.output,
-            transformer,
-            recursive=args.recursive,
-            n_jobs=args.n_jobs,
-            resume=args.resume,
-            report=report,
-            progress=make_progress,
-        )
-    except UsageError as exc:
-        usage.error(str(exc))
-    except (KeyboardInterrupt, _Terminated) as exc:
-        if bars:
-            bars[-1].clear()
-        print(
-            f"gradhist: interrupted; {args.output} was not written or changed",
-            file=stderr, flush=True,
-        )
-        return 130 if isinstance(exc, KeyboardInterrupt) else 143
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if not args.quiet:
-        rows = summary["rows"]
-        parts = [f"{rows} row{'' if rows == 1 else 's'} in {args.output}"]
-        if summary["kept"]:
-            parts.append(f"{summary['kept']} kept, {summary['new']} new")
-        if summary["skipped"]:
-            parts.append(f"{summary['skipped']} files already there")
-        if summary["errors"]:
-            parts.append(f"{summary['errors']} unreadable, listed in {summary['errors_file']}")
-        print("gradhist: " + "; ".join(parts), file=stderr, flush=True)
-    return 1 if summary["errors"] else 0

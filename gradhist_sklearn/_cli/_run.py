@@ -1,0 +1,213 @@
+"""Running the ``gradhist`` command: exit status, messages and progress.
+
+Exit status: 0 when every input became a row, 1 when some file could not be
+read (the others are written), 2 for bad usage, 130 when interrupted (143
+for SIGTERM).
+"""
+
+import sys
+import time
+
+from ._extract import InterruptedAfterCommit, NoProgress, extract
+from ._parser import build_parser, check_run_options, histogram_options
+from ._signals import Terminated, sigterm_raises
+from ._usage import UsageError
+
+
+def main(argv=None):
+    """Run the command; return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "extract":
+        parser.print_help(sys.stderr)
+        return 2
+    return run_extract(args, parser.extract_parser)
+
+
+def run_extract(args, usage):
+    """Run ``gradhist extract`` for parsed ``args``; ``usage.error`` exits with 2."""
+    try:
+        check_run_options(args)
+        options = histogram_options(args)
+    except (TypeError, ValueError) as exc:
+        usage.error(str(exc))
+    console = Console(sys.stderr, show_progress=not args.quiet and sys.stderr.isatty())
+    try:
+        with sigterm_raises():
+            summary = extract(
+                args.inputs, args.output, options, recursive=args.recursive,
+                n_jobs=args.n_jobs, resume=args.resume, report=console.report,
+                progress=console.progress,
+            )
+    except UsageError as exc:
+        usage.error(str(exc))
+    except (KeyboardInterrupt, Terminated, InterruptedAfterCommit) as exc:
+        return console.interrupted(args.output, exc)
+    if not args.quiet:
+        console.say(summary_line(summary, args.output))
+    return 1 if summary["errors"] else 0
+
+
+def summary_line(summary, output):
+    """The last line of a run, e.g. ``gradhist: 8 rows in out.csv; 1 unreadable, ...``."""
+    rows = summary["rows"]
+    parts = [f"{rows} row{'' if rows == 1 else 's'} in {output}"]
+    if summary["kept"]:
+        parts.append(f"{summary['kept']} kept, {summary['new']} new")
+    if summary["skipped"]:
+        parts.append(f"{summary['skipped']} files already there")
+    if summary["errors"]:
+        parts.append(f"{summary['errors']} unreadable, listed in {summary['errors_file']}")
+    return "gradhist: " + "; ".join(parts)
+
+
+class Console:
+    """Standard error of a run: its messages, and the progress bar (only when
+    ``show_progress``: not ``--quiet``, and standard error is a terminal)."""
+
+    def __init__(self, stream, *, show_progress):
+        self.stream = stream
+        self.show_progress = show_progress
+        self.bar = None
+
+    def progress(self, total):
+        """A progress display for ``total`` files: tqdm's bar when tqdm is
+        installed, else :class:`Progress`; nothing to draw when not shown."""
+        if not (self.show_progress and total):
+            return NoProgress()
+        try:
+            self.bar = _TqdmBar(total, self.stream)
+        except ImportError:  # the [progress] extra is not installed
+            self.bar = Progress(total, self.stream)
+        return self.bar
+
+    def say(self, text):
+        """One line of text, above the bar while there is one."""
+        if self.bar is not None:
+            self.bar.write(text)
+        else:
+            # One write of the whole line: print() writes the newline apart,
+            # and a signal that interrupts a blocked write can lose it, gluing
+            # the next message to this one.
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def report(self, path, reason):
+        self.say(f"gradhist: cannot read {path}: {reason}")
+
+    def interrupted(self, output, exc):
+        """Say what an interruption left behind; return the exit status."""
+        if self.bar is not None:
+            self.bar.discard()
+            self.bar = None
+        if isinstance(exc, InterruptedAfterCommit):
+            self.say(f"gradhist: interrupted just after {output} was written")
+            exc = exc.interruption
+        else:
+            self.say(f"gradhist: interrupted; {output} was not written or changed")
+        return 130 if isinstance(exc, KeyboardInterrupt) else 143
+
+
+class _TqdmBar:
+    """tqdm's bar behind the interface of :class:`Progress` (ImportError
+    without tqdm; it is imported only when a bar is drawn)."""
+
+    def __init__(self, total, stream):
+        from tqdm import tqdm
+
+        self.stream = stream
+        self.bar = tqdm(total=total, file=stream, unit="img", mininterval=Progress.interval,
+                        dynamic_ncols=True)
+
+    def update(self, n):
+        self.bar.update(n)
+
+    def write(self, text):
+        self.bar.write(text, file=self.stream)  # clears the bar, writes, redraws it
+
+    def close(self):
+        self.bar.close()
+
+    def discard(self):
+        """Remove the bar from the terminal (after an interruption)."""
+        self.bar.leave = False
+        self.bar.close()
+
+
+def _duration(seconds):
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class Progress:
+    """A plain progress bar, used when tqdm is not installed: images done,
+    rate and time left, redrawn in place. Lines written with :meth:`write`
+    clear the bar first, so error lines are never mixed with it."""
+
+    width = 24
+    #: Seconds between two redraws, so a fast run is not slowed by the bar.
+    interval = 0.1
+
+    def __init__(self, total, stream, *, clock=time.monotonic):
+        self.total, self.done = total, 0
+        self.stream, self.clock = stream, clock
+        self.start = clock()
+        self._last_draw = None
+        self._shown = False
+
+    def update(self, n):
+        self.done += n
+        now = self.clock()
+        if self._last_draw is None or now - self._last_draw >= self.interval or (
+            self.done >= self.total
+        ):
+            self._draw(now)
+
+    def line(self, now=None):
+        """The text of the bar, e.g. ``[######----]  40% 400/1000 88.1 img/s 00:06 left``."""
+        now = self.clock() if now is None else now
+        fraction = min(1.0, self.done / self.total)
+        filled = int(round(fraction * self.width))
+        elapsed = max(now - self.start, 1e-9)
+        rate = self.done / elapsed
+        if self.done >= self.total:
+            tail = f"{_duration(elapsed)} total"
+        elif rate > 0:
+            tail = f"{_duration((self.total - self.done) / rate)} left"
+        else:
+            tail = "--:-- left"
+        return (
+            f"[{'#' * filled}{'-' * (self.width - filled)}] {fraction:4.0%} "
+            f"{self.done}/{self.total} {rate:.1f} img/s {tail}"
+        )
+
+    def _draw(self, now):
+        self._last_draw = now
+        self.stream.write("\r" + self.line(now) + "\x1b[K")
+        self.stream.flush()
+        self._shown = True
+
+    def discard(self):
+        """Remove the bar from the terminal line."""
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._shown = False
+
+    def write(self, text):
+        """Write one line of text (an error, a note) above the bar."""
+        self.discard()
+        self.stream.write(text + "\n")
+        if self._last_draw is not None:
+            self._draw(self.clock())
+        self.stream.flush()
+
+    def close(self):
+        if self._shown:
+            self._draw(self.clock())
+            self.stream.write("\n")
+            self.stream.flush()
+            self._shown = False
+        self._last_draw = None  # lines written after this one are not followed by a bar

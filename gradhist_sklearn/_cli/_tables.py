@@ -1,0 +1,370 @@
+"""The tables ``gradhist extract`` writes and reads back, and their files.
+
+Three formats, one interface: a table class is opened on a scratch file with
+its column names and the stored options, takes rows a block at a time
+(:meth:`write`), and is finished by :meth:`close` (or dropped by
+:meth:`discard`); :meth:`read_paths` and :meth:`iter_rows` read a finished
+table back for ``--resume``. :class:`ErrorLog` writes ``OUTPUT.errors.csv``.
+:class:`TempFiles` owns the scratch files beside the output and the rename
+that makes a finished one appear as the output at once.
+"""
+
+import contextlib
+import csv
+import itertools
+import json
+import math
+import os
+import secrets
+import tempfile
+import zipfile
+
+import numpy as np
+
+from ._usage import UsageError
+
+#: Rows gathered before they are written (one parquet row group, one csv flush).
+ROWS_PER_WRITE = 4096
+
+#: The options recorded in a table (parquet schema metadata, the npz
+#: ``options`` array) and compared by ``--resume``. The names, their order
+#: and their values are part of the file format: tables written earlier must
+#: still resume.
+STORED_OPTIONS = (
+    "angle_bins", "unidirectional", "rotation_invariant", "normalize", "operator", "sigma",
+    "invariance", "include_orientation",
+)
+
+
+def stored_options(options):
+    """The dict recorded in a table for a :class:`HistogramOptions`."""
+    return {name: getattr(options, name) for name in STORED_OPTIONS}
+
+
+def import_pyarrow():
+    """``(pyarrow, pyarrow.parquet)``, or a :class:`UsageError` saying what to install."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise UsageError(
+            "writing .parquet needs pyarrow: pip install 'gradhist-sklearn[parquet]' "
+            "(or pip install pyarrow), or choose a .csv or .npz OUTPUT"
+        ) from None
+    return pa, pq
+
+
+def _open_text(path, mode):
+    # Paths that are not valid UTF-8 (surrogate escapes) are written as the
+    # bytes they stand for, and read back the same way.
+    return open(path, mode, newline="", encoding="utf-8", errors="surrogateescape")
+
+
+class CsvTable:
+    suffix = ".csv"
+    utf8_paths_only = False
+
+    def __init__(self, path, columns, options, temp):
+        self.file = _open_text(path, "w")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(["path", *columns])
+
+    def write(self, paths, features):
+        # Python writes floats with repr: the shortest text that reads back exactly.
+        rows = zip(paths, features.tolist(), strict=True)
+        self.writer.writerows([path, *row] for path, row in rows)
+
+    def close(self):
+        self.file.close()
+
+    discard = close
+
+    @staticmethod
+    def read_paths(path):
+        """``(columns, options, paths)`` of a table; a csv records no options."""
+        with _open_text(path, "r") as file:
+            reader = csv.reader(file)
+            header = next(reader, None)
+            if not header or header[0] != "path":
+                raise ValueError("its first column is not 'path'")
+            return header[1:], None, [row[0] for row in reader]
+
+    @staticmethod
+    def iter_rows(path):
+        with _open_text(path, "r") as file:
+            reader = csv.reader(file)
+            next(reader)
+            for row in reader:
+                yield row[0], np.array([float(v) for v in row[1:]])
+
+
+class ParquetTable:
+    suffix = ".parquet"
+    utf8_paths_only = True  # parquet strings must be valid UTF-8
+
+    def __init__(self, path, columns, options, temp):
+        pa, pq = import_pyarrow()
+        self.pa = pa
+        self.schema = pa.schema(
+            [("path", pa.string())] + [(name, pa.float64()) for name in columns],
+            metadata={b"gradhist": json.dumps(options).encode()},
+        )
+        self.writer = pq.ParquetWriter(path, self.schema)
+
+    def write(self, paths, features):
+        pa = self.pa
+        arrays = [pa.array(paths, type=pa.string())]
+        arrays += [pa.array(features[:, j]) for j in range(features.shape[1])]
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self):
+        self.writer.close()
+
+    discard = close
+
+    @staticmethod
+    def read_paths(path):
+        _, pq = import_pyarrow()
+        file = pq.ParquetFile(path)
+        names = file.schema_arrow.names
+        if not names or names[0] != "path":
+            raise ValueError("its first column is not 'path'")
+        metadata = file.schema_arrow.metadata or {}
+        options = json.loads(metadata[b"gradhist"]) if b"gradhist" in metadata else None
+        paths = []
+        for batch in file.iter_batches(columns=["path"]):
+            paths.extend(batch.column(0).to_pylist())
+        return names[1:], options, paths
+
+    @staticmethod
+    def iter_rows(path):
+        _, pq = import_pyarrow()
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=ROWS_PER_WRITE):
+            paths = batch.column(0).to_pylist()
+            features = np.column_stack(
+                [batch.column(j).to_numpy() for j in range(1, batch.num_columns)]
+            )
+            yield from zip(paths, features, strict=True)
+
+
+@contextlib.contextmanager
+def _npy_member(archive, name, dtype, shape):
+    """The member ``name.npy`` of ``archive``, open for writing with the npy
+    header of a C-ordered ``dtype`` array of ``shape`` written: its rows follow.
+
+    The header is numpy's own (``np.lib.format``), made from an empty array of
+    the same rows with the final row count put in, so that the rows can be
+    streamed in without the array ever being whole in memory.
+    """
+    fmt = np.lib.format
+    header = fmt.header_data_from_array_1_0(np.empty((0, *shape[1:]), dtype))
+    header["shape"] = shape
+    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+        fmt.write_array_header_1_0(member, header)
+        yield member
+
+
+def _member_blocks(archive, name):
+    """Blocks of rows of one npy member, without loading it whole."""
+    fmt = np.lib.format
+    with archive.open(f"{name}.npy") as member:
+        version = fmt.read_magic(member)
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else (
+            fmt.read_array_header_2_0
+        )
+        shape, fortran_order, dtype = read_header(member)
+        if fortran_order or dtype.hasobject or not shape:
+            raise ValueError(f"array {name!r} is not a plain C-ordered array of rows")
+        row_shape = shape[1:]
+        row_bytes = dtype.itemsize * math.prod(row_shape)
+        remaining = shape[0]
+        while remaining:
+            count = min(remaining, ROWS_PER_WRITE)
+            data = member.read(count * row_bytes)
+            yield np.frombuffer(data, dtype=dtype).reshape(count, *row_shape)
+            remaining -= count
+
+
+def _small_member(archive, name):
+    """One small npy member, read whole."""
+    with archive.open(f"{name}.npy") as member:
+        return np.lib.format.read_array(member, allow_pickle=False)
+
+
+class NpzTable:
+    """``.npz`` with arrays ``features`` (n, k), ``paths`` (n,), ``columns`` (k,)
+    and ``options`` (a JSON string).
+
+    An npy member needs its final shape in its header, so rows are streamed
+    into two scratch files beside the output, and the archive is assembled
+    from them at the end, a block at a time.
+    """
+
+    suffix = ".npz"
+    utf8_paths_only = False
+
+    def __init__(self, path, columns, options, temp):
+        self.path = path
+        self.columns = list(columns)
+        self.options = options
+        self.n_rows = 0
+        self.longest = 1
+        self.features_name = temp.new(".features")
+        self.paths_name = temp.new(".paths")
+        self.features_file = open(self.features_name, "wb")
+        self.paths_file = open(self.paths_name, "w", encoding="utf-8")
+
+    def write(self, paths, features):
+        self.features_file.write(np.ascontiguousarray(features, dtype="<f8").tobytes())
+        for path in paths:
+            # JSON escapes what UTF-8 cannot hold (surrogate escapes) and newlines.
+            self.paths_file.write(json.dumps(path) + "\n")
+            self.longest = max(self.longest, len(path))
+        self.n_rows += len(paths)
+
+    def discard(self):
+        self.features_file.close()
+        self.paths_file.close()
+
+    def close(self):
+        self.discard()
+        with zipfile.ZipFile(self.path, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            shape = (self.n_rows, len(self.columns))
+            with _npy_member(archive, "features", np.dtype("<f8"), shape) as member:
+                with open(self.features_name, "rb") as source:
+                    while block := source.read(1 << 22):
+                        member.write(block)
+            path_dtype = np.dtype(f"<U{self.longest}")
+            with _npy_member(archive, "paths", path_dtype, (self.n_rows,)) as member:
+                for block in self._path_blocks():
+                    member.write(np.array(block, dtype=path_dtype).tobytes())
+            for name, value in (
+                ("columns", np.array(self.columns, dtype=str)),
+                ("options", np.array(json.dumps(self.options))),
+            ):
+                with archive.open(f"{name}.npy", "w") as member:
+                    np.lib.format.write_array(member, value, allow_pickle=False)
+
+    def _path_blocks(self):
+        """The paths written, ROWS_PER_WRITE at a time, from their scratch file."""
+        with open(self.paths_name, encoding="utf-8") as source:
+            lines = (json.loads(line) for line in source)
+            while block := list(itertools.islice(lines, ROWS_PER_WRITE)):
+                yield block
+
+    @staticmethod
+    def read_paths(path):
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if not {"features.npy", "paths.npy"} <= names:
+                raise ValueError("it has no 'features' and 'paths' arrays")
+            columns = options = None
+            if "columns.npy" in names:
+                columns = list(_small_member(archive, "columns"))
+            if "options.npy" in names:
+                options = json.loads(str(_small_member(archive, "options")))
+            paths = [str(p) for block in _member_blocks(archive, "paths") for p in block]
+        return columns, options, paths
+
+    @staticmethod
+    def iter_rows(path):
+        with zipfile.ZipFile(path) as archive:
+            for paths, features in zip(
+                _member_blocks(archive, "paths"),
+                _member_blocks(archive, "features"),
+                strict=True,
+            ):
+                yield from zip((str(p) for p in paths), features, strict=True)
+
+
+TABLE_FORMATS = {table.suffix: table for table in (CsvTable, ParquetTable, NpzTable)}
+
+
+def table_format(output):
+    """The table class for ``output``'s extension, or a :class:`UsageError`."""
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix not in TABLE_FORMATS:
+        raise UsageError(
+            f"cannot tell the format of OUTPUT {output!r} from its extension; "
+            f"use one of {', '.join(sorted(TABLE_FORMATS))}"
+        )
+    return TABLE_FORMATS[suffix]
+
+
+def write_rows(table, rows, n_columns):
+    """Write ``(path, row)`` pairs to ``table``, :data:`ROWS_PER_WRITE` at a
+    time; return how many were written."""
+    rows, count = iter(rows), 0
+    while block := list(itertools.islice(rows, ROWS_PER_WRITE)):
+        paths = [path for path, _ in block]
+        features = np.asarray([row for _, row in block], dtype=np.float64)
+        table.write(paths, features.reshape(-1, n_columns))
+        count += len(block)
+    return count
+
+
+class ErrorLog:
+    """``OUTPUT.errors.csv`` being written (columns ``path``, ``reason``): one
+    row per input that did not become a row, each also passed to ``report``."""
+
+    def __init__(self, path, report):
+        self.file = _open_text(path, "w")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(["path", "reason"])
+        self.report = report
+        self.count = 0
+
+    def record(self, path, reason):
+        reason = " ".join(str(reason).split())  # one line per file
+        self.count += 1
+        self.writer.writerow([path, reason])
+        self.report(path, reason)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.file.close()
+
+
+class TempFiles:
+    """Scratch files created beside the output, removed on any way out."""
+
+    def __init__(self, output):
+        self.directory = os.path.dirname(os.path.abspath(output))
+        # A prefix of this run's own, so that a file created just before an
+        # interruption (before its name was recorded) is still found, and
+        # another run's scratch files are never touched.
+        self.prefix = f".{os.path.basename(output)}.{os.getpid()}-{secrets.token_hex(4)}."
+        self.names = []
+
+    def new(self, suffix):
+        fd, name = tempfile.mkstemp(prefix=self.prefix, suffix=f"{suffix}.tmp",
+                                    dir=self.directory)
+        os.close(fd)
+        self.names.append(name)
+        return name
+
+    def remove_all(self):
+        names = set(self.names)
+        with contextlib.suppress(OSError):
+            names.update(
+                os.path.join(self.directory, entry)
+                for entry in os.listdir(self.directory)
+                if entry.startswith(self.prefix) and entry.endswith(".tmp")
+            )
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(name)
+        self.names.clear()
+
+    def commit(self, name, target):
+        """Make ``name`` (a finished scratch file) appear as ``target`` at once."""
+        with open(name, "rb") as file:
+            os.fsync(file.fileno())
+        # mkstemp made the file private (0600); give it the mode a new file gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(name, 0o666 & ~umask)
+        os.replace(name, target)
+        self.names.remove(name)

@@ -1,0 +1,337 @@
+"""Running the command: interruptions and signals, exit statuses, and the
+progress bar."""
+
+import fcntl
+import io
+import os
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+
+import numpy as np
+import pytest
+from _images import cut_images, png_bytes, write_images
+
+from gradhist_sklearn._cli import _extract, _tables, main
+from gradhist_sklearn._cli._run import Console, Progress
+from gradhist_sklearn._cli._signals import Terminated, deferred_signals, sigterm_raises
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes")
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt here, as in a terminal, even when the
+    tests run in the background (a shell starts background jobs with SIGINT
+    ignored, and Python then leaves it ignored)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def default_sigint():
+    """For ``preexec_fn``: the command starts with SIGINT at its default, as
+    from a terminal, whatever the tests inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def bytes_waiting(pipe):
+    """Bytes written into ``pipe`` that nobody has read yet."""
+    return int.from_bytes(fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0" * 4), "little")
+
+
+def pipe_capacity(pipe):
+    """Bytes ``pipe`` holds before a writer blocks (Linux tells; 64 KiB elsewhere)."""
+    if hasattr(fcntl, "F_GETPIPE_SZ"):
+        return fcntl.fcntl(pipe.fileno(), fcntl.F_GETPIPE_SZ)
+    return 1 << 16
+
+
+def blocked_writing(process, pipe):
+    """True once ``process``'s main thread waits for room in ``pipe``: the
+    pipe is more than half full and (on Linux) the thread's kernel wait
+    channel is the pipe write; without /proc, once the pipe is all but full."""
+    if bytes_waiting(pipe) <= pipe_capacity(pipe) // 2:
+        return False
+    try:
+        with open(f"/proc/{process.pid}/wchan") as file:
+            channel = file.read()
+    except OSError:
+        channel = "0"  # no /proc
+    if channel in ("", "0"):  # no wait channel shown
+        return bytes_waiting(pipe) >= pipe_capacity(pipe) - 4096
+    return "pipe_write" in channel
+
+
+def wait_for(condition, what):
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < deadline, f"the run never got to {what}"
+        time.sleep(0.005)
+
+
+@pytest.mark.parametrize(
+    "sig, status, n_jobs, whole_group",
+    [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
+     (signal.SIGINT, 130, 2, True)],
+)
+def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
+    """Stop a run mid-way: the old OUTPUT stays as it was, byte for byte, and
+    no temporary file remains. ``whole_group`` signals the command and its
+    workers together, as Ctrl-C in a terminal does.
+
+    Nothing here depends on timing. The run cannot finish before the signal:
+    it has more to say on standard error (a line per unreadable file) than
+    the pipe holds, and the test reads nothing until it has signalled, so
+    the command blocks writing. The signal is sent only once the run has
+    provably started and is blocked there: its scratch files exist, and its
+    main thread waits for room in the full pipe.
+    """
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    blobs = [png_bytes(rng.integers(0, 256, (24, 24), dtype=np.uint8)) for _ in range(16)]
+    n_files, empty_name = 4000, "an empty file " * 10
+    for i in range(n_files):
+        (folder / f"{i:05d}.png").write_bytes(blobs[i % len(blobs)])
+        (folder / f"{i:05d}-{empty_name}.png").write_bytes(b"")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "features.parquet").write_bytes(b"an earlier, complete table")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o",
+         str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=whole_group, preexec_fn=default_sigint,
+    )
+    try:
+        line = f"gradhist: cannot read {folder}/00000-{empty_name}.png: the file is empty"
+        assert n_files * len(line) > pipe_capacity(process.stderr)  # so the run must block
+        wait_for(lambda: len(os.listdir(out)) >= 2, "its scratch files")
+        wait_for(lambda: blocked_writing(process, process.stderr), "a full standard error")
+        assert process.poll() is None
+        if whole_group:
+            os.killpg(process.pid, sig)
+        else:
+            process.send_signal(sig)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == status, stderr[-2000:]
+    lines = stderr.splitlines()
+    expected = f"gradhist: interrupted; {out / 'features.parquet'} was not written or changed"
+    assert expected in lines, stderr[-2000:]
+    others = [line for line in lines
+              if line != expected and not line.startswith("gradhist: cannot read ")]
+    if whole_group:
+        # Workers signalled with the command may print their own traceback
+        # anywhere in the shared standard error; the command adds nothing
+        # (no joblib warning about the tasks it cancelled).
+        assert not any("Warning" in line for line in others), others
+    else:
+        assert others == [] and lines[-1] == expected  # no traceback, nothing after
+    assert os.listdir(out) == ["features.parquet"]
+    assert (out / "features.parquet").read_bytes() == b"an earlier, complete table"
+
+
+@pytest.fixture
+def one_image_run(tmp_path, monkeypatch):
+    """A folder of two images and one unreadable file, as the current directory."""
+    images = cut_images()
+    write_images(tmp_path / "images", {k: images[k] for k in ["camera_a.png", "coins.png"]})
+    (tmp_path / "images" / "empty.png").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".npz"])
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, capsys, suffix,
+                                                   sig, status):
+    output = one_image_run / f"out{suffix}"
+    output.write_bytes(b"an earlier table")
+    table_class = _tables.table_format(output.name)
+    monkeypatch.setattr(table_class, "write", lambda *args: signal.raise_signal(sig))
+    assert main(["extract", "images", "-o", output.name]) == status
+    err = capsys.readouterr().err
+    assert err.endswith(f"gradhist: interrupted; {output.name} was not written or changed\n")
+    assert output.read_bytes() == b"an earlier table"
+    assert sorted(os.listdir(one_image_run)) == ["images", output.name]
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_the_commit_takes_effect_after_it(one_image_run, monkeypatch, capsys,
+                                                        sig, status):
+    assert main(["extract", "images", "-o", "whole.csv"]) == 1
+    commit = _tables.TempFiles.commit
+
+    def commit_and_signal(self, name, target):
+        signal.raise_signal(sig)  # held until both files are in place
+        commit(self, name, target)
+
+    monkeypatch.setattr(_tables.TempFiles, "commit", commit_and_signal)
+    capsys.readouterr()
+    assert main(["extract", "images", "-o", "out.csv"]) == status
+    assert capsys.readouterr().err.endswith(
+        "gradhist: interrupted just after out.csv was written\n")
+    assert (one_image_run / "out.csv").read_bytes() == (one_image_run / "whole.csv").read_bytes()
+    assert (one_image_run / "out.csv.errors.csv").exists()
+    assert sorted(os.listdir(one_image_run)) == [
+        "images", "out.csv", "out.csv.errors.csv", "whole.csv", "whole.csv.errors.csv"]
+
+
+def test_deferred_signals_hold_signals_until_the_body_ends():
+    steps = []
+    with pytest.raises(KeyboardInterrupt), deferred_signals():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        steps.append("the body went on")
+    assert steps == ["the body went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+    with pytest.raises(Terminated), sigterm_raises(), deferred_signals():
+        signal.raise_signal(signal.SIGTERM)
+        steps.append("and on")
+    assert steps[-1] == "and on"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+    with deferred_signals():  # nothing arrives: nothing raised
+        steps.append("quietly")
+    assert steps[-1] == "quietly"
+
+
+def test_deferred_signals_outside_the_main_thread_just_run_the_body():
+    done = []
+
+    def body():
+        with deferred_signals():
+            done.append(signal.getsignal(signal.SIGINT))
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join()
+    assert done == [signal.default_int_handler]
+
+
+def test_plain_progress_bar_shows_count_rate_and_time_left():
+    now = [100.0]
+    stream = io.StringIO()
+    bar = Progress(200, stream, clock=lambda: now[0])
+    now[0] += 2.0
+    bar.update(50)  # 50 images in 2 s: 25 img/s, 150 left -> 6 s
+    assert bar.line() == f"[{'#' * 6}{'-' * 18}]  25% 50/200 25.0 img/s 00:06 left"
+    bar.write("gradhist: cannot read x.png: the file is empty")
+    now[0] += 6.0
+    bar.update(150)
+    bar.close()
+    text = stream.getvalue()
+    assert "\r\x1b[Kgradhist: cannot read x.png: the file is empty\n" in text
+    assert text.endswith("100% 200/200 25.0 img/s 00:08 total\x1b[K\n")
+
+
+def console_run(console, total=3):
+    """What ``extract`` does with a console: a bar, a message, updates, close."""
+    bar = console.progress(total)
+    bar.update(1)
+    console.report("x.png", "the file is empty")
+    bar.update(total - 1)
+    bar.close()
+    console.say("gradhist: done")
+
+
+def test_console_draws_tqdms_bar_when_tqdm_is_installed():
+    pytest.importorskip("tqdm")
+    stream = io.StringIO()
+    console_run(Console(stream, show_progress=True))
+    text = stream.getvalue()
+    assert "gradhist: cannot read x.png: the file is empty\n" in text
+    assert "3/3" in text and "img" in text and text.endswith("gradhist: done\n")
+
+
+def test_console_falls_back_to_its_own_bar_without_tqdm(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    stream = io.StringIO()
+    console = Console(stream, show_progress=True)
+    console_run(console)
+    assert isinstance(console.bar, Progress)
+    text = stream.getvalue()
+    assert "\r\x1b[Kgradhist: cannot read x.png: the file is empty\n" in text
+    assert "100% 3/3" in text and text.endswith("gradhist: done\n")
+
+
+def test_console_without_a_bar_writes_only_the_messages():
+    stream = io.StringIO()
+    console_run(Console(stream, show_progress=False))
+    assert stream.getvalue() == "gradhist: cannot read x.png: the file is empty\ngradhist: done\n"
+    stream = io.StringIO()
+    console = Console(stream, show_progress=True)
+    console.progress(0).close()  # nothing to do: no bar
+    assert console.bar is None and stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("bar", ["tqdm", "plain"])
+def test_progress_bar_on_a_terminal(tmp_path, bar):
+    """With standard error a terminal the bar is drawn (tqdm's, or without
+    tqdm the plain one), error lines and the summary stay whole; --quiet
+    draws none."""
+    import pty
+
+    if bar == "tqdm":
+        pytest.importorskip("tqdm")
+    write_images(tmp_path / "images")
+    (tmp_path / "images" / "empty.png").write_bytes(b"")
+    env = dict(os.environ)
+    if bar == "plain":  # a tqdm module that cannot be imported comes first on the path
+        (tmp_path / "hide").mkdir()
+        (tmp_path / "hide" / "tqdm.py").write_text("raise ImportError('hidden by the test')\n")
+        env["PYTHONPATH"] = os.pathsep.join([str(tmp_path / "hide"), *sys.path])
+
+    def terminal_stderr(*extra):
+        leader, follower = pty.openpty()
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gradhist_sklearn", "extract", "images", "-o", "out.csv",
+             *extra], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal is gone: the command has ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        assert process.wait(timeout=300) == 1
+        return b"".join(chunks).decode().replace("\r\n", "\n")
+
+    shown = terminal_stderr()
+    assert "\r" in shown and "9/9" in shown  # eight images and the empty file
+    assert ("100% 9/9" in shown and "img/s" in shown) if bar == "plain" else "9/9 [" in shown
+    # the lines as a terminal shows them (\x1b[K: erase to the end of the line)
+    visible = [line.rsplit("\r", 1)[-1].replace("\x1b[K", "") for line in shown.split("\n")]
+    assert "gradhist: cannot read images/empty.png: the file is empty" in visible
+    assert visible[-2:] == [
+        "gradhist: 8 rows in out.csv; 1 unreadable, listed in out.csv.errors.csv", ""]
+    quiet = terminal_stderr("--quiet")
+    assert quiet == "gradhist: cannot read images/empty.png: the file is empty\n"
+
+
+def test_extract_is_callable_without_the_command(tmp_path):
+    """``extract`` takes a HistogramOptions and needs no console."""
+    from gradhist_sklearn._options import HistogramOptions
+
+    write_images(tmp_path / "images")
+    options = HistogramOptions(angle_bins=12, include_orientation=False)
+    summary = _extract.extract([str(tmp_path / "images")], tmp_path / "out.npz", options)
+    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "errors": 0,
+                       "errors_file": None}
+    with np.load(tmp_path / "out.npz") as data:
+        assert list(data["columns"]) == options.feature_names()
