@@ -15,6 +15,7 @@ import numpy as np
 from ._engines import binned_histograms
 from ._gradients import image_gradients
 from ._invariance import make_invariant
+from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._region import region_mask
 from ._scaling import restore_scale, scale_to_safe_range
@@ -84,14 +85,45 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
-    histograms, turns = binned_histograms(stack, region, options)
-    if options.rotation_invariant and options.alignment is None:
-        histograms = make_invariant(histograms, options.invariance, turns)
-    if options.normalize:
-        n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
-        histograms /= n_pixels
+    blocks, turns = [], None
+    for scale in options.at_scales():
+        histograms, scale_turns = binned_histograms(stack, region, scale)
+        if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
+            histograms = make_invariant(histograms, scale.invariance, scale_turns)
+        blocks.append(normalized(histograms, stack.shape[1:], region, scale))
+        turns = scale_turns if turns is None else turns  # from the first scale
+    histograms = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
     histograms = histograms.astype(compute_dtype(stack.dtype), copy=False)
-    return restore_scale(histograms, exponents), turns * options.period
+    if options.normalize in (None, "pixels", "sqrt"):  # the others do not depend on it
+        histograms = restore_scale(histograms, exponents)
+    if options.normalize == "sqrt":
+        np.sqrt(histograms, out=histograms)
+    return histograms, turns * options.period
+
+
+def normalized(histograms, shape, region, options):
+    """``histograms`` (of one scale) normalised as ``options.normalize`` says.
+
+    ``'pixels'`` divides by the number of pixels that count (``'sqrt'``
+    too: the caller takes the root once the scale is restored); ``'l1'`` and
+    ``'l2'`` divide each spatial block by its norm; ``'hellinger'`` takes the
+    square root of the l1-normalised block. A block with no gradient stays
+    zero.
+    """
+    if options.normalize is None:
+        return histograms
+    if options.normalize in ("pixels", "sqrt"):
+        histograms /= counted_pixels(shape, region, options)
+        return histograms
+    blocks = histograms.reshape(len(histograms), -1, options.block_length)
+    if options.normalize == "l2":
+        norms = np.sqrt(np.sum(blocks * blocks, axis=-1, keepdims=True))
+    else:
+        norms = np.sum(blocks, axis=-1, keepdims=True)
+    blocks = np.divide(blocks, norms, out=np.zeros_like(blocks), where=norms > 0)
+    if options.normalize == "hellinger":
+        np.sqrt(blocks, out=blocks)
+    return blocks.reshape(histograms.shape)
 
 
 def gradient_histogram(
@@ -107,6 +139,9 @@ def gradient_histogram(
     mask=None,
     invariance="centre_of_mass_rebin",
     sigma=1.0,
+    layout="global",
+    n_rings=3,
+    grid_shape=(3, 3),
 ):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
@@ -262,7 +297,8 @@ default='gaussian'
     options = HistogramOptions(
         angle_bins=angle_bins, unidirectional=unidirectional,
         rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
-        sigma=sigma, invariance=invariance, frame=frame, size=size)
+        sigma=sigma, invariance=invariance, frame=frame, size=size, layout=layout,
+        n_rings=n_rings, grid_shape=grid_shape)
     histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0]))
 

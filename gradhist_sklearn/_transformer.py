@@ -20,7 +20,9 @@ from ._batch import compute_features
 from ._gradients import OPERATOR_NAMES
 from ._input import check_input
 from ._invariance import INVARIANCE_METHODS
+from ._layouts import LAYOUTS
 from ._options import HistogramOptions
+from ._validation import NORMALIZATIONS
 
 
 class _IntegerInterval(Interval):
@@ -155,7 +157,7 @@ default='gaussian'
         "angle_bins": [_IntegerInterval(1, None, closed="left")],
         "unidirectional": ["boolean"],
         "rotation_invariant": ["boolean"],
-        "normalize": ["boolean"],
+        "normalize": ["boolean", StrOptions(set(NORMALIZATIONS))],
         "operator": [StrOptions(set(OPERATOR_NAMES))],
         "frame": [None, "array-like"],
         "size": [None, "array-like"],
@@ -163,7 +165,10 @@ default='gaussian'
         "include_orientation": ["boolean"],
         "n_jobs": [Integral, None],
         "invariance": [StrOptions(set(INVARIANCE_METHODS))],
-        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "sigma": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "layout": [StrOptions(set(LAYOUTS))],
+        "n_rings": [_IntegerInterval(1, None, closed="left")],
+        "grid_shape": [tuple, list],
     }
 
     def __init__(
@@ -180,6 +185,9 @@ default='gaussian'
         include_orientation=False,
         invariance="centre_of_mass_rebin",
         sigma=1.0,
+        layout="global",
+        n_rings=3,
+        grid_shape=(3, 3),
         n_jobs=None,
     ):
         self.angle_bins = angle_bins
@@ -193,6 +201,9 @@ default='gaussian'
         self.include_orientation = include_orientation
         self.invariance = invariance
         self.sigma = sigma
+        self.layout = layout
+        self.n_rings = n_rings
+        self.grid_shape = grid_shape
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
