@@ -169,10 +169,16 @@ def gradient_histogram(
         centre of mass lies at bin 0). Turning the image then leaves the
         output nearly unchanged, and exactly unchanged (up to rounding) for
         quarter turns when ``angle_bins`` is divisible by 4.
-    normalize : bool, default=True
-        If True, divide by the number of pixels in the region (flat pixels
-        included), so the histogram sums to the mean gradient magnitude and
-        does not depend on the image size.
+    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default=True
+        ``True`` (``'pixels'``) divides by the number of pixels that count
+        (flat pixels included), so the histogram sums to the mean gradient
+        magnitude and does not depend on the image size; ``'sqrt'`` takes
+        the square root of that (a power normalisation: it keeps the
+        gradient energy and evens out its range). ``'l1'``, ``'l2'`` and
+        ``'hellinger'`` (the square root of the l1-normalised values, as in
+        RootSIFT) divide each block (ring, cell, scale) by its own norm, so
+        the intensity scale drops out; a block with no gradient stays 0.
+        ``False`` leaves the sums of magnitudes.
     operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
@@ -216,9 +222,38 @@ default='gaussian'
           for the ``n`` bins of a unidirectional histogram); invariant to
           any circular shift without choosing an angle. Element 0 is the
           histogram's sum.
-    sigma : float, default=1.0
+    sigma : float or sequence of float, default=1.0
         Standard deviation in pixels of the ``'gaussian'`` operator; ignored
-        by the other operators.
+        by the other operators. A sequence computes every scale and puts
+        their blocks one after the other; the main orientation is the first
+        scale's.
+    layout : {'global', 'rings', 'grid'}, default='global'
+        Where the gradients are pooled:
+
+        - ``'global'``: one histogram of the whole region.
+        - ``'rings'``: ``n_rings`` concentric rings of equal width about the
+          region's centre, out to the circle inscribed in it (pixels on or
+          outside that circle do not count), each vote split linearly
+          between the two nearest rings. With ``rotation_invariant=True``
+          each gradient's angle is measured from the radial direction at
+          its pixel (outward), so a turn about the centre leaves every ring
+          unchanged without any alignment (``invariance`` is not used); the
+          pixel exactly at the centre, which has no radial direction,
+          spreads its vote evenly over the bins. With ``False``, angles are
+          measured from the frame's x-axis.
+        - ``'grid'``: ``grid_shape`` cells over the region, each vote split
+          bilinearly between the four nearest cell centres as in HOG. With
+          ``rotation_invariant=True`` the grid and the angles turn about the
+          region's centre by the image's alignment angle (its peak for
+          ``invariance='peak'``, else the gradients' mean direction), as
+          SIFT's descriptor does.
+
+        The blocks of one scale come ring by ring (or cell by cell, row
+        after row), each ``n_bins`` long.
+    n_rings : int, default=3
+        Number of rings of ``layout='rings'``.
+    grid_shape : (int, int), default=(3, 3)
+        ``(rows, cols)`` of ``layout='grid'``.
 
     Returns
     -------

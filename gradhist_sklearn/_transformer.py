@@ -54,9 +54,12 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     rotation_invariant : bool, default=True
         Make each row independent of the image's rotation with the method
         named by ``invariance``.
-    normalize : bool, default=True
-        Divide each histogram by the image's (or region's) pixel count, so
-        images of different sizes give comparable rows.
+    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default='sqrt'
+        How each block (ring, cell, scale) is normalised, as in
+        :func:`gradient_histogram`. The default, the square root of the
+        histogram divided by the pixel count, keeps the gradient energy
+        (what tells textures apart) while evening out its dynamic range
+        (what lets the rings tell digits apart); see the user guide's table.
     operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
@@ -84,8 +87,20 @@ default='gaussian'
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
         instead of ``n_bins``.
-    sigma : float, default=1.0
-        Scale in pixels of the ``'gaussian'`` operator; ignored by the others.
+    sigma : float or sequence of float, default=(0.5, 1.0, 2.0)
+        Scale in pixels of the ``'gaussian'`` operator (ignored by the
+        others); a sequence gives one block of columns per scale. The default
+        three scales serve classification; ``sigma=1.0, normalize=True``
+        gives the single histogram of :func:`gradient_histogram`'s defaults.
+    layout : {'global', 'rings', 'grid'}, default='global'
+        One histogram of the whole region, ``n_rings`` concentric rings
+        (rotation-invariant without alignment), or a ``grid_shape`` grid of
+        cells (turned to each image's alignment angle when
+        ``rotation_invariant``); see :func:`gradient_histogram`.
+    n_rings : int, default=3
+        Number of rings of ``layout='rings'``.
+    grid_shape : (int, int), default=(3, 3)
+        ``(rows, cols)`` of ``layout='grid'``.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors. The
@@ -177,14 +192,14 @@ default='gaussian'
         *,
         unidirectional=False,
         rotation_invariant=True,
-        normalize=True,
+        normalize="sqrt",
         operator="gaussian",
         frame=None,
         size=None,
         image_shape=None,
         include_orientation=False,
         invariance="centre_of_mass_rebin",
-        sigma=1.0,
+        sigma=(0.5, 1.0, 2.0),
         layout="global",
         n_rings=3,
         grid_shape=(3, 3),
