@@ -18,7 +18,7 @@ from ._invariance import make_invariant
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._region import region_mask
-from ._scaling import restore_scale, scale_to_safe_range
+from ._scaling import restore_root_scale, restore_scale, scale_to_safe_range
 from ._validation import as_gray_image, compute_dtype
 
 
@@ -94,10 +94,12 @@ def stack_histograms(stack, options, mask=None):
         turns = scale_turns if turns is None else turns  # from the first scale
     histograms = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
     histograms = histograms.astype(compute_dtype(stack.dtype), copy=False)
-    if options.normalize in (None, "pixels", "sqrt"):  # the others do not depend on it
-        histograms = restore_scale(histograms, exponents)
     if options.normalize == "sqrt":
-        np.sqrt(histograms, out=histograms)
+        # The root first, at unit scale, then half the scale: restoring first
+        # would round a tiny image's histogram in the subnormal range.
+        histograms = restore_root_scale(histograms, exponents)
+    elif options.normalize in (None, "pixels"):  # l1, l2, hellinger do not depend on it
+        histograms = restore_scale(histograms, exponents)
     return histograms, turns * options.period
 
 
@@ -105,7 +107,7 @@ def normalized(histograms, shape, region, options):
     """``histograms`` (of one scale) normalised as ``options.normalize`` says.
 
     ``'pixels'`` divides by the number of pixels that count (``'sqrt'``
-    too: the caller takes the root once the scale is restored); ``'l1'`` and
+    too: the caller takes the root as it restores the scale); ``'l1'`` and
     ``'l2'`` divide each spatial block by its norm; ``'hellinger'`` takes the
     square root of the l1-normalised block. A block with no gradient stays
     zero.
@@ -113,7 +115,9 @@ def normalized(histograms, shape, region, options):
     if options.normalize is None:
         return histograms
     if options.normalize in ("pixels", "sqrt"):
-        histograms /= counted_pixels(shape, region, options)
+        # Rings of an image too thin to hold a pixel centre inside the
+        # inscribed circle (one row of even length) count none: zeros stay.
+        histograms /= max(1, counted_pixels(shape, region, options))
         return histograms
     blocks = histograms.reshape(len(histograms), -1, options.block_length)
     if options.normalize == "l2":
@@ -233,7 +237,9 @@ default='gaussian'
         - ``'global'``: one histogram of the whole region.
         - ``'rings'``: ``n_rings`` concentric rings of equal width about the
           region's centre, out to the circle inscribed in it (pixels on or
-          outside that circle do not count), each vote split linearly
+          outside that circle do not count, so the rings of a region one
+          pixel high and an even number wide hold no pixel and are all
+          zeros, whatever ``normalize``), each vote split linearly
           between the two nearest rings. With ``rotation_invariant=True``
           each gradient's angle is measured from the radial direction at
           its pixel (outward), so a turn about the centre leaves every ring

@@ -9,7 +9,9 @@ blocks is the sum of the magnitudes whatever the layout (mass is kept):
 ``rings``
     ``n_rings`` concentric rings of equal width about the region's centre,
     out to the circle inscribed in the region (radius ``min(width, height) /
-    2``); pixels whose centre lies on or outside that circle do not count.
+    2``); pixels whose centre lies on or outside that circle do not count
+    (a region one pixel high and an even number wide has none: its rings are
+    zeros).
     A pixel at distance ``r`` from the centre sits at ring position ``p = r /
     R * n_rings - 1/2`` (ring ``k`` is centred on ``p = k``) and its vote is
     split linearly between the two nearest rings; inside the centre of ring 0

@@ -10,7 +10,8 @@ needs them) and this object checks what they cannot (``angle_bins`` odd with
 ``unidirectional=True``, ``True`` passed as an integer, a frame's geometry).
 """
 
-from dataclasses import dataclass, fields, replace
+import copy
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -102,10 +103,21 @@ class HistogramOptions:
         return self.sigma if isinstance(self.sigma, tuple) else (self.sigma,)
 
     def at_scales(self):
-        """One options object per scale, each with a single ``sigma``."""
+        """One options object per scale, each with a single ``sigma``.
+
+        Copies of this (already checked) object with only ``sigma`` changed,
+        not rebuilt through the constructor: the stored values are normalised
+        (``normalize=False`` is stored as None), and the public checks rightly
+        refuse some of them as arguments."""
         if not isinstance(self.sigma, tuple):
             return [self]
-        return [replace(self, sigma=sigma) for sigma in self.sigma]
+        return [self._with_sigma(sigma) for sigma in self.sigma]
+
+    def _with_sigma(self, sigma):
+        """This object with the single, checked scale ``sigma``."""
+        scale = copy.copy(self)
+        object.__setattr__(scale, "sigma", sigma)
+        return scale
 
     @property
     def n_blocks(self):

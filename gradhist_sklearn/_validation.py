@@ -332,13 +332,16 @@ NORMALIZATIONS = ("pixels", "sqrt", "l1", "l2", "hellinger")
 
 
 def check_normalize(normalize):
-    """``normalize`` as one of :data:`NORMALIZATIONS`, or None for False."""
+    """``normalize`` as one of :data:`NORMALIZATIONS`, or None for False.
+
+    Anything but a bool or one of those names is refused, None included
+    (``TypeError`` for other types, ``ValueError`` for other strings, such as
+    ``'False'``), with a message listing what to pass."""
     if isinstance(normalize, (bool, np.bool_)):
         return "pixels" if normalize else None
-    if normalize is None:
-        return None
     if not isinstance(normalize, str) or normalize not in NORMALIZATIONS:
-        raise ValueError(
+        error = ValueError if isinstance(normalize, str) else TypeError
+        raise error(
             f"normalize must be True, False or one of "
             f"{', '.join(repr(name) for name in NORMALIZATIONS)}; got {normalize!r}."
         )

@@ -183,8 +183,9 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
                 histograms[i] += _bin_block(gx[i:i + 1, block], gy[i:i + 1, block], *options,
                                             None if offsets is None else offsets[i:i + 1])[0]
         return histograms
-    # Small images: whole images per block, each binned from its own pixels.
-    per_block = BLOCK_PIXELS // n_pixels
+    # Small images: whole images per block, each binned from its own pixels
+    # (possibly none: rings inside an image of one row hold no pixel centre).
+    per_block = BLOCK_PIXELS // max(1, n_pixels)
     return np.concatenate([
         _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options,
                    None if offsets is None else offsets[start:start + per_block])
