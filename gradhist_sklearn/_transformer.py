@@ -155,17 +155,28 @@ default='gaussian'
     >>> images = rng.integers(0, 256, size=(5, 32, 32), dtype=np.uint8)
     >>> transformer = GradientHistogramTransformer(angle_bins=8)
     >>> features = transformer.fit_transform(images)
-    >>> features.shape
+    >>> features.shape  # 8 bins at each of the 3 default scales
+    (5, 24)
+    >>> transformer.get_feature_names_out()[[0, 1, 8]]
+    array(['sigma0.5_angle_000.000', 'sigma0.5_angle_045.000',
+           'sigma1_angle_000.000'], dtype=object)
+
+    One scale and ``normalize=True`` give :func:`gradient_histogram`'s rows:
+
+    >>> from gradhist_sklearn import gradient_histogram
+    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.0, normalize=True)
+    >>> rows = single.fit_transform(images)
+    >>> rows.shape
     (5, 8)
-    >>> transformer.get_feature_names_out()[:3]
-    array(['angle_000', 'angle_045', 'angle_090'], dtype=object)
+    >>> bool(np.array_equal(rows[0], gradient_histogram(images[0], angle_bins=8).histogram))
+    True
 
     Flattened images, as in :func:`sklearn.datasets.load_digits`:
 
     >>> from sklearn.datasets import load_digits
     >>> X, y = load_digits(return_X_y=True)
     >>> GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X).shape
-    (1797, 36)
+    (1797, 108)
     """
 
     _parameter_constraints: dict = {
@@ -263,10 +274,12 @@ default='gaussian'
         Returns
         -------
         features : ndarray, shape (n_samples, n_features_out)
-            ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
-            unidirectional; half of that plus one for
-            ``invariance='dft_magnitude'``), plus one when
-            ``include_orientation`` is True.
+            One block per scale of ``sigma`` (three by default), and within
+            it one per ring or cell of the layout, each of ``angle_bins``
+            values (``angle_bins // 2`` when unidirectional; half of that
+            plus one for ``invariance='dft_magnitude'`` of the global
+            layout); plus one column when ``include_orientation`` is True.
+            The default is ``3 * 36 = 108`` columns.
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
@@ -275,16 +288,26 @@ default='gaussian'
         --------
         Images of different sizes, as a list; bright on the right, so every
         gradient points along +x, into bin 0 (Sobel:
-        8 per unit of slope inside, 4 at the reflected borders):
+        8 per unit of slope inside, 4 at the reflected borders). One scale
+        (``sigma`` sets the Gaussian's only) and ``normalize=True`` give
+        each image's mean magnitude per bin:
 
         >>> import numpy as np
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> images = [np.tile(np.arange(n, dtype=float), (n, 1)) for n in (8, 12)]
         >>> transformer = GradientHistogramTransformer(
-        ...     angle_bins=4, operator="sobel", include_orientation=True).fit(images)
+        ...     angle_bins=4, operator="sobel", sigma=1.0, normalize=True,
+        ...     include_orientation=True).fit(images)
         >>> transformer.transform(images).round(2)
         array([[7.  , 0.  , 0.  , 0.  , 0.  ],
                [7.33, 0.  , 0.  , 0.  , 0.  ]])
+
+        The default ``normalize='sqrt'`` gives their square roots:
+
+        >>> root = GradientHistogramTransformer(angle_bins=4, operator="sobel", sigma=1.0)
+        >>> root.fit_transform(images).round(3)
+        array([[2.646, 0.   , 0.   , 0.   ],
+               [2.708, 0.   , 0.   , 0.   ]])
         """
         check_is_fitted(self)
         batch = check_input(self, X, reset=False)
@@ -297,7 +320,7 @@ default='gaussian'
         """Get the names of the output columns.
 
         Each column is named by the angle of its bin's centre, or by the
-        harmonic of its DFT magnitude.
+        harmonic of its DFT magnitude, after its scale and its ring or cell.
 
         Parameters
         ----------
@@ -308,13 +331,18 @@ default='gaussian'
         Returns
         -------
         feature_names_out : ndarray of str objects
-            ``angle_000``, ``angle_010``, ... (three-digit degrees, or with
-            three decimals when the bin width is not a whole number of
-            degrees), then ``main_orientation`` when ``include_orientation``
-            is True. With ``rotation_invariant=True`` the angles are relative
-            to each image's alignment angle (its centre of mass, or its peak
-            for ``invariance='peak'``). For ``invariance='dft_magnitude'``
-            the columns are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
+            ``[sigma{s}_][ring{k}_|cell{row}_{col}_]angle_{degrees}``: the
+            bin's centre in degrees with three decimals (``angle_000.000``,
+            ``angle_010.000``, ...), after ``sigma{s}_`` (``sigma0.5_``,
+            ``sigma1_``, ``sigma2_`` by default) when ``sigma`` is a
+            sequence and ``ring{k}_`` or ``cell{row}_{col}_`` for the rings
+            and grid layouts; then ``main_orientation`` when
+            ``include_orientation`` is True. With ``rotation_invariant=True``
+            the angles are relative to each image's alignment angle (its
+            centre of mass, or its peak for ``invariance='peak'``), or for
+            rings to the radial direction at each pixel. For
+            ``invariance='dft_magnitude'``
+            the values are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
             the magnitude of harmonic ``k``, which has period
             ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic
             0 is the histogram's sum.
@@ -325,7 +353,18 @@ default='gaussian'
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> transformer = GradientHistogramTransformer(angle_bins=6, unidirectional=True)
         >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
-        array(['angle_000', 'angle_060', 'angle_120'], dtype=object)
+        array(['sigma0.5_angle_000.000', 'sigma0.5_angle_060.000',
+               'sigma0.5_angle_120.000', 'sigma1_angle_000.000',
+               'sigma1_angle_060.000', 'sigma1_angle_120.000',
+               'sigma2_angle_000.000', 'sigma2_angle_060.000',
+               'sigma2_angle_120.000'], dtype=object)
+        >>> transformer.set_params(sigma=1.0, layout="rings", n_rings=2)
+        GradientHistogramTransformer(angle_bins=6, layout='rings', n_rings=2, sigma=1.0,
+                                     unidirectional=True)
+        >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        array(['ring0_angle_000.000', 'ring0_angle_060.000', 'ring0_angle_120.000',
+               'ring1_angle_000.000', 'ring1_angle_060.000', 'ring1_angle_120.000'],
+              dtype=object)
         """
         check_is_fitted(self)
         if hasattr(self, "n_features_in_"):
