@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _images import FUNCTION_DEFAULTS, default_rows
 from skimage import data
 
 from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram, image_gradients
@@ -177,15 +178,51 @@ def test_feature_names_say_scale_block_and_angle():
                                "sigma0.5_ring0_angle_180.000", "sigma0.5_ring0_angle_270.000",
                                "sigma0.5_ring1_angle_000.000"]
     assert names[-1] == "main_orientation" and len(names) == 2 * 2 * 4 + 1
-    grid = GradientHistogramTransformer(layout="grid", grid_shape=(1, 2), angle_bins=16)
+    grid = GradientHistogramTransformer(layout="grid", grid_shape=(1, 2), angle_bins=16,
+                                        sigma=1.0)
     names = grid.fit(np.zeros((1, 9, 9))).get_feature_names_out()
     assert names[1] == "cell0_0_angle_022.500" and names[16] == "cell0_1_angle_000.000"
+    assert len(names) == 2 * 16
+    # The default three scales: every cell's names again after each sigma prefix.
+    grid = GradientHistogramTransformer(layout="grid", grid_shape=(1, 2), angle_bins=16)
+    names = grid.fit(np.zeros((1, 9, 9))).get_feature_names_out()
+    assert len(names) == 3 * 2 * 16
+    assert names[1] == "sigma0.5_cell0_0_angle_022.500"
+    assert names[16] == "sigma0.5_cell0_1_angle_000.000"
+    assert names[32] == "sigma1_cell0_0_angle_000.000"
+    assert names[-1] == "sigma2_cell0_1_angle_337.500"
 
 
 def test_rows_equal_the_function_for_every_layout(photo):
     stack = np.stack([photo, photo[::-1], photo.T])
     for params in (dict(layout="rings", sigma=(1.0, 2.0), normalize="hellinger"),
-                   dict(layout="grid", grid_shape=(2, 2), rotation_invariant=False)):
+                   dict(layout="grid", grid_shape=(2, 2), rotation_invariant=False,
+                        **FUNCTION_DEFAULTS),
+                   dict(layout="grid", **FUNCTION_DEFAULTS),
+                   dict(layout="rings", n_rings=2, sigma=(0.5, 1.0, 2.0), normalize="sqrt")):
         rows = GradientHistogramTransformer(**params).fit_transform(stack)
         expected = [gradient_histogram(image, **params).histogram for image in stack]
         np.testing.assert_array_equal(rows, expected)
+    # The default scales and square root, by their definition, for each layout.
+    for layout in ("rings", "grid"):
+        rows = GradientHistogramTransformer(layout=layout).fit_transform(stack)
+        assert rows.shape == (3, 3 * (3 if layout == "rings" else 9) * 36)
+        np.testing.assert_array_equal(rows, default_rows(stack, layout=layout))
+
+
+@pytest.mark.parametrize("params", [
+    dict(layout="grid"), dict(layout="grid", unidirectional=True, angle_bins=16),
+    dict(layout="grid", invariance="peak"), dict(layout="rings", include_orientation=True),
+    dict(layout="grid", normalize=False, frame=(3, 4, 20), size=(20, 18)),
+    dict(frame=(3, 4, 20), size=(20, 18)), dict(frame=(3, 4, 20), size=(20, 18), sigma=1.0),
+])
+def test_rows_do_not_depend_on_their_batch(photo, params):
+    # Each image's alignment angle is summed over its own pixels in the same
+    # order whatever the batch (the gradients a stack gathers from a grid or a
+    # region of interest once summed in another order, changing the last
+    # digits of aligned rows).
+    stack = np.stack([photo, photo[::-1], photo.T, photo[:, ::-1]])
+    transformer = GradientHistogramTransformer(**params)
+    rows = transformer.fit_transform(stack)
+    alone = np.concatenate([transformer.fit_transform(image[None]) for image in stack])
+    np.testing.assert_array_equal(rows, alone)

@@ -388,11 +388,13 @@ def test_every_input_form_n_jobs_and_chunk_size_agree(stack, n_jobs, pixels_per_
 
 
 @settings(max_examples=FEWER)
-@given(stack=batches(min_images=2), data=st.data())
-def test_rows_do_not_depend_on_their_batch(stack, data):
+@given(stack=batches(min_images=2), data=st.data(),
+       layout=st.sampled_from(["global", "rings", "grid"]), unidirectional=st.booleans())
+def test_rows_do_not_depend_on_their_batch(stack, data, layout, unidirectional):
     # Two non-empty parts, so each is a different batch from the whole.
     split = data.draw(st.integers(1, len(stack) - 1), label="split")
-    transformer = GradientHistogramTransformer(include_orientation=True).fit(stack)
+    transformer = GradientHistogramTransformer(include_orientation=True, layout=layout,
+                                               unidirectional=unidirectional).fit(stack)
     whole = transformer.transform(stack)
     parts = [transformer.transform(part) for part in (stack[:split], stack[split:])]
     np.testing.assert_array_equal(np.concatenate(parts), whole)
