@@ -580,6 +580,18 @@ def test_extreme_float32_magnitudes(image, exponent):
                         exponent)
     np.testing.assert_allclose(result.histogram, expected, rtol=1e-6, atol=2.0**-145)
     assert result.histogram.sum() > 0
+    # The square root (one scale, and the transformer's default three), in
+    # float32, keeps float32's precision: its root of 2**-140 is a normal number.
+    reference = gradient_histogram(small_ints).histogram.astype(np.float64)
+    root = np.ldexp(np.sqrt(np.ldexp(reference, exponent % 2)), exponent // 2)
+    result = gradient_histogram(scaled, normalize="sqrt").histogram
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result, root, rtol=1e-6, atol=0)
+    rows = fit_transform(np.stack([small_ints, scaled]))
+    assert rows.dtype == np.float32 and np.isfinite(rows).all() and rows.shape == (2, 3 * 36)
+    expected = np.ldexp(np.sqrt(np.ldexp(rows[0].astype(np.float64) ** 2, exponent % 2)),
+                        exponent // 2)
+    np.testing.assert_allclose(rows[1], expected, rtol=1e-6, atol=0)
 
 
 def test_ragged_list(image):
