@@ -15,9 +15,10 @@ import numpy as np
 from ._engines import binned_histograms
 from ._gradients import image_gradients
 from ._invariance import make_invariant
+from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._region import region_mask
-from ._scaling import restore_scale, scale_to_safe_range
+from ._scaling import restore_root_scale, restore_scale, scale_to_safe_range
 from ._validation import as_gray_image, compute_dtype
 
 
@@ -84,14 +85,49 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
-    histograms, turns = binned_histograms(stack, region, options)
-    if options.rotation_invariant and options.alignment is None:
-        histograms = make_invariant(histograms, options.invariance, turns)
-    if options.normalize:
-        n_pixels = stack.shape[1] * stack.shape[2] if region is None else np.count_nonzero(region)
-        histograms /= n_pixels
+    blocks, turns = [], None
+    for scale in options.at_scales():
+        histograms, scale_turns = binned_histograms(stack, region, scale)
+        if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
+            histograms = make_invariant(histograms, scale.invariance, scale_turns)
+        blocks.append(normalized(histograms, stack.shape[1:], region, scale))
+        turns = scale_turns if turns is None else turns  # from the first scale
+    histograms = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
     histograms = histograms.astype(compute_dtype(stack.dtype), copy=False)
-    return restore_scale(histograms, exponents), turns * options.period
+    if options.normalize == "sqrt":
+        # The root first, at unit scale, then half the scale: restoring first
+        # would round a tiny image's histogram in the subnormal range.
+        histograms = restore_root_scale(histograms, exponents)
+    elif options.normalize in (None, "pixels"):  # l1, l2, hellinger do not depend on it
+        histograms = restore_scale(histograms, exponents)
+    return histograms, turns * options.period
+
+
+def normalized(histograms, shape, region, options):
+    """``histograms`` (of one scale) normalised as ``options.normalize`` says.
+
+    ``'pixels'`` divides by the number of pixels that count (``'sqrt'``
+    too: the caller takes the root as it restores the scale); ``'l1'`` and
+    ``'l2'`` divide each spatial block by its norm; ``'hellinger'`` takes the
+    square root of the l1-normalised block. A block with no gradient stays
+    zero.
+    """
+    if options.normalize is None:
+        return histograms
+    if options.normalize in ("pixels", "sqrt"):
+        # Rings of an image too thin to hold a pixel centre inside the
+        # inscribed circle (one row of even length) count none: zeros stay.
+        histograms /= max(1, counted_pixels(shape, region, options))
+        return histograms
+    blocks = histograms.reshape(len(histograms), -1, options.block_length)
+    if options.normalize == "l2":
+        norms = np.sqrt(np.sum(blocks * blocks, axis=-1, keepdims=True))
+    else:
+        norms = np.sum(blocks, axis=-1, keepdims=True)
+    blocks = np.divide(blocks, norms, out=np.zeros_like(blocks), where=norms > 0)
+    if options.normalize == "hellinger":
+        np.sqrt(blocks, out=blocks)
+    return blocks.reshape(histograms.shape)
 
 
 def gradient_histogram(
@@ -107,6 +143,9 @@ def gradient_histogram(
     mask=None,
     invariance="centre_of_mass_rebin",
     sigma=1.0,
+    layout="global",
+    n_rings=3,
+    grid_shape=(3, 3),
 ):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
@@ -134,10 +173,16 @@ def gradient_histogram(
         centre of mass lies at bin 0). Turning the image then leaves the
         output nearly unchanged, and exactly unchanged (up to rounding) for
         quarter turns when ``angle_bins`` is divisible by 4.
-    normalize : bool, default=True
-        If True, divide by the number of pixels in the region (flat pixels
-        included), so the histogram sums to the mean gradient magnitude and
-        does not depend on the image size.
+    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default=True
+        ``True`` (``'pixels'``) divides by the number of pixels that count
+        (flat pixels included), so the histogram sums to the mean gradient
+        magnitude and does not depend on the image size; ``'sqrt'`` takes
+        the square root of that (a power normalisation: it keeps the
+        gradient energy and evens out its range). ``'l1'``, ``'l2'`` and
+        ``'hellinger'`` (the square root of the l1-normalised values, as in
+        RootSIFT) divide each block (ring, cell, scale) by its own norm, so
+        the intensity scale drops out; a block with no gradient stays 0.
+        ``False`` leaves the sums of magnitudes.
     operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
@@ -181,9 +226,40 @@ default='gaussian'
           for the ``n`` bins of a unidirectional histogram); invariant to
           any circular shift without choosing an angle. Element 0 is the
           histogram's sum.
-    sigma : float, default=1.0
+    sigma : float or sequence of float, default=1.0
         Standard deviation in pixels of the ``'gaussian'`` operator; ignored
-        by the other operators.
+        by the other operators. A sequence computes every scale and puts
+        their blocks one after the other; the main orientation is the first
+        scale's.
+    layout : {'global', 'rings', 'grid'}, default='global'
+        Where the gradients are pooled:
+
+        - ``'global'``: one histogram of the whole region.
+        - ``'rings'``: ``n_rings`` concentric rings of equal width about the
+          region's centre, out to the circle inscribed in it (pixels on or
+          outside that circle do not count, so the rings of a region one
+          pixel high and an even number wide hold no pixel and are all
+          zeros, whatever ``normalize``), each vote split linearly
+          between the two nearest rings. With ``rotation_invariant=True``
+          each gradient's angle is measured from the radial direction at
+          its pixel (outward), so a turn about the centre leaves every ring
+          unchanged without any alignment (``invariance`` is not used); the
+          pixel exactly at the centre, which has no radial direction,
+          spreads its vote evenly over the bins. With ``False``, angles are
+          measured from the frame's x-axis.
+        - ``'grid'``: ``grid_shape`` cells over the region, each vote split
+          bilinearly between the four nearest cell centres as in HOG. With
+          ``rotation_invariant=True`` the grid and the angles turn about the
+          region's centre by the image's alignment angle (its peak for
+          ``invariance='peak'``, else the gradients' mean direction), as
+          SIFT's descriptor does.
+
+        The blocks of one scale come ring by ring (or cell by cell, row
+        after row), each ``n_bins`` long.
+    n_rings : int, default=3
+        Number of rings of ``layout='rings'``.
+    grid_shape : (int, int), default=(3, 3)
+        ``(rows, cols)`` of ``layout='grid'``.
 
     Returns
     -------
@@ -262,7 +338,8 @@ default='gaussian'
     options = HistogramOptions(
         angle_bins=angle_bins, unidirectional=unidirectional,
         rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
-        sigma=sigma, invariance=invariance, frame=frame, size=size)
+        sigma=sigma, invariance=invariance, frame=frame, size=size, layout=layout,
+        n_rings=n_rings, grid_shape=grid_shape)
     histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0]))
 

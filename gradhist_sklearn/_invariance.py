@@ -109,8 +109,11 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     angle_offset : float
         Degrees subtracted from every gradient angle.
     """
-    gx = np.asarray(gx, dtype=np.float64)
-    gy = np.asarray(gy, dtype=np.float64)
+    # Contiguous rows: numpy sums a strided axis in another order, and each
+    # image's sum must not depend on the layout of its batch (the grid
+    # layout gathers its pixels with ``gx[:, pixels]``, which is not C-ordered).
+    gx = np.ascontiguousarray(gx, dtype=np.float64)
+    gy = np.ascontiguousarray(gy, dtype=np.float64)
     if unidirectional:
         magnitude = np.hypot(gx, gy)
         safe = np.where(magnitude > 0, magnitude, 1.0)

@@ -10,6 +10,7 @@ needs them) and this object checks what they cannot (``angle_bins`` odd with
 ``unidirectional=True``, ``True`` passed as an integer, a frame's geometry).
 """
 
+import copy
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -17,8 +18,17 @@ import numpy as np
 from ._engines import resolve_engine
 from ._gradients import OPERATOR_NAMES, operator_kernels
 from ._invariance import INVARIANCE_METHODS, REBINNING_METHODS
+from ._layouts import LAYOUTS, n_blocks
 from ._region import parse_frame, parse_size
-from ._validation import check_angle_bins, check_choice, check_flag, check_sigma
+from ._validation import (
+    check_angle_bins,
+    check_choice,
+    check_flag,
+    check_grid_shape,
+    check_normalize,
+    check_positive_int,
+    check_sigmas,
+)
 
 
 @dataclass(frozen=True)
@@ -41,14 +51,17 @@ class HistogramOptions:
     angle_bins: int = 36
     unidirectional: bool = False
     rotation_invariant: bool = True
-    normalize: bool = True
+    normalize: object = True
     operator: str = "gaussian"
-    sigma: float = 1.0
+    sigma: object = 1.0
     invariance: str = "centre_of_mass_rebin"
     frame: tuple = None
     size: tuple = None
     include_orientation: bool = True
     engine: str = None
+    layout: str = "global"
+    n_rings: int = 3
+    grid_shape: tuple = (3, 3)
 
     def __post_init__(self):
         unidirectional = check_flag("unidirectional", self.unidirectional)
@@ -56,14 +69,17 @@ class HistogramOptions:
             angle_bins=check_angle_bins(self.angle_bins, unidirectional),
             unidirectional=unidirectional,
             rotation_invariant=check_flag("rotation_invariant", self.rotation_invariant),
-            normalize=check_flag("normalize", self.normalize),
+            normalize=check_normalize(self.normalize),
             operator=check_choice("operator", self.operator, OPERATOR_NAMES),
-            sigma=check_sigma(self.sigma),
+            sigma=check_sigmas(self.sigma),
             invariance=check_choice("invariance", self.invariance, INVARIANCE_METHODS),
             frame=parse_frame(self.frame),
             size=parse_size(self.size),
             include_orientation=check_flag("include_orientation", self.include_orientation),
             engine=resolve_engine(self.engine),
+            layout=check_choice("layout", self.layout, LAYOUTS),
+            n_rings=check_positive_int("n_rings", self.n_rings),
+            grid_shape=check_grid_shape(self.grid_shape),
         )
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -82,11 +98,45 @@ class HistogramOptions:
         return self.angle_bins // 2 if self.unidirectional else self.angle_bins
 
     @property
-    def n_values(self):
-        """Values per image: ``n_bins``, or ``n_bins // 2 + 1`` DFT magnitudes."""
-        if self.rotation_invariant and self.invariance == "dft_magnitude":
+    def scales(self):
+        """The ``sigma`` values, as a tuple (one block of columns each)."""
+        return self.sigma if isinstance(self.sigma, tuple) else (self.sigma,)
+
+    def at_scales(self):
+        """One options object per scale, each with a single ``sigma``.
+
+        Copies of this (already checked) object with only ``sigma`` changed,
+        not rebuilt through the constructor: the stored values are normalised
+        (``normalize=False`` is stored as None), and the public checks rightly
+        refuse some of them as arguments."""
+        if not isinstance(self.sigma, tuple):
+            return [self]
+        return [self._with_sigma(sigma) for sigma in self.sigma]
+
+    def _with_sigma(self, sigma):
+        """This object with the single, checked scale ``sigma``."""
+        scale = copy.copy(self)
+        object.__setattr__(scale, "sigma", sigma)
+        return scale
+
+    @property
+    def n_blocks(self):
+        """Spatial blocks (rings or cells) per scale; 1 for ``'global'``."""
+        return n_blocks(self)
+
+    @property
+    def block_length(self):
+        """Values per spatial block: ``n_bins``, or ``n_bins // 2 + 1`` DFT
+        magnitudes (``invariance='dft_magnitude'`` of the global layout)."""
+        if self.layout == "global" and self.rotation_invariant \
+                and self.invariance == "dft_magnitude":
             return self.n_bins // 2 + 1
         return self.n_bins
+
+    @property
+    def n_values(self):
+        """Values per image: one block of ``block_length`` per ring or cell and scale."""
+        return self.block_length * self.n_blocks * len(self.scales)
 
     @property
     def n_columns(self):
@@ -102,27 +152,45 @@ class HistogramOptions:
     def alignment(self):
         """How the engine aligns each image while binning: ``'pixels'`` (the
         gradients' mean direction), ``'peak'``, or None when it bins plainly
-        (the histogram-based methods are applied after)."""
-        if not self.rotation_invariant:
+        (the histogram-based methods are applied after; rings measure every
+        angle from the radial direction instead). An aligned grid takes
+        ``'peak'`` for ``invariance='peak'`` and the mean direction otherwise."""
+        if not self.rotation_invariant or self.layout == "rings":
             return None
+        if self.layout == "grid":
+            return "peak" if self.invariance == "peak" else "pixels"
         return REBINNING_METHODS.get(self.invariance)
 
     @property
     def kernels(self):
-        """``(derivative, smoothing or None)`` correlation kernels of the operator."""
-        return operator_kernels(self.operator, self.sigma)
+        """``(derivative, smoothing or None)`` correlation kernels of the
+        operator (at the first scale)."""
+        return operator_kernels(self.operator, self.scales[0])
 
     def feature_names(self):
-        """Names of the output columns, as ``get_feature_names_out`` gives them."""
-        if self.rotation_invariant and self.invariance == "dft_magnitude":
-            width = max(2, len(str(self.n_values - 1)))
-            names = [f"dft_magnitude_{k:0{width}d}" for k in range(self.n_values)]
+        """Names of the output columns, as ``get_feature_names_out`` gives them.
+
+        ``[sigma{s}_][ring{k}_|cell{row}_{col}_]angle_{degrees}`` with the
+        bin's centre in degrees to three decimals (``angle_022.500``), or
+        ``dft_magnitude_{k}`` for the DFT magnitudes; the scale prefix only
+        when ``sigma`` is a sequence. The format does not depend on
+        ``angle_bins``.
+        """
+        if self.block_length != self.n_bins:
+            width = max(2, len(str(self.block_length - 1)))
+            values = [f"dft_magnitude_{k:0{width}d}" for k in range(self.block_length)]
         else:
-            centres = np.arange(self.n_bins) * (360.0 / self.angle_bins)
-            if np.allclose(centres, np.round(centres)):
-                names = [f"angle_{int(round(c)):03d}" for c in centres]
-            else:
-                names = [f"angle_{c:07.3f}" for c in centres]
+            values = [f"angle_{c:07.3f}"
+                      for c in np.arange(self.n_bins) * (360.0 / self.angle_bins)]
+        if self.layout == "rings":
+            blocks = [f"ring{k}_" for k in range(self.n_rings)]
+        elif self.layout == "grid":
+            rows, cols = self.grid_shape
+            blocks = [f"cell{i}_{j}_" for i in range(rows) for j in range(cols)]
+        else:
+            blocks = [""]
+        scales = [f"sigma{s:g}_" for s in self.scales] if isinstance(self.sigma, tuple) else [""]
+        names = [s + b + v for s in scales for b in blocks for v in values]
         if self.include_orientation:
             names.append("main_orientation")
         return names

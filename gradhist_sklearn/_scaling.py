@@ -4,7 +4,8 @@ The histogram is proportional to the intensity scale, so an image whose
 pixels are near 1e300 (whose squared gradients would overflow) or near
 1e-300 (whose squared gradients would lose digits in the subnormal range) is
 computed at unit scale and its histogram scaled back. Both steps multiply by
-a power of two, which changes no digit.
+a power of two, which changes no digit (for ``normalize='sqrt'`` the root is
+taken at unit scale and half the power restored, :func:`restore_root_scale`).
 """
 
 import numpy as np
@@ -77,3 +78,21 @@ def restore_scale(histograms, exponents):
             f"factor), or use normalize=True."
         )
     return restored
+
+
+def restore_root_scale(histograms, exponents):
+    """Square roots of histograms computed at the scale of
+    :func:`scale_to_safe_range`, at the images' own scale (``normalize='sqrt'``).
+
+    ``sqrt(h * 2**e) = sqrt(h * 2**(e % 2)) * 2**(e // 2)``: the root is taken
+    near unit scale and every other step multiplies by a power of two, so the
+    result is the correctly rounded root of the restored histogram, even where
+    that histogram itself would be subnormal (an image of pixels near 1e-310,
+    whose root is near 1e-155).
+    """
+    if exponents is None:
+        return np.sqrt(histograms)
+    odd, half = exponents % 2, exponents // 2  # floor division: odd is 0 or 1
+    roots = np.sqrt(np.ldexp(histograms, odd[:, np.newaxis]).astype(histograms.dtype,
+                                                                    copy=False))
+    return np.ldexp(roots, half[:, np.newaxis]).astype(histograms.dtype, copy=False)

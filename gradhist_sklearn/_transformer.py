@@ -20,7 +20,9 @@ from ._batch import compute_features
 from ._gradients import OPERATOR_NAMES
 from ._input import check_input
 from ._invariance import INVARIANCE_METHODS
+from ._layouts import LAYOUTS
 from ._options import HistogramOptions
+from ._validation import NORMALIZATIONS
 
 
 class _IntegerInterval(Interval):
@@ -52,9 +54,12 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     rotation_invariant : bool, default=True
         Make each row independent of the image's rotation with the method
         named by ``invariance``.
-    normalize : bool, default=True
-        Divide each histogram by the image's (or region's) pixel count, so
-        images of different sizes give comparable rows.
+    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default='sqrt'
+        How each block (ring, cell, scale) is normalised, as in
+        :func:`gradient_histogram`. The default, the square root of the
+        histogram divided by the pixel count, keeps the gradient energy
+        (what tells textures apart) while evening out its dynamic range
+        (what lets the rings tell digits apart); see the user guide's table.
     operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
@@ -82,8 +87,20 @@ default='gaussian'
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
         instead of ``n_bins``.
-    sigma : float, default=1.0
-        Scale in pixels of the ``'gaussian'`` operator; ignored by the others.
+    sigma : float or sequence of float, default=(0.5, 1.0, 2.0)
+        Scale in pixels of the ``'gaussian'`` operator (ignored by the
+        others); a sequence gives one block of columns per scale. The default
+        three scales serve classification; ``sigma=1.0, normalize=True``
+        gives the single histogram of :func:`gradient_histogram`'s defaults.
+    layout : {'global', 'rings', 'grid'}, default='global'
+        One histogram of the whole region, ``n_rings`` concentric rings
+        (rotation-invariant without alignment), or a ``grid_shape`` grid of
+        cells (turned to each image's alignment angle when
+        ``rotation_invariant``); see :func:`gradient_histogram`.
+    n_rings : int, default=3
+        Number of rings of ``layout='rings'``.
+    grid_shape : (int, int), default=(3, 3)
+        ``(rows, cols)`` of ``layout='grid'``.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors. The
@@ -138,24 +155,35 @@ default='gaussian'
     >>> images = rng.integers(0, 256, size=(5, 32, 32), dtype=np.uint8)
     >>> transformer = GradientHistogramTransformer(angle_bins=8)
     >>> features = transformer.fit_transform(images)
-    >>> features.shape
+    >>> features.shape  # 8 bins at each of the 3 default scales
+    (5, 24)
+    >>> transformer.get_feature_names_out()[[0, 1, 8]]
+    array(['sigma0.5_angle_000.000', 'sigma0.5_angle_045.000',
+           'sigma1_angle_000.000'], dtype=object)
+
+    One scale and ``normalize=True`` give :func:`gradient_histogram`'s rows:
+
+    >>> from gradhist_sklearn import gradient_histogram
+    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.0, normalize=True)
+    >>> rows = single.fit_transform(images)
+    >>> rows.shape
     (5, 8)
-    >>> transformer.get_feature_names_out()[:3]
-    array(['angle_000', 'angle_045', 'angle_090'], dtype=object)
+    >>> bool(np.array_equal(rows[0], gradient_histogram(images[0], angle_bins=8).histogram))
+    True
 
     Flattened images, as in :func:`sklearn.datasets.load_digits`:
 
     >>> from sklearn.datasets import load_digits
     >>> X, y = load_digits(return_X_y=True)
     >>> GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X).shape
-    (1797, 36)
+    (1797, 108)
     """
 
     _parameter_constraints: dict = {
         "angle_bins": [_IntegerInterval(1, None, closed="left")],
         "unidirectional": ["boolean"],
         "rotation_invariant": ["boolean"],
-        "normalize": ["boolean"],
+        "normalize": ["boolean", StrOptions(set(NORMALIZATIONS))],
         "operator": [StrOptions(set(OPERATOR_NAMES))],
         "frame": [None, "array-like"],
         "size": [None, "array-like"],
@@ -163,7 +191,10 @@ default='gaussian'
         "include_orientation": ["boolean"],
         "n_jobs": [Integral, None],
         "invariance": [StrOptions(set(INVARIANCE_METHODS))],
-        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "sigma": [Interval(Real, 0, None, closed="neither"), "array-like"],
+        "layout": [StrOptions(set(LAYOUTS))],
+        "n_rings": [_IntegerInterval(1, None, closed="left")],
+        "grid_shape": [tuple, list],
     }
 
     def __init__(
@@ -172,14 +203,17 @@ default='gaussian'
         *,
         unidirectional=False,
         rotation_invariant=True,
-        normalize=True,
+        normalize="sqrt",
         operator="gaussian",
         frame=None,
         size=None,
         image_shape=None,
         include_orientation=False,
         invariance="centre_of_mass_rebin",
-        sigma=1.0,
+        sigma=(0.5, 1.0, 2.0),
+        layout="global",
+        n_rings=3,
+        grid_shape=(3, 3),
         n_jobs=None,
     ):
         self.angle_bins = angle_bins
@@ -193,6 +227,9 @@ default='gaussian'
         self.include_orientation = include_orientation
         self.invariance = invariance
         self.sigma = sigma
+        self.layout = layout
+        self.n_rings = n_rings
+        self.grid_shape = grid_shape
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -237,10 +274,12 @@ default='gaussian'
         Returns
         -------
         features : ndarray, shape (n_samples, n_features_out)
-            ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
-            unidirectional; half of that plus one for
-            ``invariance='dft_magnitude'``), plus one when
-            ``include_orientation`` is True.
+            One block per scale of ``sigma`` (three by default), and within
+            it one per ring or cell of the layout, each of ``angle_bins``
+            values (``angle_bins // 2`` when unidirectional; half of that
+            plus one for ``invariance='dft_magnitude'`` of the global
+            layout); plus one column when ``include_orientation`` is True.
+            The default is ``3 * 36 = 108`` columns.
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
@@ -249,16 +288,26 @@ default='gaussian'
         --------
         Images of different sizes, as a list; bright on the right, so every
         gradient points along +x, into bin 0 (Sobel:
-        8 per unit of slope inside, 4 at the reflected borders):
+        8 per unit of slope inside, 4 at the reflected borders). One scale
+        (``sigma`` sets the Gaussian's only) and ``normalize=True`` give
+        each image's mean magnitude per bin:
 
         >>> import numpy as np
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> images = [np.tile(np.arange(n, dtype=float), (n, 1)) for n in (8, 12)]
         >>> transformer = GradientHistogramTransformer(
-        ...     angle_bins=4, operator="sobel", include_orientation=True).fit(images)
+        ...     angle_bins=4, operator="sobel", sigma=1.0, normalize=True,
+        ...     include_orientation=True).fit(images)
         >>> transformer.transform(images).round(2)
         array([[7.  , 0.  , 0.  , 0.  , 0.  ],
                [7.33, 0.  , 0.  , 0.  , 0.  ]])
+
+        The default ``normalize='sqrt'`` gives their square roots:
+
+        >>> root = GradientHistogramTransformer(angle_bins=4, operator="sobel", sigma=1.0)
+        >>> root.fit_transform(images).round(3)
+        array([[2.646, 0.   , 0.   , 0.   ],
+               [2.708, 0.   , 0.   , 0.   ]])
         """
         check_is_fitted(self)
         batch = check_input(self, X, reset=False)
@@ -271,7 +320,7 @@ default='gaussian'
         """Get the names of the output columns.
 
         Each column is named by the angle of its bin's centre, or by the
-        harmonic of its DFT magnitude.
+        harmonic of its DFT magnitude, after its scale and its ring or cell.
 
         Parameters
         ----------
@@ -282,13 +331,18 @@ default='gaussian'
         Returns
         -------
         feature_names_out : ndarray of str objects
-            ``angle_000``, ``angle_010``, ... (three-digit degrees, or with
-            three decimals when the bin width is not a whole number of
-            degrees), then ``main_orientation`` when ``include_orientation``
-            is True. With ``rotation_invariant=True`` the angles are relative
-            to each image's alignment angle (its centre of mass, or its peak
-            for ``invariance='peak'``). For ``invariance='dft_magnitude'``
-            the columns are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
+            ``[sigma{s}_][ring{k}_|cell{row}_{col}_]angle_{degrees}``: the
+            bin's centre in degrees with three decimals (``angle_000.000``,
+            ``angle_010.000``, ...), after ``sigma{s}_`` (``sigma0.5_``,
+            ``sigma1_``, ``sigma2_`` by default) when ``sigma`` is a
+            sequence and ``ring{k}_`` or ``cell{row}_{col}_`` for the rings
+            and grid layouts; then ``main_orientation`` when
+            ``include_orientation`` is True. With ``rotation_invariant=True``
+            the angles are relative to each image's alignment angle (its
+            centre of mass, or its peak for ``invariance='peak'``), or for
+            rings to the radial direction at each pixel. For
+            ``invariance='dft_magnitude'``
+            the values are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
             the magnitude of harmonic ``k``, which has period
             ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic
             0 is the histogram's sum.
@@ -299,7 +353,18 @@ default='gaussian'
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> transformer = GradientHistogramTransformer(angle_bins=6, unidirectional=True)
         >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
-        array(['angle_000', 'angle_060', 'angle_120'], dtype=object)
+        array(['sigma0.5_angle_000.000', 'sigma0.5_angle_060.000',
+               'sigma0.5_angle_120.000', 'sigma1_angle_000.000',
+               'sigma1_angle_060.000', 'sigma1_angle_120.000',
+               'sigma2_angle_000.000', 'sigma2_angle_060.000',
+               'sigma2_angle_120.000'], dtype=object)
+        >>> transformer.set_params(sigma=1.0, layout="rings", n_rings=2)
+        GradientHistogramTransformer(angle_bins=6, layout='rings', n_rings=2, sigma=1.0,
+                                     unidirectional=True)
+        >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        array(['ring0_angle_000.000', 'ring0_angle_060.000', 'ring0_angle_120.000',
+               'ring1_angle_000.000', 'ring1_angle_060.000', 'ring1_angle_120.000'],
+              dtype=object)
         """
         check_is_fitted(self)
         if hasattr(self, "n_features_in_"):

@@ -313,3 +313,53 @@ def check_sigma(sigma):
             f"standard deviation), got {sigma!r}."
         )
     return float(sigma)
+
+
+def check_sigmas(sigma):
+    """``sigma`` as a float, or a sequence of them as a tuple (one per scale)."""
+    if isinstance(sigma, (str, bytes)) or not np.iterable(sigma):
+        return check_sigma(sigma)
+    scales = tuple(check_sigma(value) for value in sigma)
+    if not scales:
+        raise ValueError("sigma must hold at least one scale, got an empty sequence.")
+    if len(set(scales)) != len(scales):
+        raise ValueError(f"sigma must not repeat a scale, got {sigma!r}.")
+    return scales
+
+
+#: Accepted values of ``normalize``; True means ``'pixels'``.
+NORMALIZATIONS = ("pixels", "sqrt", "l1", "l2", "hellinger")
+
+
+def check_normalize(normalize):
+    """``normalize`` as one of :data:`NORMALIZATIONS`, or None for False.
+
+    Anything but a bool or one of those names is refused, None included
+    (``TypeError`` for other types, ``ValueError`` for other strings, such as
+    ``'False'``), with a message listing what to pass."""
+    if isinstance(normalize, (bool, np.bool_)):
+        return "pixels" if normalize else None
+    if not isinstance(normalize, str) or normalize not in NORMALIZATIONS:
+        error = ValueError if isinstance(normalize, str) else TypeError
+        raise error(
+            f"normalize must be True, False or one of "
+            f"{', '.join(repr(name) for name in NORMALIZATIONS)}; got {normalize!r}."
+        )
+    return normalize
+
+
+def check_positive_int(name, value):
+    """Return ``value`` as an int if it is a positive integer (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}.")
+    return int(value)
+
+
+def check_grid_shape(grid_shape):
+    """``grid_shape`` as ``(rows, cols)`` of positive ints."""
+    if isinstance(grid_shape, (str, bytes)) or not np.iterable(grid_shape) \
+            or len(grid_shape) != 2:
+        raise ValueError(f"grid_shape must be (rows, cols), got {grid_shape!r}.")
+    return tuple(check_positive_int("grid_shape", value) for value in grid_shape)

@@ -1,15 +1,41 @@
-"""Image files for the command-line and reader tests.
+"""Test images and the defaults the tests compare against.
 
 Good images are cut from scikit-image's data; bad files are built by hand
 (truncated, empty, text, and a PNG whose header claims more pixels than Pillow
 accepts). ``png_bytes`` is a minimal PNG encoder, so that 16-bit colour PNG
 files can be written whatever Pillow supports.
+
+The transformer's defaults differ from ``gradient_histogram``'s (three scales
+and the square root, chosen for classification): ``FUNCTION_DEFAULTS`` gives
+the transformer the function's, for tests that compare the two on something
+else, and ``default_rows`` builds the default transformer's rows from the
+function, by their definition.
 """
 
 import struct
 import zlib
 
 import numpy as np
+
+#: ``gradient_histogram``'s defaults where the transformer's differ: with
+#: these the transformer's rows are the function's histograms.
+FUNCTION_DEFAULTS = dict(sigma=1.0, normalize=True)
+
+#: The transformer's default scales: one block of columns each.
+DEFAULT_SCALES = (0.5, 1.0, 2.0)
+
+
+def default_rows(images, **params):
+    """The rows of ``GradientHistogramTransformer(**params)`` (default sigma
+    and normalize) by definition: per image, the function's square-rooted
+    histogram at each default scale, one after the other."""
+    from gradhist_sklearn import gradient_histogram
+
+    return np.stack([
+        np.concatenate([gradient_histogram(image, sigma=sigma, normalize="sqrt",
+                                           **params).histogram
+                        for sigma in DEFAULT_SCALES])
+        for image in images])
 
 
 def png_bytes(image, *, width=None, height=None, data=None):

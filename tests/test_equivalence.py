@@ -5,7 +5,7 @@ import inspect
 
 import numpy as np
 import pytest
-from _images import camera_crops
+from _images import DEFAULT_SCALES, FUNCTION_DEFAULTS, camera_crops, default_rows
 from joblib import parallel_config
 from skimage import data
 
@@ -175,7 +175,8 @@ def test_integer_chunks_equal_float_chunks(photos, monkeypatch):
     # Integer slices go to the engine as they are (features_of_stack's
     # shortcut); float ones are converted first. Both read the pixels as
     # float64, so the rows are those of each image alone.
-    options = GradientHistogramTransformer(operator="sobel", include_orientation=True)._options()
+    options = GradientHistogramTransformer(operator="sobel", include_orientation=True,
+                                           **FUNCTION_DEFAULTS)._options()
     seen = []
     original = _batch.stack_histograms
 
@@ -221,7 +222,10 @@ def test_same_numbers_for_every_chunk_size(images, monkeypatch, pixels_per_chunk
     ragged = [images[0], images[1][:20], images[2], images[3][:, :7]]
     np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(images), reference)
     np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(ragged),
-                                  expected_rows(ragged))
+                                  default_rows(ragged))
+    np.testing.assert_array_equal(
+        GradientHistogramTransformer(**FUNCTION_DEFAULTS).fit_transform(ragged),
+        expected_rows(ragged))
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +258,8 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
     monkeypatch.setenv(_engines.ENV_VAR, "plain")
     monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
     calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
-    got = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
+    got = GradientHistogramTransformer(include_orientation=True,
+                                       **FUNCTION_DEFAULTS).fit_transform(batch)
     assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
     expected = [gradient_histogram(image) for image in batch]
     np.testing.assert_array_equal(got[:, :-1], [e.histogram for e in expected])
@@ -275,12 +280,14 @@ def _count_stack_lengths(monkeypatch, module, name):
 
 
 def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
-    # The numpy gradients of a 40-image chunk come in passes of 16 images;
-    # the compiled kernel reads the chunk itself, without them.
+    # The numpy gradients of a 40-image chunk come in passes of 16 images,
+    # at each of the default scales in turn; the compiled kernel reads the
+    # chunk itself, without them.
     calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
     monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
-    GradientHistogramTransformer().fit_transform(batch)
-    assert calls == ([16, 16, 8] if engine == "plain" else [])
+    rows = GradientHistogramTransformer().fit_transform(batch)
+    assert calls == ([16, 16, 8] * len(DEFAULT_SCALES) if engine == "plain" else [])
+    np.testing.assert_array_equal(rows, default_rows(batch))
 
 
 def test_memory_mapped_batch(batch, tmp_path):
@@ -310,7 +317,11 @@ def test_tiny_images_in_one_chunk(monkeypatch):
     expected = np.stack([gradient_histogram(image.reshape(8, 8), **defaults).histogram
                          for image in X[:50]])
     np.testing.assert_array_equal(rows[:50], expected)
-    # ... and gradient_histogram's own defaults give the same rows.
+    assert rows.shape == (len(X), 3 * 36)
+    # ... and with gradient_histogram's own defaults, the function's own rows.
+    calls.clear()
+    rows = GradientHistogramTransformer(image_shape=(8, 8), **FUNCTION_DEFAULTS).fit_transform(X)
+    assert calls == [len(X)]
     np.testing.assert_array_equal(rows[:5], [gradient_histogram(image.reshape(8, 8)).histogram
                                              for image in X[:5]])
 

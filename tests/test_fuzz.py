@@ -10,6 +10,7 @@ one with ``GRADHIST_HYPOTHESIS_PROFILE=fuzz`` (see tests/conftest.py).
 """
 
 import io
+import math
 import os
 import tempfile
 import traceback
@@ -32,7 +33,8 @@ from gradhist_sklearn import (
 )
 from gradhist_sklearn._gradients import OPERATOR_NAMES
 from gradhist_sklearn._invariance import INVARIANCE_METHODS
-from gradhist_sklearn._validation import max_abs_pixel
+from gradhist_sklearn._layouts import LAYOUTS
+from gradhist_sklearn._validation import NORMALIZATIONS, max_abs_pixel
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__import__("gradhist_sklearn").__file__))
 SKLEARN_VALIDATION = os.path.join("sklearn", "utils")
@@ -106,8 +108,10 @@ parameters = st.fixed_dictionaries({}, optional={
                             st.none(), st.booleans()),
     "unidirectional": st.one_of(st.booleans(), st.none(), st.just("yes")),
     "rotation_invariant": st.booleans(),
-    "normalize": st.booleans(),
+    "normalize": st.one_of(st.booleans(), st.sampled_from(NORMALIZATIONS), st.text(max_size=4),
+                           st.none(), st.integers(-1, 2)),
     "operator": st.one_of(st.sampled_from(OPERATOR_NAMES), st.text(max_size=6), st.none()),
+    "layout": st.one_of(st.sampled_from(LAYOUTS), st.text(max_size=4)),
     "frame": st.one_of(
         st.none(),
         st.tuples(st.floats(), st.floats()),
@@ -121,14 +125,27 @@ parameters = st.fixed_dictionaries({}, optional={
 })
 
 
-def n_values(params):
-    """Length of the histogram ``params`` give (they are known to be valid)."""
+#: The transformer's default scales (the function's default is one scale).
+TRANSFORMER_SCALES = 3
+
+
+def n_values(params, n_scales=1):
+    """Length of the histogram ``params`` give (they are known to be valid):
+    one block per scale of ``sigma`` (``n_scales`` when it is not given) and
+    per ring or cell, of ``n_bins`` values or ``n_bins // 2 + 1`` DFT
+    magnitudes (global layout only)."""
     angle_bins = params.get("angle_bins", 36)
     n_bins = angle_bins // 2 if params.get("unidirectional", False) else angle_bins
-    if (params.get("rotation_invariant", True)
+    layout = params.get("layout", "global")
+    if (layout == "global" and params.get("rotation_invariant", True)
             and params.get("invariance") == "dft_magnitude"):
-        return n_bins // 2 + 1
-    return n_bins
+        n_bins = n_bins // 2 + 1
+    sigma = params.get("sigma")
+    if sigma is not None:
+        n_scales = len(sigma) if isinstance(sigma, tuple) else 1
+    n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
+                "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
+    return n_bins * n_blocks * n_scales
 
 
 def check_result(result, params, dtype_in):
@@ -193,7 +210,7 @@ def test_transformer_on_hostile_arrays(X, form, params):
 def test_transformer_on_hostile_lists(items):
     with expect_documented():
         rows = GradientHistogramTransformer().fit_transform(items)
-        assert rows.shape == (len(items), 36) and np.isfinite(rows).all()
+        assert rows.shape == (len(items), TRANSFORMER_SCALES * 36) and np.isfinite(rows).all()
 
 
 # -- legal inputs with extreme values ---------------------------------------------------
@@ -266,11 +283,17 @@ def legal_parameters(draw):
         "angle_bins": draw(bins | st.just(360)),
         "unidirectional": unidirectional,
         "rotation_invariant": draw(st.booleans()),
-        "normalize": draw(st.booleans()),
+        "normalize": draw(st.sampled_from([True, False, *NORMALIZATIONS])),
         "operator": draw(st.sampled_from(OPERATOR_NAMES)),
         "invariance": draw(st.sampled_from(INVARIANCE_METHODS)),
-        "sigma": draw(st.floats(0.05, 8.0)),
+        "sigma": draw(st.floats(0.05, 8.0) | st.lists(
+            st.floats(0.05, 8.0), min_size=1, max_size=3, unique=True).map(tuple)),
+        "layout": draw(st.sampled_from(LAYOUTS)),
     }
+    if params["layout"] == "rings":
+        params["n_rings"] = draw(st.integers(1, 4))
+    elif params["layout"] == "grid":
+        params["grid_shape"] = draw(st.tuples(st.integers(1, 3), st.integers(1, 3)))
     if draw(st.integers(0, 3)) == 0:  # a region of interest, now and then
         params["frame"] = draw(st.tuples(st.floats(-3, 3), st.floats(-3, 3),
                                          st.floats(-720, 720)))
@@ -411,7 +434,7 @@ def test_reader_on_random_bytes(content, suffix):
             check_result(result, {}, image.dtype)
         with expect_documented():
             rows = GradientHistogramTransformer().fit_transform([str(path)])
-            assert rows.shape == (1, 36) and np.isfinite(rows).all()
+            assert rows.shape == (1, TRANSFORMER_SCALES * 36) and np.isfinite(rows).all()
 
 
 def test_seeds_are_readable(tmp_path):

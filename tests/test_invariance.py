@@ -8,6 +8,7 @@ half a bin of 0 with the sum unchanged.
 
 import numpy as np
 import pytest
+from _images import FUNCTION_DEFAULTS, default_rows
 from scipy import ndimage as ndi
 from skimage import data
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -293,9 +294,9 @@ def patches():
 @pytest.mark.parametrize("invariance", INVARIANCE_METHODS)
 @pytest.mark.parametrize("unidirectional", [False, True])
 def test_transformer_rows_and_names(patches, invariance, unidirectional):
-    params = dict(angle_bins=12, unidirectional=unidirectional, invariance=invariance,
-                  include_orientation=True, sigma=1.2)
-    transformer = GradientHistogramTransformer(**params)
+    common = dict(angle_bins=12, unidirectional=unidirectional, invariance=invariance,
+                  sigma=1.2, normalize=True)
+    transformer = GradientHistogramTransformer(include_orientation=True, **common)
     rows = transformer.fit_transform(patches)
     names = transformer.get_feature_names_out()
     assert rows.shape == (len(patches), len(names))
@@ -304,10 +305,10 @@ def test_transformer_rows_and_names(patches, invariance, unidirectional):
     if invariance == "dft_magnitude":
         assert list(names[:-1]) == [f"dft_magnitude_{k:02d}" for k in range(n // 2 + 1)]
     else:
-        assert len(names) == n + 1 and names[0] == "angle_000"
+        assert len(names) == n + 1 and names[0] == "angle_000.000"
+        assert names[1] == "angle_030.000"  # 360 / 12 degrees a bin (folded: 180 / 6)
     for row, image in zip(rows, patches, strict=True):
-        single = gradient_histogram(image, angle_bins=12, unidirectional=unidirectional,
-                                    invariance=invariance, sigma=1.2)
+        single = gradient_histogram(image, **common)
         np.testing.assert_array_equal(row[:-1], single.histogram)
         assert row[-1] == single.main_orientation
 
@@ -317,13 +318,16 @@ def test_transformer_dataframe_columns_for_dft(patches):
     transformer = GradientHistogramTransformer(invariance="dft_magnitude").set_output(
         transform="pandas")
     frame = transformer.fit_transform(patches)
-    assert list(frame.columns) == [
+    harmonics = [
         "dft_magnitude_00", "dft_magnitude_01", "dft_magnitude_02", "dft_magnitude_03",
         "dft_magnitude_04", "dft_magnitude_05", "dft_magnitude_06", "dft_magnitude_07",
         "dft_magnitude_08", "dft_magnitude_09", "dft_magnitude_10", "dft_magnitude_11",
         "dft_magnitude_12", "dft_magnitude_13", "dft_magnitude_14", "dft_magnitude_15",
         "dft_magnitude_16", "dft_magnitude_17", "dft_magnitude_18"]
-    assert frame.shape == (len(patches), 19)
+    # 36 // 2 + 1 harmonics at each of the three default scales
+    assert list(frame.columns) == [f"sigma{sigma}_{name}" for sigma in ("0.5", "1", "2")
+                                   for name in harmonics]
+    assert frame.shape == (len(patches), 3 * 19)
     np.testing.assert_array_equal(
         frame.to_numpy(),
         GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(patches))
@@ -336,7 +340,8 @@ def test_not_invariant_ignores_the_method(patches):
         np.testing.assert_array_equal(other, rows[0])
     transformer = GradientHistogramTransformer(rotation_invariant=False,
                                                invariance="dft_magnitude").fit(patches)
-    assert len(transformer.get_feature_names_out()) == 36
+    assert len(transformer.get_feature_names_out()) == 3 * 36  # bins, not harmonics
+    assert transformer.get_feature_names_out()[1] == "sigma0.5_angle_010.000"
 
 
 @parametrize_with_checks(
@@ -369,8 +374,12 @@ def test_rebin_ignores_any_turn_of_the_angles(camera, unidirectional, angle):
 
 def test_transformer_dft_on_a_ragged_list(patches):
     ragged = [patches[0], patches[1][:20], patches[2][:, :25]]
-    got = GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(ragged)
+    got = GradientHistogramTransformer(invariance="dft_magnitude",
+                                       **FUNCTION_DEFAULTS).fit_transform(ragged)
     assert got.shape == (3, 19)
     for row, image in zip(got, ragged, strict=True):
         np.testing.assert_array_equal(
             row, gradient_histogram(image, invariance="dft_magnitude").histogram)
+    got = GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(ragged)
+    assert got.shape == (3, 3 * 19)
+    np.testing.assert_array_equal(got, default_rows(ragged, invariance="dft_magnitude"))

@@ -129,14 +129,14 @@ def mixed_paths(tmp_path):
 def test_tolerant_worker_gives_the_transformers_rows_and_the_errors(mixed_paths, budget):
     paths, good = mixed_paths
     transformer = GradientHistogramTransformer(include_orientation=True)
-    params = transformer._options()
-    ok, histograms, orientations, errors = features_of_paths_tolerant(paths, params, budget)
+    options = transformer._options()
+    ok, histograms, orientations, errors = features_of_paths_tolerant(paths, options, budget)
     assert [paths[i] for i in ok] == good
     assert sorted(paths[i] for i, _ in errors) == sorted(set(paths) - set(good))
     assert all(isinstance(reason, str) and reason for _, reason in errors)
     rows = np.column_stack([histograms, orientations])
     np.testing.assert_array_equal(rows, transformer.fit_transform(good))
-    strict = features_of_paths(good, 0, params)
+    strict = features_of_paths(good, 0, options)
     np.testing.assert_array_equal(histograms, strict[0])
 
 

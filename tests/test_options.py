@@ -2,6 +2,7 @@
 unchanged to engines, workers and dask blocks."""
 
 import dataclasses
+import inspect
 import pickle
 
 import numpy as np
@@ -11,14 +12,37 @@ from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram
 from gradhist_sklearn._options import HistogramOptions
 
 
-def test_defaults_are_the_public_defaults(engine):
+#: gradient_histogram's defaults as the options object stores them.
+STORED = {"normalize": {True: "pixels"}, "frame": {None: (0.0, 0.0, 0.0)}}
+
+
+def test_defaults_are_the_function_s_defaults(engine):
     options = HistogramOptions()
-    transformer = GradientHistogramTransformer()
-    for name in ("angle_bins", "unidirectional", "rotation_invariant", "normalize", "operator",
-                 "sigma", "invariance"):
-        assert getattr(options, name) == getattr(transformer, name), name
-    assert options.engine == engine
-    assert (options.frame, options.size) == ((0.0, 0.0, 0.0), None)
+    signature = inspect.signature(gradient_histogram).parameters
+    shared = [field.name for field in dataclasses.fields(HistogramOptions)
+              if field.name in signature]
+    assert set(shared) == {"angle_bins", "unidirectional", "rotation_invariant", "normalize",
+                           "operator", "sigma", "invariance", "frame", "size", "layout",
+                           "n_rings", "grid_shape"}
+    for name in shared:
+        default = signature[name].default
+        assert getattr(options, name) == STORED.get(name, {}).get(default, default), name
+    assert (options.normalize, options.sigma, options.layout) == ("pixels", 1.0, "global")
+    assert options.engine == engine and options.include_orientation is True
+
+
+def test_the_transformer_s_defaults_differ_in_sigma_and_normalize(engine):
+    signature = inspect.signature(gradient_histogram).parameters
+    params = GradientHistogramTransformer().get_params()
+    differences = {name: value for name, value in params.items()
+                   if name in signature and value != signature[name].default}
+    # Chosen for classification: three scales, the square root of the histogram.
+    assert differences == {"sigma": (0.5, 1.0, 2.0), "normalize": "sqrt"}
+    assert params["include_orientation"] is False  # the options' default is True
+    options = HistogramOptions.from_params(params)
+    assert options == HistogramOptions(sigma=(0.5, 1.0, 2.0), normalize="sqrt",
+                                       include_orientation=False)
+    assert options.n_values == 3 * 36
 
 
 def test_values_are_normalised():
@@ -39,6 +63,13 @@ def test_values_are_normalised():
     (dict(invariance="dft_magnitude"), 36, 19, 20, 360.0),
     (dict(invariance="dft_magnitude", rotation_invariant=False), 36, 36, 37, 360.0),
     (dict(angle_bins=10, unidirectional=True, invariance="dft_magnitude"), 5, 3, 4, 180.0),
+    (dict(sigma=(0.5, 1.0, 2.0), include_orientation=False), 36, 3 * 36, 3 * 36, 360.0),
+    (dict(sigma=(1.0, 2.0), invariance="dft_magnitude"), 36, 2 * 19, 2 * 19 + 1, 360.0),
+    (dict(layout="rings", n_rings=4, angle_bins=12), 12, 4 * 12, 4 * 12 + 1, 360.0),
+    (dict(layout="grid", grid_shape=(2, 3), sigma=(1.0, 2.0), angle_bins=8,
+          unidirectional=True), 4, 2 * 6 * 4, 2 * 6 * 4 + 1, 180.0),
+    # rings and grids bin every block plainly: no DFT magnitudes
+    (dict(layout="rings", invariance="dft_magnitude"), 36, 3 * 36, 3 * 36 + 1, 360.0),
 ])
 def test_sizes(params, n_bins, n_values, n_columns, period):
     options = HistogramOptions(**params)
@@ -62,13 +93,24 @@ def test_alignment(params, alignment):
     (dict(angle_bins=0), ValueError, "positive integer, got 0"),
     (dict(angle_bins=7, unidirectional=True), ValueError, "must be even when unidirectional"),
     (dict(unidirectional="False"), TypeError, "unidirectional must be True or False"),
-    (dict(normalize=1), TypeError, "normalize must be True or False"),
+    (dict(normalize=1), TypeError,
+     "normalize must be True, False or one of 'pixels', 'sqrt', 'l1', 'l2', 'hellinger'; got 1"),
+    (dict(normalize=None), TypeError, "normalize must be True, False or one of .*; got None"),
+    (dict(normalize="max"), ValueError, "normalize must be True, False or one of .*; got 'max'"),
     (dict(include_orientation=None), TypeError, "include_orientation must be True or False"),
     (dict(operator="roberts"), ValueError, "Unknown operator 'roberts'; choose one of 'sobel'"),
     (dict(operator=np.array("sobel")), ValueError, "Unknown operator"),
     (dict(invariance="median"), ValueError, "Unknown invariance 'median'"),
     (dict(sigma=0.0), ValueError, "sigma must be a positive finite number"),
     (dict(sigma="1"), TypeError, "sigma must be a positive real number"),
+    (dict(sigma=()), ValueError, "sigma must hold at least one scale"),
+    (dict(sigma=(1.0, 1)), ValueError, "sigma must not repeat a scale"),
+    (dict(sigma=(1.0, -2.0)), ValueError, "sigma must be a positive finite number"),
+    (dict(layout="ring"), ValueError, "Unknown layout 'ring'; choose one of 'global'"),
+    (dict(n_rings=0), ValueError, "n_rings must be a positive integer, got 0"),
+    (dict(n_rings=2.0), TypeError, "n_rings must be a positive integer, got 2.0"),
+    (dict(grid_shape=(3,)), ValueError, r"grid_shape must be \(rows, cols\)"),
+    (dict(grid_shape=(3, 0)), ValueError, "grid_shape must be a positive integer, got 0"),
     (dict(frame=(1, 2, 3, 4)), ValueError, "frame must be"),
     (dict(size=(-1, 2)), ValueError, "must not be negative"),
     (dict(engine="fortran"), ValueError, "is not an engine"),
@@ -91,6 +133,19 @@ def test_frozen_hashable_and_pickled_whole():
     assert options != HistogramOptions(angle_bins=12)
 
 
+def test_each_scale_keeps_every_other_option():
+    common = dict(normalize=False, layout="grid", grid_shape=(2, 3), frame=(1, 2, 30),
+                  size=(5, 6), include_orientation=False, engine="plain")
+    options = HistogramOptions(sigma=(0.5, 2.0), **common)
+    scales = options.at_scales()
+    assert [scale.sigma for scale in scales] == [0.5, 2.0]
+    for scale in scales:
+        assert scale == HistogramOptions(sigma=scale.sigma, **common)
+        assert scale.normalize is None and scale.n_values == 6 * 36
+    single = HistogramOptions(**common)
+    assert single.at_scales() == [single]
+
+
 def test_from_params_keeps_only_its_fields():
     transformer = GradientHistogramTransformer(angle_bins=8, n_jobs=3, image_shape=(2, 2))
     options = HistogramOptions.from_params(transformer.get_params(), engine="plain")
@@ -101,13 +156,27 @@ def test_from_params_keeps_only_its_fields():
 
 
 @pytest.mark.parametrize("params, names", [
-    (dict(angle_bins=4), ["angle_000", "angle_090", "angle_180", "angle_270",
+    (dict(angle_bins=4), ["angle_000.000", "angle_090.000", "angle_180.000", "angle_270.000",
                           "main_orientation"]),
+    (dict(angle_bins=3, sigma=(1.0, 2.5), include_orientation=False),
+     ["sigma1_angle_000.000", "sigma1_angle_120.000", "sigma1_angle_240.000",
+      "sigma2.5_angle_000.000", "sigma2.5_angle_120.000", "sigma2.5_angle_240.000"]),
+    (dict(angle_bins=2, layout="rings", n_rings=2, include_orientation=False),
+     ["ring0_angle_000.000", "ring0_angle_180.000", "ring1_angle_000.000",
+      "ring1_angle_180.000"]),
+    (dict(angle_bins=2, layout="grid", grid_shape=(1, 2), sigma=(0.5,)),
+     ["sigma0.5_cell0_0_angle_000.000", "sigma0.5_cell0_0_angle_180.000",
+      "sigma0.5_cell0_1_angle_000.000", "sigma0.5_cell0_1_angle_180.000",
+      "main_orientation"]),
     (dict(angle_bins=16, unidirectional=True, include_orientation=False),
      ["angle_000.000", "angle_022.500", "angle_045.000", "angle_067.500", "angle_090.000",
       "angle_112.500", "angle_135.000", "angle_157.500"]),
     (dict(angle_bins=4, invariance="dft_magnitude", include_orientation=False),
      ["dft_magnitude_00", "dft_magnitude_01", "dft_magnitude_02"]),
+    (dict(angle_bins=4, invariance="dft_magnitude", include_orientation=False,
+          sigma=(1.0, 2.0)),
+     ["sigma1_dft_magnitude_00", "sigma1_dft_magnitude_01", "sigma1_dft_magnitude_02",
+      "sigma2_dft_magnitude_00", "sigma2_dft_magnitude_01", "sigma2_dft_magnitude_02"]),
 ])
 def test_feature_names(params, names):
     assert HistogramOptions(**params).feature_names() == names

@@ -341,6 +341,9 @@ def batches(draw, min_images=1):
            "operator": operators,
            "include_orientation": st.booleans(),
            "rotation_invariant": st.booleans(),
+           # the function's defaults and the transformer's
+           "sigma": st.sampled_from([1.0, (0.5, 1.0, 2.0)]),
+           "normalize": st.sampled_from([True, "sqrt"]),
        }))
 def test_every_input_form_n_jobs_and_chunk_size_agree(stack, n_jobs, pixels_per_chunk, params):
     from gradhist_sklearn import _batch
@@ -349,9 +352,9 @@ def test_every_input_form_n_jobs_and_chunk_size_agree(stack, n_jobs, pixels_per_
     def expected(images):
         rows = []
         for image in images:
-            result = gradient_histogram(image, angle_bins=params["angle_bins"],
-                                        operator=params["operator"],
-                                        rotation_invariant=params["rotation_invariant"])
+            result = gradient_histogram(
+                image, **{name: value for name, value in params.items()
+                          if name != "include_orientation"})
             orientation = [result.main_orientation] if params["include_orientation"] else []
             rows.append(np.r_[result.histogram, orientation])
         return np.stack(rows)
@@ -385,11 +388,13 @@ def test_every_input_form_n_jobs_and_chunk_size_agree(stack, n_jobs, pixels_per_
 
 
 @settings(max_examples=FEWER)
-@given(stack=batches(min_images=2), data=st.data())
-def test_rows_do_not_depend_on_their_batch(stack, data):
+@given(stack=batches(min_images=2), data=st.data(),
+       layout=st.sampled_from(["global", "rings", "grid"]), unidirectional=st.booleans())
+def test_rows_do_not_depend_on_their_batch(stack, data, layout, unidirectional):
     # Two non-empty parts, so each is a different batch from the whole.
     split = data.draw(st.integers(1, len(stack) - 1), label="split")
-    transformer = GradientHistogramTransformer(include_orientation=True).fit(stack)
+    transformer = GradientHistogramTransformer(include_orientation=True, layout=layout,
+                                               unidirectional=unidirectional).fit(stack)
     whole = transformer.transform(stack)
     parts = [transformer.transform(part) for part in (stack[:split], stack[split:])]
     np.testing.assert_array_equal(np.concatenate(parts), whole)

@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _images import camera_crops
+from _images import DEFAULT_SCALES, FUNCTION_DEFAULTS, camera_crops, default_rows
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -26,9 +26,27 @@ def expected_rows(images, **params):
 
 
 def test_rows_equal_gradient_histogram(images):
-    params = dict(angle_bins=24, unidirectional=True, operator="scharr")
+    params = dict(angle_bins=24, unidirectional=True, operator="scharr", **FUNCTION_DEFAULTS)
     got = GradientHistogramTransformer(**params).fit_transform(images)
     np.testing.assert_array_equal(got, expected_rows(images, **params))
+
+
+def test_default_rows_are_three_square_rooted_scales(images):
+    # The defaults: sigma=(0.5, 1, 2) and normalize='sqrt', one block of
+    # 36 columns per scale, each the square root of the function's histogram.
+    transformer = GradientHistogramTransformer()
+    assert transformer.sigma == DEFAULT_SCALES == (0.5, 1.0, 2.0)
+    assert transformer.normalize == "sqrt"
+    got = transformer.fit_transform(images)
+    assert got.shape == (len(images), 3 * 36)
+    np.testing.assert_array_equal(got, default_rows(images))
+    for block, sigma in zip(np.split(got, 3, axis=1), DEFAULT_SCALES, strict=True):
+        np.testing.assert_allclose(
+            block ** 2, expected_rows(images, sigma=sigma), rtol=1e-12)
+    # The function's defaults give the function's rows.
+    np.testing.assert_array_equal(
+        GradientHistogramTransformer(**FUNCTION_DEFAULTS).fit_transform(images),
+        expected_rows(images))
 
 
 def test_input_forms_agree(images, tmp_path):
@@ -59,8 +77,15 @@ def test_colour_batch_uses_luma(images):
 def test_ragged_list_with_normalize_is_size_independent(images):
     image = images[0].astype(float)
     mirrored = np.hstack([image, image[:, ::-1]])  # twice the pixels, same statistics
-    rows = GradientHistogramTransformer(rotation_invariant=False).fit_transform([image, mirrored])
+    rows = GradientHistogramTransformer(rotation_invariant=False,
+                                        **FUNCTION_DEFAULTS).fit_transform([image, mirrored])
     np.testing.assert_allclose(rows[0].sum(), rows[1].sum(), rtol=1e-12)
+    # The default square roots keep it: each scale's squares sum to its mean magnitude.
+    rows = GradientHistogramTransformer(rotation_invariant=False).fit_transform(
+        [image, mirrored])
+    squares = (rows ** 2).reshape(2, 3, 36).sum(axis=2)
+    np.testing.assert_allclose(squares[0], squares[1], rtol=1e-12)
+    assert squares.min() > 0
 
 
 @pytest.mark.parametrize("dtype, out", [(np.float32, np.float32), (np.float64, np.float64),
@@ -78,20 +103,38 @@ def test_float32_close_to_float64(images):
     np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-4 * double.max())
 
 
+EIGHT_ANGLES = ["angle_000.000", "angle_045.000", "angle_090.000", "angle_135.000",
+                "angle_180.000", "angle_225.000", "angle_270.000", "angle_315.000"]
+
+
 def test_include_orientation_and_feature_names(images):
-    transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True)
+    # One scale: the bin centres in degrees, three decimals.
+    transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True,
+                                               **FUNCTION_DEFAULTS)
     rows = transformer.fit_transform(images)
     assert rows.shape == (len(images), 9)
-    assert list(transformer.get_feature_names_out()) == [
-        "angle_000", "angle_045", "angle_090", "angle_135", "angle_180", "angle_225",
-        "angle_270", "angle_315", "main_orientation"]
+    assert list(transformer.get_feature_names_out()) == EIGHT_ANGLES + ["main_orientation"]
     np.testing.assert_allclose(
         rows[:, -1], [gradient_histogram(im, angle_bins=8).main_orientation for im in images])
-    odd = GradientHistogramTransformer(angle_bins=7).fit(images).get_feature_names_out()
+    odd = GradientHistogramTransformer(angle_bins=7, **FUNCTION_DEFAULTS).fit(images)
+    odd = odd.get_feature_names_out()
     assert odd[1] == "angle_051.429" and len(set(odd)) == 7
-    uni = GradientHistogramTransformer(angle_bins=8, unidirectional=True).fit(images)
-    assert list(uni.get_feature_names_out()) == ["angle_000", "angle_045", "angle_090",
-                                                 "angle_135"]
+    uni = GradientHistogramTransformer(angle_bins=8, unidirectional=True, **FUNCTION_DEFAULTS)
+    assert list(uni.fit(images).get_feature_names_out()) == EIGHT_ANGLES[:4]
+    # The default three scales: each block's names prefixed with its sigma,
+    # and the main orientation is the first scale's.
+    transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True)
+    rows = transformer.fit_transform(images)
+    assert rows.shape == (len(images), 3 * 8 + 1)
+    assert list(transformer.get_feature_names_out()) == [
+        f"sigma{sigma}_{angle}" for sigma in ("0.5", "1", "2") for angle in EIGHT_ANGLES
+    ] + ["main_orientation"]
+    np.testing.assert_allclose(
+        rows[:, -1],
+        [gradient_histogram(im, angle_bins=8, sigma=0.5).main_orientation for im in images])
+    odd = GradientHistogramTransformer(angle_bins=7).fit(images).get_feature_names_out()
+    assert odd[1] == "sigma0.5_angle_051.429" and odd[7] == "sigma1_angle_000.000"
+    assert len(set(odd)) == 3 * 7
 
 
 @pytest.mark.parametrize("library", ["pandas", "polars"])
@@ -99,10 +142,12 @@ def test_set_output_dataframes(images, library):
     pytest.importorskip(library)
     transformer = GradientHistogramTransformer(angle_bins=12).set_output(transform=library)
     frame = transformer.fit_transform(images)
-    assert list(frame.columns) == [
-        "angle_000", "angle_030", "angle_060", "angle_090", "angle_120", "angle_150",
-        "angle_180", "angle_210", "angle_240", "angle_270", "angle_300", "angle_330"]
-    assert frame.shape == (len(images), 12)
+    angles = ["angle_000.000", "angle_030.000", "angle_060.000", "angle_090.000",
+              "angle_120.000", "angle_150.000", "angle_180.000", "angle_210.000",
+              "angle_240.000", "angle_270.000", "angle_300.000", "angle_330.000"]
+    assert list(frame.columns) == [f"sigma{sigma}_{angle}" for sigma in ("0.5", "1", "2")
+                                   for angle in angles]
+    assert frame.shape == (len(images), 3 * 12)
     np.testing.assert_array_equal(
         frame.to_numpy(), GradientHistogramTransformer(angle_bins=12).fit_transform(images))
 
@@ -110,7 +155,7 @@ def test_set_output_dataframes(images, library):
 def test_two_d_input_without_image_shape_is_one_row_images():
     X = np.array([[0.0, 1.0, 4.0, 9.0], [5.0, 5.0, 5.0, 5.0]])
     rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
-                                        normalize=False).fit_transform(X)
+                                        normalize=False, sigma=1.0).fit_transform(X)
     expected = [gradient_histogram(row[None, :], angle_bins=4, rotation_invariant=False,
                                    normalize=False).histogram for row in X]
     np.testing.assert_array_equal(rows, expected)
@@ -127,8 +172,9 @@ def test_fit_records_shape_and_transform_checks_it(images):
         transformer.transform(flat[:, :-1])
     stack = GradientHistogramTransformer().fit(images)
     assert stack.image_shape_ == (h, w) and not hasattr(stack, "n_features_in_")
-    # Normalised histograms of other sizes are comparable, so a stack may change size.
-    assert stack.transform(images[:, :20, :20]).shape == (n, 36)
+    # Normalised histograms of other sizes are comparable, so a stack may
+    # change size: 36 bins at each of the 3 default scales.
+    assert stack.transform(images[:, :20, :20]).shape == (n, 3 * 36)
 
 
 def test_unfitted_transform_raises(images):

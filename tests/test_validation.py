@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _images import DEFAULT_SCALES, FUNCTION_DEFAULTS, default_rows
 
 from gradhist_sklearn import (
     GradientHistogramTransformer,
@@ -32,6 +33,12 @@ def image():
 
 def fit_transform(X, **params):
     return GradientHistogramTransformer(**params).fit_transform(X)
+
+
+def function_rows(X, **params):
+    """The transformer's rows with ``gradient_histogram``'s defaults (one
+    scale, ``normalize=True``) under ``params``: the function's histograms."""
+    return fit_transform(X, **{**FUNCTION_DEFAULTS, **params})
 
 
 def step_image(low, high, dtype, shape=(4, 6)):
@@ -312,13 +319,28 @@ def test_unknown_operator_lists_the_valid_ones(image, operator):
         assert repr(name) in str(info_t.value)
 
 
-@pytest.mark.parametrize("name", ["unidirectional", "rotation_invariant", "normalize"])
+@pytest.mark.parametrize("name", ["unidirectional", "rotation_invariant"])
 @pytest.mark.parametrize("value", ["False", 0, None])
 def test_flags_must_be_booleans(image, name, value):
-    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+    with pytest.raises(TypeError, match=f"{name} must be True or False, got {value!r}"):
         gradient_histogram(image, **{name: value})
     with pytest.raises((TypeError, ValueError), match=f"'{name}' parameter"):
         fit_transform(image[None], **{name: value})
+
+
+@pytest.mark.parametrize("value, error", [("False", ValueError), ("Sqrt", ValueError),
+                                          (0, TypeError), (1, TypeError),
+                                          (None, TypeError), (0.5, TypeError)])
+def test_normalize_must_be_a_boolean_or_a_normalisation(image, value, error):
+    # normalize also takes the names of the normalisations: the message lists
+    # them, and neither the string "False" nor None can mean anything.
+    with pytest.raises(error, match=r"normalize must be True, False or one of 'pixels', "
+                                    rf"'sqrt', 'l1', 'l2', 'hellinger'; got {value!r}\."):
+        gradient_histogram(image, normalize=value)
+    with pytest.raises((TypeError, ValueError),
+                       match=r"'normalize' parameter .* must be an instance of 'bool'.* or a "
+                             r"str among \{.*'hellinger'.*\}\. Got"):
+        fit_transform(image[None], normalize=value)
 
 
 def test_image_shape_not_matching_row_length():
@@ -408,9 +430,33 @@ def test_one_by_one_image(operator):
     result = gradient_histogram(np.array([[7.0]]), operator=operator)
     np.testing.assert_array_equal(result.histogram, np.zeros(36))
     assert result.main_orientation == 0.0
-    rows = fit_transform(np.full((3, 1, 1), 5, dtype=np.uint8), include_orientation=True,
-                         operator=operator)
+    ones = np.full((3, 1, 1), 5, dtype=np.uint8)
+    rows = function_rows(ones, include_orientation=True, operator=operator)
     np.testing.assert_array_equal(rows, np.zeros((3, 37)))
+    # The defaults: 36 zeros at each of the three scales, and orientation 0.
+    rows = fit_transform(ones, include_orientation=True, operator=operator)
+    np.testing.assert_array_equal(rows, np.zeros((3, 3 * 36 + 1)))
+    for layout, n_blocks in (("rings", 3), ("grid", 9)):
+        rows = fit_transform(ones, include_orientation=True, operator=operator, layout=layout)
+        np.testing.assert_array_equal(rows, np.zeros((3, 3 * n_blocks * 36 + 1)))
+
+
+@pytest.mark.parametrize("shape", [(1, 2), (2, 1), (1, 6), (4, 1)])
+@pytest.mark.parametrize("normalize", [False, True, "sqrt", "l1", "l2", "hellinger"])
+def test_rings_of_a_thin_image_hold_no_pixel(shape, normalize):
+    # The circle inscribed in a 1 x 2k image holds no pixel centre: every ring
+    # is empty, so zeros (once a division by zero pixels, and a NaN).
+    image = np.arange(np.prod(shape), dtype=float).reshape(shape) ** 2
+    params = dict(layout="rings", normalize=normalize)
+    for invariant in (True, False):
+        result = gradient_histogram(image, rotation_invariant=invariant, **params)
+        np.testing.assert_array_equal(result.histogram, np.zeros(3 * 36))
+    # In a batch beside an image that has gradients in its rings.
+    rows = fit_transform([image, np.outer(np.arange(5.0), np.arange(5.0))],
+                         include_orientation=True, **params)
+    assert rows.shape == (2, 3 * 3 * 36 + 1) and np.isfinite(rows).all()
+    np.testing.assert_array_equal(rows[0], 0.0)
+    assert (rows[1, :-1] > 0).any()
 
 
 @pytest.mark.parametrize("n", [2, 3, 10])
@@ -426,7 +472,8 @@ def test_one_row_and_one_column_ramps(n):
     assert column.histogram[2] == pytest.approx(expected_sum, rel=1e-15)  # 90 deg: down
     assert column.main_orientation == pytest.approx(90.0)
     # flattened rows without image_shape are 1 x n images: the same numbers
-    rows = fit_transform(np.stack([ramp, ramp[::-1]]), angle_bins=8, operator="central", **RAW)
+    rows = function_rows(np.stack([ramp, ramp[::-1]]), angle_bins=8, operator="central",
+                         **RAW)
     np.testing.assert_allclose(rows[0], row.histogram)
     assert rows[1][4] == pytest.approx(expected_sum)  # falling ramp: 180 degrees
 
@@ -446,8 +493,12 @@ def test_bool_image_is_read_as_zero_and_one(image):
     mask = image > 128
     np.testing.assert_array_equal(gradient_histogram(mask).histogram,
                                   gradient_histogram(mask.astype(np.uint8)).histogram)
-    rows = fit_transform(np.stack([mask, ~mask]))
+    rows = function_rows(np.stack([mask, ~mask]))
     np.testing.assert_array_equal(rows[0], gradient_histogram(mask).histogram)
+    assert np.isfinite(rows).all() and rows.dtype == np.float64
+    rows = fit_transform(np.stack([mask, ~mask]))
+    np.testing.assert_array_equal(rows, fit_transform(np.stack([mask, ~mask]).astype(np.uint8)))
+    np.testing.assert_array_equal(rows, default_rows([mask, ~mask]))
     assert np.isfinite(rows).all() and rows.dtype == np.float64
 
 
@@ -468,7 +519,7 @@ def test_wide_integer_steps_do_not_overflow(low, high, dtype):
     assert result.main_orientation == 0.0
     falling = gradient_histogram(image[:, ::-1], angle_bins=4, operator="central", **RAW)
     np.testing.assert_allclose(falling.histogram, [0, 0, jump * 8, 0], rtol=1e-15)
-    rows = fit_transform(np.stack([image, image[:, ::-1]]), angle_bins=4, operator="central",
+    rows = function_rows(np.stack([image, image[:, ::-1]]), angle_bins=4, operator="central",
                          **RAW)
     np.testing.assert_allclose(rows, [result.histogram, falling.histogram], rtol=1e-15)
 
@@ -489,9 +540,33 @@ def test_extreme_magnitudes_are_exactly_rescaled(image, exponent, normalize):
     # subnormal results keep only the digits above 2**-1074
     np.testing.assert_allclose(result.histogram, expected, rtol=1e-12, atol=2.0**-1070)
     assert result.main_orientation == pytest.approx(reference.main_orientation, abs=1e-9)
-    rows = fit_transform(np.stack([small_ints, scaled]), include_orientation=True,
+    rows = function_rows(np.stack([small_ints, scaled]), include_orientation=True,
                          normalize=normalize)
     np.testing.assert_allclose(rows[1, :-1], expected, rtol=1e-12, atol=2.0**-1070)
+
+
+@pytest.mark.parametrize("exponent", [996, 600, 200, -200, -600, -1000, -1060, -1061])
+def test_extreme_magnitudes_square_roots_are_exact(image, exponent):
+    # sqrt(h * 2**e) = sqrt(h * 2**(e % 2)) * 2**(e // 2): a root near 1e-160
+    # is a normal number, so it keeps every digit even where h * 2**e is
+    # subnormal (taking the root after restoring the scale lost them).
+    small_ints = image // 16
+    scaled = np.ldexp(small_ints, exponent)
+
+    def root(histogram):
+        return np.ldexp(np.sqrt(np.ldexp(histogram, exponent % 2)), exponent // 2)
+
+    reference = gradient_histogram(small_ints).histogram  # normalize=True
+    result = gradient_histogram(scaled, normalize="sqrt").histogram
+    assert np.isfinite(result).all() and result.sum() > 0
+    np.testing.assert_allclose(result, root(reference), rtol=1e-12, atol=0)
+    # The default transformer: three scales, each its exact root, finite.
+    rows = fit_transform(np.stack([small_ints, scaled]), include_orientation=True)
+    assert rows.shape == (2, 3 * 36 + 1) and np.isfinite(rows).all()
+    np.testing.assert_allclose(rows[1, :-1], root(rows[0, :-1] ** 2), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(rows[1, :-1], np.concatenate(
+        [root(gradient_histogram(small_ints, sigma=s).histogram) for s in DEFAULT_SCALES]),
+        rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("exponent", [100, -100, -140])
@@ -505,21 +580,38 @@ def test_extreme_float32_magnitudes(image, exponent):
                         exponent)
     np.testing.assert_allclose(result.histogram, expected, rtol=1e-6, atol=2.0**-145)
     assert result.histogram.sum() > 0
+    # The square root (one scale, and the transformer's default three), in
+    # float32, keeps float32's precision: its root of 2**-140 is a normal number.
+    reference = gradient_histogram(small_ints).histogram.astype(np.float64)
+    root = np.ldexp(np.sqrt(np.ldexp(reference, exponent % 2)), exponent // 2)
+    result = gradient_histogram(scaled, normalize="sqrt").histogram
+    assert result.dtype == np.float32
+    np.testing.assert_allclose(result, root, rtol=1e-6, atol=0)
+    rows = fit_transform(np.stack([small_ints, scaled]))
+    assert rows.dtype == np.float32 and np.isfinite(rows).all() and rows.shape == (2, 3 * 36)
+    expected = np.ldexp(np.sqrt(np.ldexp(rows[0].astype(np.float64) ** 2, exponent % 2)),
+                        exponent // 2)
+    np.testing.assert_allclose(rows[1], expected, rtol=1e-6, atol=0)
 
 
 def test_ragged_list(image):
     images = [image, image[:4], image[:, :3], image[:1, :1], image[2:7, 1:9]]
-    rows = fit_transform(images, include_orientation=True)
+    rows = function_rows(images, include_orientation=True)
     for row, item in zip(rows, images, strict=True):
         expected = gradient_histogram(item)
         np.testing.assert_array_equal(row[:-1], expected.histogram)
         assert row[-1] == expected.main_orientation
     assert np.isfinite(rows).all()
+    rows = fit_transform(images, include_orientation=True)
+    np.testing.assert_array_equal(rows[:, :-1], default_rows(images))
+    assert np.isfinite(rows).all()
 
 
 def test_list_of_nested_python_lists(image):
-    rows = fit_transform([image.tolist(), image[:5].astype(int).tolist()])
+    rows = function_rows([image.tolist(), image[:5].astype(int).tolist()])
     np.testing.assert_array_equal(rows[0], gradient_histogram(image).histogram)
+    rows = fit_transform([image.tolist(), image[:5].astype(int).tolist()])
+    np.testing.assert_array_equal(rows, default_rows([image, image[:5].astype(int)]))
 
 
 @pytest.mark.parametrize("channels", [3, 4])
@@ -531,7 +623,7 @@ def test_colour_batches(image, channels, dtype):
         rgb[..., c] = image.astype(dtype)
     if channels == 4:
         rgb[..., 3] = np.arange(rgb[..., 3].size).reshape(rgb.shape[:3]) % 7  # alpha ignored
-    rows = fit_transform(rgb, **RAW)
+    rows = function_rows(rgb, **RAW)
     grey = sum(w * image.astype(dtype).astype(np.float64) for w in weights)
     expected = gradient_histogram(grey, **RAW).histogram
     rtol = 1e-5 if dtype == np.float32 else 1e-12
@@ -620,6 +712,7 @@ def test_image_files_in_every_depth(tmp_path):
     paths = [str(tmp_path / "grey16.png"), str(tmp_path / "rgba.png")]
     io.imsave(paths[0], grey16, check_contrast=False)
     io.imsave(paths[1], rgba, check_contrast=False)
-    rows = fit_transform(paths)
+    rows = function_rows(paths)
     np.testing.assert_array_equal(rows[0], gradient_histogram(grey16).histogram)
     np.testing.assert_array_equal(rows[1], gradient_histogram(rgba).histogram)
+    np.testing.assert_array_equal(fit_transform(paths), default_rows([grey16, rgba]))

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._gradients import stack_gradients
 from .._invariance import centre_of_mass_turns, peak_positions, pixel_centre_turns
+from .._layouts import grid_placement, ring_placement
 from .._validation import compute_dtype
 
 
@@ -27,6 +28,8 @@ def histograms(stack, region, options):
 
 def _histograms_of_pass(stack, angle_offset, region, options):
     """:func:`histograms` of a sub-stack, its angles less ``angle_offset``."""
+    if options.layout != "global":
+        return _spatial_histograms(stack, angle_offset, region, options)
     gx, gy = region_gradients(stack, options.operator, region, options.sigma)
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
@@ -43,6 +46,89 @@ def _histograms_of_pass(stack, angle_offset, region, options):
         shift_bins = peak_positions(plain)
     turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
     return bin_histograms(gx, gy, angle_offset=turned, **binning), turns
+
+
+def _spatial_histograms(stack, angle_offset, region, options):
+    """:func:`_histograms_of_pass` for the ``rings`` and ``grid`` layouts:
+    one histogram per block, the blocks of an image side by side."""
+    n_images = len(stack)
+    gx, gy = stack_gradients(stack.astype(compute_dtype(stack.dtype), copy=False),
+                             options.operator, options.sigma)
+    gx, gy = gx.reshape(n_images, -1), gy.reshape(n_images, -1)
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), (n_images,))
+    if options.layout == "rings":
+        placement = ring_placement(stack.shape[1:], region, options)
+    else:
+        placement = grid_placement(stack.shape[1:], region, options)
+    gx, gy = gx[:, placement.pixels], gy[:, placement.pixels]
+    turns = np.zeros(n_images)
+    if options.include_orientation or options.alignment == "peak":
+        plain = bin_histograms(gx, gy, angle_bins=options.angle_bins,
+                               unidirectional=options.unidirectional, angle_offset=offsets)
+        turns = centre_of_mass_turns(plain)
+    if options.alignment is None:
+        return place_histograms(gx, gy, placement, offsets, options), turns
+    # An aligned grid: each image's grid and angles turn by its own angle.
+    if options.alignment == "peak":
+        aligned = peak_positions(plain) * (360.0 / options.angle_bins)
+    else:
+        aligned = options.n_bins * pixel_centre_turns(
+            gx, gy, unidirectional=options.unidirectional, angle_offset=offsets)
+        aligned *= 360.0 / options.angle_bins
+    rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
+                             grid_placement(stack.shape[1:], region, options, turn),
+                             offsets[i:i + 1] + turn, options)
+            for i, turn in enumerate(aligned)]
+    return np.concatenate(rows), turns
+
+
+def place_histograms(gx, gy, placement, angle_offset, options):
+    """Histograms of the blocks of a :class:`~gradhist_sklearn._layouts.Placement`.
+
+    Parameters
+    ----------
+    gx, gy : ndarray, shape (n_images, n_pixels)
+        Gradients of ``placement.pixels``.
+    angle_offset : ndarray of shape (n_images,)
+        Degrees subtracted from every angle of each image (on top of the
+        placement's per-pixel reference).
+
+    Returns
+    -------
+    histograms : ndarray of float64, shape (n_images, n_blocks * n_bins)
+    """
+    n_images = gx.shape[0]
+    n_bins, n_blocks = options.n_bins, options.n_blocks
+    degrees = angle_offset[:, None]
+    if placement.reference is not None:
+        degrees = degrees + placement.reference
+    magnitude = np.sqrt(gx * gx + gy * gy)
+    position = np.arctan2(gy, gx) * (options.angle_bins / (2 * np.pi))
+    position = np.mod(position - degrees * (options.angle_bins / 360.0), n_bins)
+    lower = np.floor(position)
+    upper_share = position - lower
+    lower = lower.astype(np.intp) % n_bins
+    upper = (lower + 1) % n_bins
+    spread = None
+    if placement.spread is not None and placement.spread.any():
+        spread = magnitude[:, placement.spread] / n_bins
+        magnitude = np.where(placement.spread, 0.0, magnitude)
+    size = n_images * n_blocks * n_bins
+    base = (np.arange(n_images) * (n_blocks * n_bins))[:, None]
+    histograms = np.zeros(size)
+    for cells, weights in zip(placement.cells, placement.weights, strict=True):
+        start = base + cells * n_bins
+        share = magnitude * weights
+        histograms += np.bincount((start + lower).ravel(), (share * (1 - upper_share)).ravel(),
+                                  minlength=size)
+        histograms += np.bincount((start + upper).ravel(), (share * upper_share).ravel(),
+                                  minlength=size)
+        if spread is not None:
+            blocks = histograms.reshape(n_images, n_blocks, n_bins)
+            centre = spread * weights[placement.spread]
+            for k, cell in enumerate(cells[placement.spread]):
+                blocks[:, cell, :] += centre[:, k:k + 1]
+    return histograms.reshape(n_images, n_blocks * n_bins)
 
 
 #: Pixels the plain engine bins per round of numpy passes. Its ten or so
@@ -97,8 +183,9 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
                 histograms[i] += _bin_block(gx[i:i + 1, block], gy[i:i + 1, block], *options,
                                             None if offsets is None else offsets[i:i + 1])[0]
         return histograms
-    # Small images: whole images per block, each binned from its own pixels.
-    per_block = BLOCK_PIXELS // n_pixels
+    # Small images: whole images per block, each binned from its own pixels
+    # (possibly none: rings inside an image of one row hold no pixel centre).
+    per_block = BLOCK_PIXELS // max(1, n_pixels)
     return np.concatenate([
         _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options,
                    None if offsets is None else offsets[start:start + per_block])
