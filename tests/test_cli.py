@@ -6,6 +6,7 @@ the progress bar in ``test_cli_run.py``.
 """
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -107,9 +108,38 @@ def test_every_option_reaches_the_transformer(tmp_path):
     paths, features, columns = read_table(tmp_path / "out.csv")
     reference = GradientHistogramTransformer(**params).fit([paths[0]])
     assert columns == list(reference.get_feature_names_out())
-    assert columns[-1] == "main_orientation" and len(columns) == 9
+    assert columns[-1] == "main_orientation" and len(columns) == 3 * 8 + 1  # 3 scales
     np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
     assert leftovers(tmp_path, "images", "out.csv") == []  # no errors file when none
+
+
+def test_layout_scale_and_normalize_options_reach_the_transformer(tmp_path):
+    write_images(tmp_path / "images")
+    params = dict(layout="grid", grid_shape=(2, 3), sigma=(1.0, 2.5), normalize="hellinger",
+                  angle_bins=8)
+    args = ["extract", "images", "-o", "out.npz", "--layout", "grid", "--grid-shape", "2",
+            "3", "--normalize", "hellinger", "--angle-bins", "8", "--quiet", "--sigma", "1",
+            "2.5"]
+    assert run(args, tmp_path).returncode == 0
+    paths, features, columns = read_table(tmp_path / "out.npz")
+    reference = GradientHistogramTransformer(**params).fit([paths[0]])
+    assert columns == list(reference.get_feature_names_out()) and len(columns) == 2 * 6 * 8
+    np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
+    rings = ["extract", "images", "-o", "rings.csv", "--layout", "rings", "--n-rings", "2",
+             "--quiet"]
+    assert run(rings, tmp_path).returncode == 0
+    paths, features, _ = read_table(tmp_path / "rings.csv")
+    np.testing.assert_array_equal(features, expected(paths, tmp_path, layout="rings",
+                                                     n_rings=2))
+
+
+def test_defaults_are_the_transformer_s(tmp_path):
+    write_images(tmp_path / "images")
+    assert run(["extract", "images", "-o", "out.npz", "--quiet"], tmp_path).returncode == 0
+    paths, features, columns = read_table(tmp_path / "out.npz")
+    transformer = GradientHistogramTransformer()
+    assert columns == list(transformer.fit([paths[0]]).get_feature_names_out())
+    np.testing.assert_array_equal(features, expected(paths, tmp_path))
 
 
 def test_installed_script(workspace):
@@ -135,7 +165,8 @@ def test_help_explains_every_option(capsys):
         assert exit_info.value.code == 0
     help_text = capsys.readouterr().out
     for option in ["extract", "--version", "--output", "--angle-bins", "--unidirectional",
-                   "--no-rotation-invariant", "--no-normalize", "--operator",
+                   "--no-rotation-invariant", "--no-normalize", "--normalize", "--layout",
+                   "--n-rings", "--grid-shape", "--sigma", "--operator",
                    "--include-orientation", "--recursive", "--n-jobs", "--quiet", "--resume",
                    ".parquet", ".csv", ".npz", "exit status"]:
         assert option in help_text, option
@@ -262,3 +293,20 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert result.returncode == 0
     assert "\r" not in result.stderr and "img/s" not in result.stderr
     assert "8 rows in out.csv" in result.stderr
+
+
+def test_tables_of_the_former_defaults_record_the_former_options(tmp_path):
+    # normalize=True and one sigma are stored as before the layouts existed
+    # (true, a number, no layout keys), so tables written then still resume.
+    write_images(tmp_path / "images")
+    args = ["extract", "images", "-o", "out.npz", "--quiet", "--normalize", "pixels",
+            "--sigma", "1"]
+    assert run(args, tmp_path).returncode == 0
+    with np.load(tmp_path / "out.npz") as archive:
+        stored = json.loads(str(archive["options"]))
+    assert stored == {"angle_bins": 36, "unidirectional": False, "rotation_invariant": True,
+                      "normalize": True, "operator": "gaussian", "sigma": 1.0,
+                      "invariance": "centre_of_mass_rebin", "include_orientation": False}
+    assert run(args + ["--resume"], tmp_path).returncode == 0
+    refused = run(["extract", "images", "-o", "out.npz", "--quiet", "--resume"], tmp_path)
+    assert refused.returncode == 2 and "cannot resume" in refused.stderr

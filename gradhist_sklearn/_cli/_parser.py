@@ -2,21 +2,25 @@
 the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 
 import argparse
-from dataclasses import fields
 
 from .. import __version__
 from .._gradients import OPERATOR_NAMES
 from .._invariance import INVARIANCE_METHODS
+from .._layouts import LAYOUTS
 from .._options import HistogramOptions
+from .._transformer import GradientHistogramTransformer
+from .._validation import NORMALIZATIONS
 
-#: The histogram options' own defaults: the command has no defaults of its own.
-DEFAULTS = {field.name: field.default for field in fields(HistogramOptions)}
+#: The transformer's defaults: the command has no defaults of its own, so
+#: ``gradhist extract`` with no option gives ``GradientHistogramTransformer()``'s rows.
+DEFAULTS = GradientHistogramTransformer().get_params()
 
 EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
-one table: a 'path' column, then one column per histogram bin (angle_000,
-angle_010, ...), then 'main_orientation' with --include-orientation. The numbers
-are exactly those of GradientHistogramTransformer with the same options.
+one table: a 'path' column, then one column per histogram value (named as
+GradientHistogramTransformer.get_feature_names_out names them, such as
+sigma0.5_angle_010.000), then 'main_orientation' with --include-orientation.
+The defaults are the transformer's and the numbers exactly its rows.
 
 Rows are sorted by path. The table is written to a temporary file beside OUTPUT
 and renamed when complete, so OUTPUT is whole or absent, even after Ctrl-C.
@@ -86,8 +90,14 @@ def build_parser():
         "to bin 0",
     )
     options.add_argument(
-        "--no-normalize", dest="normalize", action="store_false",
-        help="do not divide by the image's pixel count (rows then grow with image size)",
+        "--normalize", default=DEFAULTS["normalize"], choices=(*NORMALIZATIONS, "none"),
+        help=f"how each block is normalised (default: {DEFAULTS['normalize']}; 'pixels' "
+        "divides by the pixel count, 'sqrt' takes its root, 'l1', 'l2' and 'hellinger' "
+        "divide each block by its norm, 'none' keeps the sums)",
+    )
+    options.add_argument(
+        "--no-normalize", dest="normalize", action="store_const", const="none",
+        help="the same as --normalize none",
     )
     options.add_argument(
         "--operator", default=DEFAULTS["operator"], choices=OPERATOR_NAMES,
@@ -95,8 +105,24 @@ def build_parser():
         "are at OpenCV's scale)",
     )
     options.add_argument(
-        "--sigma", type=float, default=DEFAULTS["sigma"], metavar="S",
-        help=f"scale in pixels of the 'gaussian' operator (default: {DEFAULTS['sigma']})",
+        "--sigma", type=float, nargs="+", default=list(DEFAULTS["sigma"]), metavar="S",
+        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each "
+        f"(default: {' '.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
+    )
+    options.add_argument(
+        "--layout", default=DEFAULTS["layout"], choices=LAYOUTS,
+        help=f"where gradients are pooled (default: {DEFAULTS['layout']}): one histogram, "
+        "concentric rings, or a grid of cells",
+    )
+    options.add_argument(
+        "--n-rings", type=int, default=DEFAULTS["n_rings"], metavar="K",
+        help=f"rings of --layout rings (default: {DEFAULTS['n_rings']})",
+    )
+    options.add_argument(
+        "--grid-shape", type=int, nargs=2, default=list(DEFAULTS["grid_shape"]),
+        metavar=("ROWS", "COLS"),
+        help="cells of --layout grid (default: "
+        f"{' '.join(str(v) for v in DEFAULTS['grid_shape'])})",
     )
     options.add_argument(
         "--invariance", default=DEFAULTS["invariance"], choices=INVARIANCE_METHODS,
@@ -147,9 +173,12 @@ def histogram_options(args):
         angle_bins=args.angle_bins,
         unidirectional=args.unidirectional,
         rotation_invariant=args.rotation_invariant,
-        normalize=args.normalize,
+        normalize=False if args.normalize == "none" else args.normalize,
         operator=args.operator,
-        sigma=args.sigma,
+        sigma=tuple(args.sigma) if len(args.sigma) > 1 else args.sigma[0],
         invariance=args.invariance,
         include_orientation=args.include_orientation,
+        layout=args.layout,
+        n_rings=args.n_rings,
+        grid_shape=tuple(args.grid_shape),
     )
