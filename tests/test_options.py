@@ -11,7 +11,6 @@ import pytest
 from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram
 from gradhist_sklearn._options import HistogramOptions
 
-
 #: gradient_histogram's defaults as the options object stores them.
 STORED = {"normalize": {True: "pixels"}, "frame": {None: (0.0, 0.0, 0.0)}}
 
