@@ -99,8 +99,18 @@ class HistogramOptions:
 
     @property
     def scales(self):
-        """The ``sigma`` values, as a tuple (one block of columns each)."""
-        return self.sigma if isinstance(self.sigma, tuple) else (self.sigma,)
+        """The ``sigma`` values, as a tuple (one block of columns each). Only
+        the ``'gaussian'`` operator has a scale: the others compute one block
+        whatever ``sigma`` holds, rather than the same block again."""
+        if not self.multiscale:
+            return (self.sigma[0],) if isinstance(self.sigma, tuple) else (self.sigma,)
+        return self.sigma
+
+    @property
+    def multiscale(self):
+        """Whether the rows hold one block per scale (``sigma`` a sequence,
+        with the ``'gaussian'`` operator)."""
+        return isinstance(self.sigma, tuple) and self.operator == "gaussian"
 
     def at_scales(self):
         """One options object per scale, each with a single ``sigma``.
@@ -111,7 +121,7 @@ class HistogramOptions:
         refuse some of them as arguments."""
         if not isinstance(self.sigma, tuple):
             return [self]
-        return [self._with_sigma(sigma) for sigma in self.sigma]
+        return [self._with_sigma(sigma) for sigma in self.scales]
 
     def _with_sigma(self, sigma):
         """This object with the single, checked scale ``sigma``."""
@@ -189,7 +199,7 @@ class HistogramOptions:
             blocks = [f"cell{i}_{j}_" for i in range(rows) for j in range(cols)]
         else:
             blocks = [""]
-        scales = [f"sigma{s:g}_" for s in self.scales] if isinstance(self.sigma, tuple) else [""]
+        scales = [f"sigma{s:g}_" for s in self.scales] if self.multiscale else [""]
         names = [s + b + v for s in scales for b in blocks for v in values]
         if self.include_orientation:
             names.append("main_orientation")

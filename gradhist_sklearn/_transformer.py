@@ -89,7 +89,8 @@ default='gaussian'
         instead of ``n_bins``.
     sigma : float or sequence of float, default=(0.5, 1.0, 2.0)
         Scale in pixels of the ``'gaussian'`` operator (ignored by the
-        others); a sequence gives one block of columns per scale. The default
+        others, which then give a single block); a sequence gives one block of
+        columns per scale. The default
         three scales serve classification; ``sigma=1.0, normalize=True``
         gives the single histogram of :func:`gradient_histogram`'s defaults.
     layout : {'global', 'rings', 'grid'}, default='global'

@@ -179,3 +179,13 @@ def test_from_params_keeps_only_its_fields():
 ])
 def test_feature_names(params, names):
     assert HistogramOptions(**params).feature_names() == names
+
+
+def test_operators_without_a_scale_give_one_block_whatever_sigma_holds():
+    sobel = HistogramOptions(operator="sobel", sigma=(0.5, 1.0, 2.0), include_orientation=False)
+    assert sobel.scales == (0.5,) and not sobel.multiscale and sobel.n_values == 36
+    assert sobel.feature_names()[:2] == ["angle_000.000", "angle_010.000"]
+    image = np.random.default_rng(0).random((12, 12))
+    rows = GradientHistogramTransformer(operator="sobel").fit_transform(image[None])
+    np.testing.assert_allclose(
+        rows[0], np.sqrt(gradient_histogram(image, operator="sobel").histogram), rtol=1e-12)
