@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 from .._invariance import centre_of_mass_turns, peak_positions
+from .._layouts import centred_coordinates, ring_placement
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -99,16 +100,33 @@ def _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi):
 
 
 @numba.njit(inline="always", **_JIT)
+def _split_pixel(x, gx, gy, weight, offset, scale, n_bins, inv_n, bins_lo, w_lo, w_hi):
+    """Pixel ``x``'s magnitude (times ``weight``, its region's 0 or 1), its
+    angle in bins less ``offset``, wrapped, and the linear split of the two."""
+    magnitude = math.sqrt(gx * gx + gy * gy) * weight
+    position = _wrap(_angle(gx, gy) * scale - offset, n_bins, inv_n)
+    k = math.floor(position)
+    _store_split(x, np.intp(k), position - k, magnitude, bins_lo, w_lo, w_hi)
+
+
+@numba.njit(inline="always", **_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
-        gx = gxrow[x]
-        gy = gyrow[x]
-        magnitude = math.sqrt(gx * gx + gy * gy) * keep[x]
-        position = _wrap(_angle(gx, gy) * scale - offset, n_bins, inv_n)
-        k = math.floor(position)
-        _store_split(x, np.intp(k), position - k, magnitude, bins_lo, w_lo, w_hi)
+        _split_pixel(x, gxrow[x], gyrow[x], keep[x], offset, scale, n_bins, inv_n,
+                     bins_lo, w_lo, w_hi)
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n_bins):
+    """:func:`_split_row` with each pixel's own reference angle (in bins)
+    subtracted too, into ``split = (bins_lo, w_lo, w_hi)``."""
+    bins_lo, w_lo, w_hi = split
+    inv_n = 1.0 / n_bins
+    for x in range(gxrow.shape[0]):
+        _split_pixel(x, gxrow[x], gyrow[x], keep[x], offset + reference[x], scale, n_bins,
+                     inv_n, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -334,6 +352,39 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
 
 
 @numba.njit(inline="always", **_JIT)
+def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
+    """The first pass over an image that is aligned to its gradients' mean
+    direction: band by band, the gradients and the sum of their vectors
+    (:func:`_direction`); returns ``(sum_x, sum_y)``.
+
+    ``source`` is ``(tables, operator, area, band, band_rows)``, what
+    :func:`_band_gradients` needs; ``buffers`` is ``(positions, magnitudes,
+    vx, vy)``: when the first two are image-sized (not empty), the angles (in
+    bins, less ``offset``) and magnitudes are kept in them for the second pass.
+    """
+    tables, operator, area, band, band_rows = source
+    positions, magnitudes, vx, vy = buffers
+    gx, gy, keep = band[2], band[3], band[4]
+    height, width = stack.shape[1], stack.shape[2]
+    buffered = positions.shape[0] > 0
+    sum_x = 0.0
+    sum_y = 0.0
+    for y0 in range(0, height, band_rows):
+        y1 = min(y0 + band_rows, height)
+        _band_gradients(stack, i, y0, y1, tables, operator, area, band)
+        n = (y1 - y0) * width
+        if buffered:
+            o = y0 * width
+            _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
+                        vx, vy, scale, offset, unidirectional)
+        else:
+            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
+        sum_x += _sum4(vx[:n])
+        sum_y += _sum4(vy[:n])
+    return sum_x, sum_y
+
+
+@numba.njit(inline="always", **_JIT)
 def _band_buffers(width, taps):
     """Rows per band and the scratch arrays of one band: the gradient
     buffers of :func:`_band_gradients` (padded vertical smoothing, for gx,
@@ -394,21 +445,10 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     positions = np.empty(height * width if buffered else 0)
     magnitudes = np.empty(height * width if buffered else 0)
     tables = _reflect_tables(height, width, taps)
+    source = (tables, operator, area, band, band_rows)
     for i in range(n_images):
-        sum_x = 0.0
-        sum_y = 0.0
-        for y0 in range(0, height, band_rows):
-            y1 = min(y0 + band_rows, height)
-            _band_gradients(stack, i, y0, y1, tables, operator, area, band)
-            n = (y1 - y0) * width
-            if buffered:
-                o = y0 * width
-                _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
-                            vx, vy, scale, offsets[i], unidirectional)
-            else:
-                _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
-            sum_x += _sum4(vx[:n])
-            sum_y += _sum4(vy[:n])
+        sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
+                                       scale, offsets[i], unidirectional)
         shift = 0.0
         if sum_x != 0.0 or sum_y != 0.0:
             shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
@@ -501,6 +541,195 @@ def _histograms(stack, operator, area, binning, out):
         _fold(hist_lo, hist_hi, n_bins, out[i])
 
 
+@numba.njit(inline="always", **_JIT)
+def _linear(position, n):
+    """Lower index, upper index and upper share of ``position`` on ``0 .. n - 1``,
+    clamped at both ends: ``_layouts._linear_split`` of one value."""
+    position = min(max(position, 0.0), n - 1.0)
+    k = math.floor(position)
+    lower = np.intp(k)
+    return lower, min(lower + 1, n - 1), position - k
+
+
+@numba.njit(inline="always", **_JIT)
+def _vote(acc_lo, acc_hi, block, lower, w_lo, w_hi, weight):
+    """``weight`` of a pixel's split vote into ``block`` (see :func:`_fold`)."""
+    acc_lo[block, lower] += w_lo * weight
+    acc_hi[block, lower + 1] += w_hi * weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_rings(ring, split, n, n_rings, acc_lo, acc_hi):
+    """The split votes of a band into the two rings nearest each pixel's
+    ring position ``ring[x]``. Pixels with no vote (outside the rings, or
+    flat) are skipped: adding zeros would change nothing."""
+    bins_lo, w_lo, w_hi = split
+    for x in range(n):
+        if w_lo[x] == 0.0 and w_hi[x] == 0.0:
+            continue
+        inner, outer, share = _linear(ring[x], n_rings)
+        lower = bins_lo[x]
+        _vote(acc_lo, acc_hi, inner, lower, w_lo[x], w_hi[x], 1.0 - share)
+        _vote(acc_lo, acc_hi, outer, lower, w_lo[x], w_hi[x], share)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_cells(du, dv, rotation, blocks, split, n, acc_lo, acc_hi):
+    """The split votes of a band into the four grid cells nearest each pixel
+    (bilinear, as ``_layouts.grid_placement``), its centred frame
+    coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``."""
+    cos_t, sin_t = rotation
+    rows, cols, width, height = blocks
+    bins_lo, w_lo, w_hi = split
+    for x in range(n):
+        if w_lo[x] == 0.0 and w_hi[x] == 0.0:
+            continue
+        u = cos_t * du[x] + sin_t * dv[x]
+        v = cos_t * dv[x] - sin_t * du[x]
+        left, right, across = _linear((u / width + 0.5) * cols - 0.5, cols)
+        top, bottom, down = _linear((v / height + 0.5) * rows - 0.5, rows)
+        lower = bins_lo[x]
+        lo, hi = w_lo[x], w_hi[x]
+        _vote(acc_lo, acc_hi, top * cols + left, lower, lo, hi, (1 - down) * (1 - across))
+        _vote(acc_lo, acc_hi, top * cols + right, lower, lo, hi, (1 - down) * across)
+        _vote(acc_lo, acc_hi, bottom * cols + left, lower, lo, hi, down * (1 - across))
+        _vote(acc_lo, acc_hi, bottom * cols + right, lower, lo, hi, down * across)
+
+
+@numba.njit(inline="always", **_JIT)
+def _spread_centres(centres, o, n, band, ring, split, n_rings, acc_lo):
+    """Invariant rings: a pixel at the exact centre (flat index in
+    ``centres``, this band starting at pixel ``o``) has no radial direction,
+    so its vote leaves ``split`` and is spread evenly over all the bins of
+    its rings."""
+    gx, gy = band[2], band[3]
+    bins_lo, w_lo, w_hi = split
+    n_bins = acc_lo.shape[1]
+    for c in centres:
+        x = c - o
+        if x < 0 or x >= n:
+            continue
+        inner, outer, share = _linear(ring[x], n_rings)
+        each = math.sqrt(gx[x] * gx[x] + gy[x] * gy[x]) / n_bins
+        for b in range(n_bins):
+            acc_lo[inner, b] += each * (1.0 - share)
+            acc_lo[outer, b] += each * share
+        w_lo[x] = 0.0
+        w_hi[x] = 0.0
+
+
+@numba.njit(inline="always", **_JIT)
+def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle_bins):
+    """An image's alignment angle in degrees from the frame's axis, from its
+    summed direction vectors: the reference's ``n_bins *
+    pixel_centre_turns(...) * 360 / angle_bins``, step for step."""
+    if sum_x == 0.0 and sum_y == 0.0:
+        return 0.0
+    harmonic = 2.0 if unidirectional else 1.0
+    angle = math.atan2(sum_y, sum_x) - harmonic * math.radians(degrees)
+    turns = (angle / (2.0 * math.pi)) % 1.0
+    turns = 0.0 if turns >= 1.0 else turns
+    return n_bins * turns * (360.0 / angle_bins)
+
+
+@numba.njit(**_JIT)
+def _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
+                       buffer_pixels, out, plain_out):
+    """Histograms of the spatial blocks (rings or grid cells) of every image
+    of ``stack`` into ``out``, ``n_blocks * n_bins`` values per image, block
+    after block, and the plain histogram of the pixels that count into
+    ``plain_out`` when ``with_plain``.
+
+    ``layout`` is ``(kind, first, second, centres, blocks)``, per-pixel
+    arrays over the image computed once per stack:
+
+    - kind 0 (rings) or 1 (invariant rings): ``first`` is each pixel's ring
+      position (clamped), ``second`` its reference angle in bins (the radial
+      direction, subtracted from its gradient's angle when kind is 1),
+      ``centres`` the flat indices of pixels at the exact centre, ``blocks``
+      ``(n_rings, 1, 0, 0)``;
+    - kind 2 (grid): ``first``, ``second`` each pixel's centred frame
+      coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
+      the grid's shape and the region's size.
+
+    ``alignment`` is ``(align_pixels, turns, degrees, angle_bins,
+    unidirectional)``: image ``i``'s grid and angles turn by ``turns[i]``
+    degrees, or, when ``align_pixels``, by the mean direction of its
+    gradients measured from its frame angle ``degrees[i]`` (a first pass,
+    :func:`_direction_pass`, whose angles are kept for images of up to
+    ``buffer_pixels`` pixels). ``area`` masks the pixels that count (the
+    rings' disc and the region). The other arguments are :func:`_histograms`'s.
+    """
+    kind, first, second, centres, blocks = layout
+    rows, cols = blocks[0], blocks[1]
+    align_pixels, turns, degrees, angle_bins, unidirectional = alignment
+    scale, offsets, n_bins = binning
+    n_images, height, width = stack.shape
+    taps = operator[0].shape[0]
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    gx, gy, keep = band[2], band[3], band[4]
+    split = (bins_lo, w_lo, w_hi)
+    acc_lo = np.empty((rows * cols, n_bins))
+    acc_hi = np.empty((rows * cols, n_bins + 1))  # see _fold
+    plain_lo = np.empty(n_bins)
+    plain_hi = np.empty(n_bins + 1)
+    kept = height * width if align_pixels and height * width <= buffer_pixels else 0
+    buffers = (np.empty(kept), np.empty(kept), np.empty(gx.shape[0]), np.empty(gx.shape[0]))
+    positions, magnitudes = buffers[0], buffers[1]
+    tables = _reflect_tables(height, width, taps)
+    source = (tables, operator, area, band, band_rows)
+    for i in range(n_images):
+        turn = turns[i]
+        if align_pixels:
+            sum_x, sum_y = _direction_pass(stack, i, source, buffers, scale, offsets[i],
+                                           unidirectional)
+            turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
+                                           angle_bins)
+        shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
+        rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
+        acc_lo[:] = 0.0
+        acc_hi[:] = 0.0
+        plain_lo[:] = 0.0
+        plain_hi[:] = 0.0
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            n = (y1 - y0) * width
+            o = y0 * width
+            if kept:
+                if with_plain:
+                    _split_positions(positions[o:o + n], magnitudes[o:o + n], 0.0,
+                                     bins_lo, w_lo, w_hi, n_bins)
+                    _scatter(bins_lo, w_lo, w_hi, n, plain_lo, plain_hi)
+                _split_positions(positions[o:o + n], magnitudes[o:o + n], shift - offsets[i],
+                                 bins_lo, w_lo, w_hi, n_bins)
+            else:
+                _band_gradients(stack, i, y0, y1, tables, operator, area, band)
+                own = kind == 1 or turn != 0.0  # the blocks' angles are not the plain ones
+                if with_plain or not own:
+                    if area[1] or offsets[i] != 0.0:
+                        _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale,
+                                   offsets[i], n_bins)
+                    else:
+                        _split_row_plain(gx[:n], gy[:n], bins_lo, w_lo, w_hi, scale, n_bins)
+                    if with_plain:
+                        _scatter(bins_lo, w_lo, w_hi, n, plain_lo, plain_hi)
+                if kind == 1:
+                    _split_row_referenced(gx[:n], gy[:n], keep, second[o:o + n], split, scale,
+                                          shift, n_bins)
+                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, acc_lo)
+                elif own:
+                    _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, shift, n_bins)
+            if kind == 2:
+                _scatter_cells(first[o:o + n], second[o:o + n], rotation, blocks, split, n,
+                               acc_lo, acc_hi)
+            else:
+                _scatter_rings(first[o:o + n], split, n, rows, acc_lo, acc_hi)
+        for b in range(rows * cols):
+            _fold(acc_lo[b], acc_hi[b], n_bins, out[i, b * n_bins:(b + 1) * n_bins])
+        if with_plain:
+            _fold(plain_lo, plain_hi, n_bins, plain_out[i])
+
+
 def _padded_kernels(derivative, smoothing):
     """The two kernels as float64 arrays of one odd length (``None`` smoothing
     becomes the identity, which is exact: ``1 * v + 0``), or None when the
@@ -548,6 +777,58 @@ def _binning(stack, options, angle_offset):
     return options.angle_bins / (2 * np.pi), offsets, options.n_bins
 
 
+def _layout_arrays(shape, region, options):
+    """:func:`_placed_histograms`'s ``layout`` argument for images of
+    ``shape``, and the mask of the pixels that count (None for all), from
+    the shared placement code of :mod:`gradhist_sklearn._layouts`."""
+    size = shape[0] * shape[1]
+    if options.layout == "grid":
+        du, dv, (width, height) = centred_coordinates(shape, options.frame, options.size)
+        blocks = (*options.grid_shape, float(width), float(height))
+        return (2, np.ascontiguousarray(du, dtype=np.float64).ravel(),
+                np.ascontiguousarray(dv, dtype=np.float64).ravel(),
+                np.empty(0, dtype=np.intp), blocks), region
+    placement = ring_placement(shape, region, options)
+    counts = np.zeros(size, dtype=bool)
+    counts[placement.pixels] = True
+    ring = np.zeros(size)
+    ring[placement.pixels] = placement.cells[0] + placement.weights[1]  # lower + share
+    reference = np.zeros(size)
+    centres = np.empty(0, dtype=np.intp)
+    if placement.reference is not None:
+        reference[placement.pixels] = placement.reference * (options.angle_bins / 360.0)
+        centres = placement.pixels[placement.spread]
+    kind = 0 if placement.reference is None else 1
+    return (kind, ring, reference, centres, (options.n_rings, 1, 0.0, 0.0)), \
+        counts.reshape(shape)
+
+
+def _layout_histograms(stack, region, options):
+    """The engine interface for the ``rings`` and ``grid`` layouts:
+    :func:`_placed_histograms`, after a plain pass for the peak of an aligned
+    grid with ``invariance='peak'``."""
+    layout, counts = _layout_arrays(stack.shape[1:], region, options)
+    stack, operator, area = _kernel_inputs(stack, counts, options)
+    n_images = len(stack)
+    degrees = np.full(n_images, float(options.frame[2]))
+    binning = _binning(stack, options, degrees)
+    out = np.empty((n_images, options.n_blocks * options.n_bins))
+    plain = np.zeros((n_images, options.n_bins))
+    turns = np.zeros(n_images)
+    with_plain = options.include_orientation
+    if options.alignment == "peak":
+        _histograms(stack, operator, area, binning, plain)
+        turns = peak_positions(plain) * (360.0 / options.angle_bins)
+        with_plain = False
+    alignment = (options.alignment == "pixels", turns, degrees, options.angle_bins,
+                 options.unidirectional)
+    _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
+                       BUFFER_PIXELS, out, plain)
+    if options.include_orientation or options.alignment == "peak":
+        return out, centre_of_mass_turns(plain)
+    return out, np.zeros(n_images)
+
+
 def histograms(stack, region, options):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
@@ -556,6 +837,8 @@ def histograms(stack, region, options):
     pixel. ``'peak'`` bins twice, the second time at each image's refined
     peak. Every other method bins once.
     """
+    if options.layout != "global":
+        return _layout_histograms(stack, region, options)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
     out = np.empty((stack.shape[0], options.n_bins))
