@@ -31,7 +31,7 @@ import numba
 import numpy as np
 
 from .._invariance import centre_of_mass_turns, peak_positions
-from .._layouts import centred_coordinates, ring_placement
+from .._layouts import centred_coordinates, remembered, ring_placement
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -83,10 +83,30 @@ def _angle(gx, gy):
 @numba.njit(inline="always", **_JIT)
 def _wrap(position, n_bins, inv_n):
     """``position`` (in bins) wrapped into ``[0, n_bins)``: ``x - n floor(x / n)``,
-    then one conditional step each way for what rounding leaves outside."""
-    position -= n_bins * math.floor(position * inv_n)
+    then one conditional step each way for what rounding leaves outside.
+    (``np.floor`` stays a float, which LLVM vectorises; ``math.floor`` is an
+    integer in numba.)"""
+    position -= n_bins * np.floor(position * inv_n)
     position = position + n_bins if position < 0.0 else position
     return position - n_bins if position >= n_bins else position
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_at(position, magnitude, n_bins, inv_n):
+    """A vote of ``magnitude`` at angle ``position`` (in bins, any value):
+    ``(lower bin, share of the next bin, magnitude)``."""
+    position = _wrap(position, n_bins, inv_n)
+    k = np.floor(position)
+    return np.intp(k), position - k, magnitude
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_gradient(gx, gy, weight, offset, scale, n_bins, inv_n):
+    """:func:`_split_at` of a gradient: its magnitude times ``weight`` (its
+    region's 0 or 1) at its angle in bins less ``offset``. It returns values
+    rather than storing them, which keeps the callers' loops vectorised."""
+    magnitude = math.sqrt(gx * gx + gy * gy) * weight
+    return _split_at(_angle(gx, gy) * scale - offset, magnitude, n_bins, inv_n)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -100,22 +120,13 @@ def _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi):
 
 
 @numba.njit(inline="always", **_JIT)
-def _split_pixel(x, gx, gy, weight, offset, scale, n_bins, inv_n, bins_lo, w_lo, w_hi):
-    """Pixel ``x``'s magnitude (times ``weight``, its region's 0 or 1), its
-    angle in bins less ``offset``, wrapped, and the linear split of the two."""
-    magnitude = math.sqrt(gx * gx + gy * gy) * weight
-    position = _wrap(_angle(gx, gy) * scale - offset, n_bins, inv_n)
-    k = math.floor(position)
-    _store_split(x, np.intp(k), position - k, magnitude, bins_lo, w_lo, w_hi)
-
-
-@numba.njit(inline="always", **_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
-        _split_pixel(x, gxrow[x], gyrow[x], keep[x], offset, scale, n_bins, inv_n,
-                     bins_lo, w_lo, w_hi)
+        lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x], offset,
+                                                     scale, n_bins, inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -125,8 +136,10 @@ def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n
     bins_lo, w_lo, w_hi = split
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
-        _split_pixel(x, gxrow[x], gyrow[x], keep[x], offset + reference[x], scale, n_bins,
-                     inv_n, bins_lo, w_lo, w_hi)
+        lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x],
+                                                     offset + reference[x], scale, n_bins,
+                                                     inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -320,9 +333,9 @@ def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
     """:func:`_split_row` of angles already in bins (less ``shift``)."""
     inv_n = 1.0 / n_bins
     for x in range(positions.shape[0]):
-        position = _wrap(positions[x] - shift, n_bins, inv_n)
-        k = math.floor(position)
-        _store_split(x, np.intp(k), position - k, magnitudes[x], bins_lo, w_lo, w_hi)
+        lower, fraction, magnitude = _split_at(positions[x] - shift, magnitudes[x], n_bins,
+                                               inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -777,6 +790,9 @@ def _binning(stack, options, angle_offset):
     return options.angle_bins / (2 * np.pi), offsets, options.n_bins
 
 
+@remembered(lambda options: (options.layout, options.frame, options.size, options.n_rings,
+                             options.grid_shape, options.rotation_invariant,
+                             options.angle_bins))
 def _layout_arrays(shape, region, options):
     """:func:`_placed_histograms`'s ``layout`` argument for images of
     ``shape``, and the mask of the pixels that count (None for all), from
