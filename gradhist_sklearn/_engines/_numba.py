@@ -555,24 +555,38 @@ def _histograms(stack, operator, area, binning, out):
 
 
 @numba.njit(inline="always", **_JIT)
-def _linear(position, n):
-    """Lower index, upper index and upper share of ``position`` on ``0 .. n - 1``,
-    clamped at both ends: ``_layouts._linear_split`` of one value."""
+def _padded_split(position, n):
+    """``position`` on ``0 .. n - 1``, clamped at both ends, as its lower
+    index and the share of the next (``_layouts._linear_split`` of one value).
+
+    The next index is always ``lower + 1``: at the upper clamp that is ``n``,
+    a padding block of the accumulator whose share is 0 (the reference adds
+    that 0 to ``lower`` itself), so that the votes of one pixel never go to
+    the same address twice, and the loops need no ``min``.
+    """
     position = min(max(position, 0.0), n - 1.0)
-    k = math.floor(position)
-    lower = np.intp(k)
-    return lower, min(lower + 1, n - 1), position - k
+    lower = np.floor(position)
+    return np.intp(lower), position - lower
 
 
 @numba.njit(inline="always", **_JIT)
-def _vote(acc_lo, acc_hi, block, lower, w_lo, w_hi, weight):
-    """``weight`` of a pixel's split vote into ``block`` (see :func:`_fold`)."""
-    acc_lo[block, lower] += w_lo * weight
-    acc_hi[block, lower + 1] += w_hi * weight
+def _vote(acc, at, weight, w_lo, w_hi):
+    """``weight`` of a pixel's split vote into the blocks' accumulators ``acc
+    = (acc_lo, acc_hi)``, which are flat (``n_bins`` and ``n_bins + 1``
+    values per block, see :func:`_fold`; flat indices compile to less than
+    2-D ones): ``at = (i, j)`` indexes its lower bin in each."""
+    acc[0][at[0]] += w_lo * weight
+    acc[1][at[1]] += w_hi * weight
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_rings(ring, split, n, n_rings, acc_lo, acc_hi):
+def _step(at, blocks, n_bins):
+    """``at`` (see :func:`_vote`) moved by ``blocks`` blocks."""
+    return at[0] + blocks * n_bins, at[1] + blocks * (n_bins + 1)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_rings(ring, split, n, n_rings, n_bins, acc):
     """The split votes of a band into the two rings nearest each pixel's
     ring position ``ring[x]``. Pixels with no vote (outside the rings, or
     flat) are skipped: adding zeros would change nothing."""
@@ -580,53 +594,66 @@ def _scatter_rings(ring, split, n, n_rings, acc_lo, acc_hi):
     for x in range(n):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
-        inner, outer, share = _linear(ring[x], n_rings)
-        lower = bins_lo[x]
-        _vote(acc_lo, acc_hi, inner, lower, w_lo[x], w_hi[x], 1.0 - share)
-        _vote(acc_lo, acc_hi, outer, lower, w_lo[x], w_hi[x], share)
+        inner, share = _padded_split(ring[x], n_rings)
+        at = _step((bins_lo[x], bins_lo[x] + 1), inner, n_bins)
+        _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
+        _vote(acc, _step(at, 1, n_bins), share, w_lo[x], w_hi[x])
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_cells(du, dv, rotation, blocks, split, n, acc_lo, acc_hi):
-    """The split votes of a band into the four grid cells nearest each pixel
-    (bilinear, as ``_layouts.grid_placement``), its centred frame
-    coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``."""
+def _place_cells(du, dv, rotation, blocks, n, places):
+    """Where each pixel of a band falls on the grid, from its centred frame
+    coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``, into
+    ``places = (cells, across, down)``: the padded index (``cols + 1`` per
+    row) of the nearest cell centre above and to the left, and the pixel's
+    shares towards the next column and row (``_layouts.grid_placement``).
+    A loop of its own, which LLVM vectorises."""
     cos_t, sin_t = rotation
     rows, cols, width, height = blocks
+    cells, across, down = places
+    for x in range(n):
+        u = cos_t * du[x] + sin_t * dv[x]
+        v = cos_t * dv[x] - sin_t * du[x]
+        left, across[x] = _padded_split((u / width + 0.5) * cols - 0.5, cols)
+        top, down[x] = _padded_split((v / height + 0.5) * rows - 0.5, rows)
+        cells[x] = top * (cols + 1) + left
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_cells(places, cols, split, n, n_bins, acc):
+    """The split votes of a band into the four grid cells around each pixel
+    (:func:`_place_cells`), bilinearly. Pixels with no vote are skipped."""
+    cells, across, down = places
     bins_lo, w_lo, w_hi = split
     for x in range(n):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
-        u = cos_t * du[x] + sin_t * dv[x]
-        v = cos_t * dv[x] - sin_t * du[x]
-        left, right, across = _linear((u / width + 0.5) * cols - 0.5, cols)
-        top, bottom, down = _linear((v / height + 0.5) * rows - 0.5, rows)
-        lower = bins_lo[x]
-        lo, hi = w_lo[x], w_hi[x]
-        _vote(acc_lo, acc_hi, top * cols + left, lower, lo, hi, (1 - down) * (1 - across))
-        _vote(acc_lo, acc_hi, top * cols + right, lower, lo, hi, (1 - down) * across)
-        _vote(acc_lo, acc_hi, bottom * cols + left, lower, lo, hi, down * (1 - across))
-        _vote(acc_lo, acc_hi, bottom * cols + right, lower, lo, hi, down * across)
+        a, d, lo, hi = across[x], down[x], w_lo[x], w_hi[x]
+        at = _step((bins_lo[x], bins_lo[x] + 1), cells[x], n_bins)
+        below = _step(at, cols + 1, n_bins)
+        _vote(acc, at, (1 - d) * (1 - a), lo, hi)
+        _vote(acc, _step(at, 1, n_bins), (1 - d) * a, lo, hi)
+        _vote(acc, below, d * (1 - a), lo, hi)
+        _vote(acc, _step(below, 1, n_bins), d * a, lo, hi)
 
 
 @numba.njit(inline="always", **_JIT)
-def _spread_centres(centres, o, n, band, ring, split, n_rings, acc_lo):
+def _spread_centres(centres, o, n, band, ring, split, n_rings, n_bins, acc_lo):
     """Invariant rings: a pixel at the exact centre (flat index in
     ``centres``, this band starting at pixel ``o``) has no radial direction,
     so its vote leaves ``split`` and is spread evenly over all the bins of
     its rings."""
     gx, gy = band[2], band[3]
     bins_lo, w_lo, w_hi = split
-    n_bins = acc_lo.shape[1]
     for c in centres:
         x = c - o
         if x < 0 or x >= n:
             continue
-        inner, outer, share = _linear(ring[x], n_rings)
+        inner, share = _padded_split(ring[x], n_rings)
         each = math.sqrt(gx[x] * gx[x] + gy[x] * gy[x]) / n_bins
-        for b in range(n_bins):
-            acc_lo[inner, b] += each * (1.0 - share)
-            acc_lo[outer, b] += each * share
+        for b in range(inner * n_bins, (inner + 1) * n_bins):
+            acc_lo[b] += each * (1.0 - share)
+            acc_lo[b + n_bins] += each * share
         w_lo[x] = 0.0
         w_hi[x] = 0.0
 
@@ -682,8 +709,13 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
     gx, gy, keep = band[2], band[3], band[4]
     split = (bins_lo, w_lo, w_hi)
-    acc_lo = np.empty((rows * cols, n_bins))
-    acc_hi = np.empty((rows * cols, n_bins + 1))  # see _fold
+    # Blocks padded by one row (and one column for the grid): see _padded_split.
+    padded = cols + 1 if kind == 2 else 1
+    acc_lo = np.empty((rows + 1) * padded * n_bins)
+    acc_hi = np.empty((rows + 1) * padded * (n_bins + 1))  # see _fold
+    acc = (acc_lo, acc_hi)
+    places = (np.empty(gx.shape[0], dtype=np.intp), np.empty(gx.shape[0]),
+              np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
     plain_hi = np.empty(n_bins + 1)
     kept = height * width if align_pixels and height * width <= buffer_pixels else 0
@@ -729,16 +761,20 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 if kind == 1:
                     _split_row_referenced(gx[:n], gy[:n], keep, second[o:o + n], split, scale,
                                           shift, n_bins)
-                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, acc_lo)
+                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, n_bins,
+                                    acc_lo)
                 elif own:
                     _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, shift, n_bins)
             if kind == 2:
-                _scatter_cells(first[o:o + n], second[o:o + n], rotation, blocks, split, n,
-                               acc_lo, acc_hi)
+                _place_cells(first[o:o + n], second[o:o + n], rotation, blocks, n, places)
+                _scatter_cells(places, cols, split, n, n_bins, acc)
             else:
-                _scatter_rings(first[o:o + n], split, n, rows, acc_lo, acc_hi)
-        for b in range(rows * cols):
-            _fold(acc_lo[b], acc_hi[b], n_bins, out[i, b * n_bins:(b + 1) * n_bins])
+                _scatter_rings(first[o:o + n], split, n, rows, n_bins, acc)
+        for r in range(rows):
+            for c in range(cols):
+                i_lo, i_hi = _step((0, 0), r * padded + c, n_bins)
+                o_out = (r * cols + c) * n_bins
+                _fold(acc_lo[i_lo:], acc_hi[i_hi:], n_bins, out[i, o_out:o_out + n_bins])
         if with_plain:
             _fold(plain_lo, plain_hi, n_bins, plain_out[i])
 
