@@ -566,7 +566,7 @@ def _padded_split(position, n):
     """
     position = min(max(position, 0.0), n - 1.0)
     lower = np.floor(position)
-    return np.intp(lower), position - lower
+    return lower, position - lower  # lower as a float: converted once by the caller
 
 
 @numba.njit(inline="always", **_JIT)
@@ -595,7 +595,7 @@ def _scatter_rings(ring, split, n, n_rings, n_bins, acc):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
         inner, share = _padded_split(ring[x], n_rings)
-        at = _step((bins_lo[x], bins_lo[x] + 1), inner, n_bins)
+        at = _step((bins_lo[x], bins_lo[x] + 1), np.intp(inner), n_bins)
         _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
         _vote(acc, _step(at, 1, n_bins), share, w_lo[x], w_hi[x])
 
@@ -606,17 +606,25 @@ def _place_cells(du, dv, rotation, blocks, n, places):
     coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``, into
     ``places = (cells, across, down)``: the padded index (``cols + 1`` per
     row) of the nearest cell centre above and to the left, and the pixel's
-    shares towards the next column and row (``_layouts.grid_placement``).
-    A loop of its own, which LLVM vectorises."""
+    shares towards the next column and row: ``_layouts.grid_placement``'s
+    ``(du / width + 0.5) * cols - 0.5`` and its ``dv`` counterpart, with the
+    division as a multiplication (a rounding apart).
+
+    A loop of its own, which LLVM vectorises; cells are int32 (one vector
+    conversion) and computed in floats: three times faster than int64 indices
+    and a division.
+    """
     cos_t, sin_t = rotation
     rows, cols, width, height = blocks
     cells, across, down = places
+    across_scale, across_start = cols / width, 0.5 * cols - 0.5
+    down_scale, down_start = rows / height, 0.5 * rows - 0.5
     for x in range(n):
         u = cos_t * du[x] + sin_t * dv[x]
         v = cos_t * dv[x] - sin_t * du[x]
-        left, across[x] = _padded_split((u / width + 0.5) * cols - 0.5, cols)
-        top, down[x] = _padded_split((v / height + 0.5) * rows - 0.5, rows)
-        cells[x] = top * (cols + 1) + left
+        left, across[x] = _padded_split(u * across_scale + across_start, cols)
+        top, down[x] = _padded_split(v * down_scale + down_start, rows)
+        cells[x] = np.int32(top * (cols + 1) + left)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -629,7 +637,7 @@ def _scatter_cells(places, cols, split, n, n_bins, acc):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
         a, d, lo, hi = across[x], down[x], w_lo[x], w_hi[x]
-        at = _step((bins_lo[x], bins_lo[x] + 1), cells[x], n_bins)
+        at = _step((bins_lo[x], bins_lo[x] + 1), np.intp(cells[x]), n_bins)
         below = _step(at, cols + 1, n_bins)
         _vote(acc, at, (1 - d) * (1 - a), lo, hi)
         _vote(acc, _step(at, 1, n_bins), (1 - d) * a, lo, hi)
@@ -650,8 +658,9 @@ def _spread_centres(centres, o, n, band, ring, split, n_rings, n_bins, acc_lo):
         if x < 0 or x >= n:
             continue
         inner, share = _padded_split(ring[x], n_rings)
+        start = np.intp(inner) * n_bins
         each = math.sqrt(gx[x] * gx[x] + gy[x] * gy[x]) / n_bins
-        for b in range(inner * n_bins, (inner + 1) * n_bins):
+        for b in range(start, start + n_bins):
             acc_lo[b] += each * (1.0 - share)
             acc_lo[b + n_bins] += each * share
         w_lo[x] = 0.0
@@ -714,7 +723,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     acc_lo = np.empty((rows + 1) * padded * n_bins)
     acc_hi = np.empty((rows + 1) * padded * (n_bins + 1))  # see _fold
     acc = (acc_lo, acc_hi)
-    places = (np.empty(gx.shape[0], dtype=np.intp), np.empty(gx.shape[0]),
+    places = (np.empty(gx.shape[0], dtype=np.int32), np.empty(gx.shape[0]),
               np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
     plain_hi = np.empty(n_bins + 1)
