@@ -572,21 +572,27 @@ def _padded_split(position, n):
 @numba.njit(inline="always", **_JIT)
 def _vote(acc, at, weight, w_lo, w_hi):
     """``weight`` of a pixel's split vote into the blocks' accumulators ``acc
-    = (acc_lo, acc_hi)``, which are flat (``n_bins`` and ``n_bins + 1``
-    values per block, see :func:`_fold`; flat indices compile to less than
-    2-D ones): ``at = (i, j)`` indexes its lower bin in each."""
-    acc[0][at[0]] += w_lo * weight
-    acc[1][at[1]] += w_hi * weight
+    = (acc_lo, acc_hi, stride)`` at ``at`` (:func:`_at`).
+
+    They are bin-major, ``stride`` (padded) blocks per bin, so that the
+    blocks one pixel votes for are neighbours in memory, and ``acc_hi`` has
+    one bin more (see :func:`_fold`): the upper bin's vote goes ``stride``
+    further. Indices are unsigned, so numba adds no wrap-around of negative
+    ones: both together make the scatter loops twice as fast.
+    """
+    acc_lo, acc_hi, stride = acc
+    acc_lo[at] += w_lo * weight
+    acc_hi[at + stride] += w_hi * weight
 
 
 @numba.njit(inline="always", **_JIT)
-def _step(at, blocks, n_bins):
-    """``at`` (see :func:`_vote`) moved by ``blocks`` blocks."""
-    return at[0] + blocks * n_bins, at[1] + blocks * (n_bins + 1)
+def _at(lower, block, stride):
+    """Index of bin ``lower`` of ``block`` in the accumulators (:func:`_vote`)."""
+    return np.uintp(lower) * stride + np.uintp(block)
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_rings(ring, split, n, n_rings, n_bins, acc):
+def _scatter_rings(ring, split, n, n_rings, acc):
     """The split votes of a band into the two rings nearest each pixel's
     ring position ``ring[x]``. Pixels with no vote (outside the rings, or
     flat) are skipped: adding zeros would change nothing."""
@@ -595,9 +601,9 @@ def _scatter_rings(ring, split, n, n_rings, n_bins, acc):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
         inner, share = _padded_split(ring[x], n_rings)
-        at = _step((bins_lo[x], bins_lo[x] + 1), np.intp(inner), n_bins)
+        at = _at(bins_lo[x], inner, acc[2])
         _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
-        _vote(acc, _step(at, 1, n_bins), share, w_lo[x], w_hi[x])
+        _vote(acc, at + np.uintp(1), share, w_lo[x], w_hi[x])
 
 
 @numba.njit(inline="always", **_JIT)
@@ -628,41 +634,44 @@ def _place_cells(du, dv, rotation, blocks, n, places):
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_cells(places, cols, split, n, n_bins, acc):
+def _scatter_cells(places, cols, split, n, acc):
     """The split votes of a band into the four grid cells around each pixel
     (:func:`_place_cells`), bilinearly. Pixels with no vote are skipped."""
     cells, across, down = places
     bins_lo, w_lo, w_hi = split
+    right = np.uintp(1)
+    below = np.uintp(cols + 1)
     for x in range(n):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
         a, d, lo, hi = across[x], down[x], w_lo[x], w_hi[x]
-        at = _step((bins_lo[x], bins_lo[x] + 1), np.intp(cells[x]), n_bins)
-        below = _step(at, cols + 1, n_bins)
+        at = _at(bins_lo[x], cells[x], acc[2])
         _vote(acc, at, (1 - d) * (1 - a), lo, hi)
-        _vote(acc, _step(at, 1, n_bins), (1 - d) * a, lo, hi)
-        _vote(acc, below, d * (1 - a), lo, hi)
-        _vote(acc, _step(below, 1, n_bins), d * a, lo, hi)
+        _vote(acc, at + right, (1 - d) * a, lo, hi)
+        _vote(acc, at + below, d * (1 - a), lo, hi)
+        _vote(acc, at + below + right, d * a, lo, hi)
 
 
 @numba.njit(inline="always", **_JIT)
-def _spread_centres(centres, o, n, band, ring, split, n_rings, n_bins, acc_lo):
+def _spread_centres(centres, o, n, band, ring, split, n_rings, acc):
     """Invariant rings: a pixel at the exact centre (flat index in
     ``centres``, this band starting at pixel ``o``) has no radial direction,
     so its vote leaves ``split`` and is spread evenly over all the bins of
     its rings."""
     gx, gy = band[2], band[3]
     bins_lo, w_lo, w_hi = split
+    acc_lo, stride = acc[0], acc[2]
+    n_bins = acc_lo.shape[0] // stride
     for c in centres:
         x = c - o
         if x < 0 or x >= n:
             continue
         inner, share = _padded_split(ring[x], n_rings)
-        start = np.intp(inner) * n_bins
         each = math.sqrt(gx[x] * gx[x] + gy[x] * gy[x]) / n_bins
-        for b in range(start, start + n_bins):
-            acc_lo[b] += each * (1.0 - share)
-            acc_lo[b + n_bins] += each * share
+        for b in range(n_bins):
+            at = _at(b, inner, stride)
+            acc_lo[at] += each * (1.0 - share)
+            acc_lo[at + np.uintp(1)] += each * share
         w_lo[x] = 0.0
         w_hi[x] = 0.0
 
@@ -720,9 +729,10 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     split = (bins_lo, w_lo, w_hi)
     # Blocks padded by one row (and one column for the grid): see _padded_split.
     padded = cols + 1 if kind == 2 else 1
-    acc_lo = np.empty((rows + 1) * padded * n_bins)
-    acc_hi = np.empty((rows + 1) * padded * (n_bins + 1))  # see _fold
-    acc = (acc_lo, acc_hi)
+    stride = (rows + 1) * padded
+    acc_lo = np.empty(n_bins * stride)
+    acc_hi = np.empty((n_bins + 1) * stride)  # see _fold
+    acc = (acc_lo, acc_hi, np.uintp(stride))
     places = (np.empty(gx.shape[0], dtype=np.int32), np.empty(gx.shape[0]),
               np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
@@ -770,20 +780,20 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 if kind == 1:
                     _split_row_referenced(gx[:n], gy[:n], keep, second[o:o + n], split, scale,
                                           shift, n_bins)
-                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, n_bins,
-                                    acc_lo)
+                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, acc)
                 elif own:
                     _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, shift, n_bins)
             if kind == 2:
                 _place_cells(first[o:o + n], second[o:o + n], rotation, blocks, n, places)
-                _scatter_cells(places, cols, split, n, n_bins, acc)
+                _scatter_cells(places, cols, split, n, acc)
             else:
-                _scatter_rings(first[o:o + n], split, n, rows, n_bins, acc)
+                _scatter_rings(first[o:o + n], split, n, rows, acc)
         for r in range(rows):
             for c in range(cols):
-                i_lo, i_hi = _step((0, 0), r * padded + c, n_bins)
-                o_out = (r * cols + c) * n_bins
-                _fold(acc_lo[i_lo:], acc_hi[i_hi:], n_bins, out[i, o_out:o_out + n_bins])
+                block = r * padded + c
+                at = (r * cols + c) * n_bins
+                _fold(acc_lo[block::stride], acc_hi[block::stride], n_bins,
+                      out[i, at:at + n_bins])
         if with_plain:
             _fold(plain_lo, plain_hi, n_bins, plain_out[i])
 
