@@ -34,6 +34,9 @@ a quarter turn of a square image maps rings to the same rings and cells to
 turned cells exactly.
 """
 
+import functools
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
@@ -63,6 +66,55 @@ class Placement(NamedTuple):
     weights: np.ndarray
     reference: np.ndarray = None
     spread: np.ndarray = None
+
+
+#: Placements each :func:`remembered` function keeps (the most recent).
+REMEMBERED = 8
+
+
+def remembered(geometry):
+    """Decorator: ``function(shape, region, options)`` computed once for the
+    :data:`REMEMBERED` most recent images' shapes, regions and
+    ``geometry(options)`` (the options it depends on), since every chunk of
+    a batch asks for the same placement. The arrays it returns are made
+    read-only, as they are shared. A call with further non-zero arguments
+    (a grid's turn) is computed every time."""
+
+    def decorate(function):
+        results = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(function)
+        def wrapper(shape, region, options, *more):
+            if any(more):
+                return function(shape, region, options, *more)
+            key = (tuple(shape), geometry(options), None if region is None
+                   else (region.shape, np.packbits(region).tobytes()))
+            with lock:
+                if key in results:
+                    results.move_to_end(key)
+                    return results[key]
+            value = _read_only(function(shape, region, options))
+            with lock:
+                results[key] = value
+                while len(results) > REMEMBERED:
+                    results.popitem(last=False)
+            return value
+
+        wrapper.forget = results.clear
+        return wrapper
+
+    return decorate
+
+
+def _read_only(value):
+    """``value`` with every array in it (through nested tuples) read-only."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for item in value:
+            _read_only(item)
+    return value
 
 
 def n_blocks(options):
@@ -103,6 +155,8 @@ def _linear_split(position, n):
     return lower, upper, position - lower
 
 
+@remembered(lambda options: (options.frame, options.size, options.n_rings,
+                             options.rotation_invariant))
 def ring_placement(shape, region, options):
     """:class:`Placement` of the ``rings`` layout (see the module's docstring)."""
     du, dv, (width, height) = centred_coordinates(shape, options.frame, options.size)
@@ -123,6 +177,7 @@ def ring_placement(shape, region, options):
                      reference, spread)
 
 
+@remembered(lambda options: (options.frame, options.size, options.grid_shape))
 def grid_placement(shape, region, options, turn_degrees=0.0):
     """:class:`Placement` of the ``grid`` layout, the grid turned by
     ``turn_degrees`` about the region's centre (see the module's docstring)."""

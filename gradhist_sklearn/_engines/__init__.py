@@ -75,9 +75,9 @@ def resolve_engine(engine=None):
 
 def select_engine(options):
     """The engine module that computes ``options``: the compiled one when
-    ``options.engine`` is ``'numba'`` and it can run the operator and the
-    layout (the ``rings`` and ``grid`` layouts are the reference's for now)."""
-    if options.engine == "numba" and options.layout == "global":
+    ``options.engine`` is ``'numba'`` and it can run the operator (every
+    layout: ``global``, ``rings`` and ``grid``)."""
+    if options.engine == "numba":
         from . import _numba
 
         if _numba.supports(*options.kernels):

@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 from .._invariance import centre_of_mass_turns, peak_positions
+from .._layouts import centred_coordinates, remembered, ring_placement
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -82,10 +83,30 @@ def _angle(gx, gy):
 @numba.njit(inline="always", **_JIT)
 def _wrap(position, n_bins, inv_n):
     """``position`` (in bins) wrapped into ``[0, n_bins)``: ``x - n floor(x / n)``,
-    then one conditional step each way for what rounding leaves outside."""
-    position -= n_bins * math.floor(position * inv_n)
+    then one conditional step each way for what rounding leaves outside.
+    (``np.floor`` stays a float, which LLVM vectorises; ``math.floor`` is an
+    integer in numba.)"""
+    position -= n_bins * np.floor(position * inv_n)
     position = position + n_bins if position < 0.0 else position
     return position - n_bins if position >= n_bins else position
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_at(position, magnitude, n_bins, inv_n):
+    """A vote of ``magnitude`` at angle ``position`` (in bins, any value):
+    ``(lower bin, share of the next bin, magnitude)``."""
+    position = _wrap(position, n_bins, inv_n)
+    k = np.floor(position)
+    return np.intp(k), position - k, magnitude
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_gradient(gx, gy, weight, offset, scale, n_bins, inv_n):
+    """:func:`_split_at` of a gradient: its magnitude times ``weight`` (its
+    region's 0 or 1) at its angle in bins less ``offset``. It returns values
+    rather than storing them, which keeps the callers' loops vectorised."""
+    magnitude = math.sqrt(gx * gx + gy * gy) * weight
+    return _split_at(_angle(gx, gy) * scale - offset, magnitude, n_bins, inv_n)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -103,12 +124,22 @@ def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
     for x in range(gxrow.shape[0]):
-        gx = gxrow[x]
-        gy = gyrow[x]
-        magnitude = math.sqrt(gx * gx + gy * gy) * keep[x]
-        position = _wrap(_angle(gx, gy) * scale - offset, n_bins, inv_n)
-        k = math.floor(position)
-        _store_split(x, np.intp(k), position - k, magnitude, bins_lo, w_lo, w_hi)
+        lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x], offset,
+                                                     scale, n_bins, inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
+
+
+@numba.njit(inline="always", **_JIT)
+def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n_bins):
+    """:func:`_split_row` with each pixel's own reference angle (in bins)
+    subtracted too, into ``split = (bins_lo, w_lo, w_hi)``."""
+    bins_lo, w_lo, w_hi = split
+    inv_n = 1.0 / n_bins
+    for x in range(gxrow.shape[0]):
+        lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x],
+                                                     offset + reference[x], scale, n_bins,
+                                                     inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -302,9 +333,9 @@ def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
     """:func:`_split_row` of angles already in bins (less ``shift``)."""
     inv_n = 1.0 / n_bins
     for x in range(positions.shape[0]):
-        position = _wrap(positions[x] - shift, n_bins, inv_n)
-        k = math.floor(position)
-        _store_split(x, np.intp(k), position - k, magnitudes[x], bins_lo, w_lo, w_hi)
+        lower, fraction, magnitude = _split_at(positions[x] - shift, magnitudes[x], n_bins,
+                                               inv_n)
+        _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
 @numba.njit(inline="always", **_JIT)
@@ -331,6 +362,39 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
         lo = bins_lo[x]
         hist_lo[lo] += w_lo[x]
         hist_hi[lo + 1] += w_hi[x]
+
+
+@numba.njit(inline="always", **_JIT)
+def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
+    """The first pass over an image that is aligned to its gradients' mean
+    direction: band by band, the gradients and the sum of their vectors
+    (:func:`_direction`); returns ``(sum_x, sum_y)``.
+
+    ``source`` is ``(tables, operator, area, band, band_rows)``, what
+    :func:`_band_gradients` needs; ``buffers`` is ``(positions, magnitudes,
+    vx, vy)``: when the first two are image-sized (not empty), the angles (in
+    bins, less ``offset``) and magnitudes are kept in them for the second pass.
+    """
+    tables, operator, area, band, band_rows = source
+    positions, magnitudes, vx, vy = buffers
+    gx, gy, keep = band[2], band[3], band[4]
+    height, width = stack.shape[1], stack.shape[2]
+    buffered = positions.shape[0] > 0
+    sum_x = 0.0
+    sum_y = 0.0
+    for y0 in range(0, height, band_rows):
+        y1 = min(y0 + band_rows, height)
+        _band_gradients(stack, i, y0, y1, tables, operator, area, band)
+        n = (y1 - y0) * width
+        if buffered:
+            o = y0 * width
+            _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
+                        vx, vy, scale, offset, unidirectional)
+        else:
+            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
+        sum_x += _sum4(vx[:n])
+        sum_y += _sum4(vy[:n])
+    return sum_x, sum_y
 
 
 @numba.njit(inline="always", **_JIT)
@@ -394,21 +458,10 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     positions = np.empty(height * width if buffered else 0)
     magnitudes = np.empty(height * width if buffered else 0)
     tables = _reflect_tables(height, width, taps)
+    source = (tables, operator, area, band, band_rows)
     for i in range(n_images):
-        sum_x = 0.0
-        sum_y = 0.0
-        for y0 in range(0, height, band_rows):
-            y1 = min(y0 + band_rows, height)
-            _band_gradients(stack, i, y0, y1, tables, operator, area, band)
-            n = (y1 - y0) * width
-            if buffered:
-                o = y0 * width
-                _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
-                            vx, vy, scale, offsets[i], unidirectional)
-            else:
-                _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
-            sum_x += _sum4(vx[:n])
-            sum_y += _sum4(vy[:n])
+        sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
+                                       scale, offsets[i], unidirectional)
         shift = 0.0
         if sum_x != 0.0 or sum_y != 0.0:
             shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
@@ -501,6 +554,250 @@ def _histograms(stack, operator, area, binning, out):
         _fold(hist_lo, hist_hi, n_bins, out[i])
 
 
+@numba.njit(inline="always", **_JIT)
+def _padded_split(position, n):
+    """``position`` on ``0 .. n - 1``, clamped at both ends, as its lower
+    index and the share of the next (``_layouts._linear_split`` of one value).
+
+    The next index is always ``lower + 1``: at the upper clamp that is ``n``,
+    a padding block of the accumulator whose share is 0 (the reference adds
+    that 0 to ``lower`` itself), so that the votes of one pixel never go to
+    the same address twice, and the loops need no ``min``.
+    """
+    position = min(max(position, 0.0), n - 1.0)
+    lower = np.floor(position)
+    return lower, position - lower  # lower as a float: converted once by the caller
+
+
+@numba.njit(inline="always", **_JIT)
+def _vote(acc, at, weight, w_lo, w_hi):
+    """``weight`` of a pixel's split vote into the blocks' accumulators ``acc
+    = (acc_lo, acc_hi, stride)`` at ``at`` (:func:`_at`).
+
+    They are bin-major, ``stride`` (padded) blocks per bin, so that the
+    blocks one pixel votes for are neighbours in memory, and ``acc_hi`` has
+    one bin more (see :func:`_fold`): the upper bin's vote goes ``stride``
+    further. Indices are unsigned, so numba adds no wrap-around of negative
+    ones: both together make the scatter loops twice as fast.
+    """
+    acc_lo, acc_hi, stride = acc
+    acc_lo[at] += w_lo * weight
+    acc_hi[at + stride] += w_hi * weight
+
+
+@numba.njit(inline="always", **_JIT)
+def _at(lower, block, stride):
+    """Index of bin ``lower`` of ``block`` in the accumulators (:func:`_vote`)."""
+    return np.uintp(lower) * stride + np.uintp(block)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_rings(ring, split, n, n_rings, acc):
+    """The split votes of a band into the two rings nearest each pixel's
+    ring position ``ring[x]``. Pixels with no vote (outside the rings, or
+    flat) are skipped: adding zeros would change nothing."""
+    bins_lo, w_lo, w_hi = split
+    for x in range(n):
+        if w_lo[x] == 0.0 and w_hi[x] == 0.0:
+            continue
+        inner, share = _padded_split(ring[x], n_rings)
+        at = _at(bins_lo[x], inner, acc[2])
+        _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
+        _vote(acc, at + np.uintp(1), share, w_lo[x], w_hi[x])
+
+
+@numba.njit(inline="always", **_JIT)
+def _place_cells(du, dv, rotation, blocks, n, places):
+    """Where each pixel of a band falls on the grid, from its centred frame
+    coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``, into
+    ``places = (cells, across, down)``: the padded index (``cols + 1`` per
+    row) of the nearest cell centre above and to the left, and the pixel's
+    shares towards the next column and row: ``_layouts.grid_placement``'s
+    ``(du / width + 0.5) * cols - 0.5`` and its ``dv`` counterpart, with the
+    division as a multiplication (a rounding apart).
+
+    A loop of its own, which LLVM vectorises; cells are int32 (one vector
+    conversion) and computed in floats: three times faster than int64 indices
+    and a division.
+    """
+    cos_t, sin_t = rotation
+    rows, cols, width, height = blocks
+    cells, across, down = places
+    across_scale, across_start = cols / width, 0.5 * cols - 0.5
+    down_scale, down_start = rows / height, 0.5 * rows - 0.5
+    for x in range(n):
+        u = cos_t * du[x] + sin_t * dv[x]
+        v = cos_t * dv[x] - sin_t * du[x]
+        left, across[x] = _padded_split(u * across_scale + across_start, cols)
+        top, down[x] = _padded_split(v * down_scale + down_start, rows)
+        cells[x] = np.int32(top * (cols + 1) + left)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_cells(places, cols, split, n, acc):
+    """The split votes of a band into the four grid cells around each pixel
+    (:func:`_place_cells`), bilinearly. Pixels with no vote are skipped."""
+    cells, across, down = places
+    bins_lo, w_lo, w_hi = split
+    right = np.uintp(1)
+    below = np.uintp(cols + 1)
+    for x in range(n):
+        if w_lo[x] == 0.0 and w_hi[x] == 0.0:
+            continue
+        a, d, lo, hi = across[x], down[x], w_lo[x], w_hi[x]
+        at = _at(bins_lo[x], cells[x], acc[2])
+        _vote(acc, at, (1 - d) * (1 - a), lo, hi)
+        _vote(acc, at + right, (1 - d) * a, lo, hi)
+        _vote(acc, at + below, d * (1 - a), lo, hi)
+        _vote(acc, at + below + right, d * a, lo, hi)
+
+
+@numba.njit(inline="always", **_JIT)
+def _spread_centres(centres, o, n, band, ring, split, n_rings, acc):
+    """Invariant rings: a pixel at the exact centre (flat index in
+    ``centres``, this band starting at pixel ``o``) has no radial direction,
+    so its vote leaves ``split`` and is spread evenly over all the bins of
+    its rings."""
+    gx, gy = band[2], band[3]
+    bins_lo, w_lo, w_hi = split
+    acc_lo, stride = acc[0], acc[2]
+    n_bins = acc_lo.shape[0] // stride
+    for c in centres:
+        x = c - o
+        if x < 0 or x >= n:
+            continue
+        inner, share = _padded_split(ring[x], n_rings)
+        each = math.sqrt(gx[x] * gx[x] + gy[x] * gy[x]) / n_bins
+        for b in range(n_bins):
+            at = _at(b, inner, stride)
+            acc_lo[at] += each * (1.0 - share)
+            acc_lo[at + np.uintp(1)] += each * share
+        w_lo[x] = 0.0
+        w_hi[x] = 0.0
+
+
+@numba.njit(inline="always", **_JIT)
+def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle_bins):
+    """An image's alignment angle in degrees from the frame's axis, from its
+    summed direction vectors: the reference's ``n_bins *
+    pixel_centre_turns(...) * 360 / angle_bins``, step for step."""
+    if sum_x == 0.0 and sum_y == 0.0:
+        return 0.0
+    harmonic = 2.0 if unidirectional else 1.0
+    angle = math.atan2(sum_y, sum_x) - harmonic * math.radians(degrees)
+    turns = (angle / (2.0 * math.pi)) % 1.0
+    turns = 0.0 if turns >= 1.0 else turns
+    return n_bins * turns * (360.0 / angle_bins)
+
+
+@numba.njit(**_JIT)
+def _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
+                       buffer_pixels, out, plain_out):
+    """Histograms of the spatial blocks (rings or grid cells) of every image
+    of ``stack`` into ``out``, ``n_blocks * n_bins`` values per image, block
+    after block, and the plain histogram of the pixels that count into
+    ``plain_out`` when ``with_plain``.
+
+    ``layout`` is ``(kind, first, second, centres, blocks)``, per-pixel
+    arrays over the image computed once per stack:
+
+    - kind 0 (rings) or 1 (invariant rings): ``first`` is each pixel's ring
+      position (clamped), ``second`` its reference angle in bins (the radial
+      direction, subtracted from its gradient's angle when kind is 1),
+      ``centres`` the flat indices of pixels at the exact centre, ``blocks``
+      ``(n_rings, 1, 0, 0)``;
+    - kind 2 (grid): ``first``, ``second`` each pixel's centred frame
+      coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
+      the grid's shape and the region's size.
+
+    ``alignment`` is ``(align_pixels, turns, degrees, angle_bins,
+    unidirectional)``: image ``i``'s grid and angles turn by ``turns[i]``
+    degrees, or, when ``align_pixels``, by the mean direction of its
+    gradients measured from its frame angle ``degrees[i]`` (a first pass,
+    :func:`_direction_pass`, whose angles are kept for images of up to
+    ``buffer_pixels`` pixels). ``area`` masks the pixels that count (the
+    rings' disc and the region). The other arguments are :func:`_histograms`'s.
+    """
+    kind, first, second, centres, blocks = layout
+    rows, cols = blocks[0], blocks[1]
+    align_pixels, turns, degrees, angle_bins, unidirectional = alignment
+    scale, offsets, n_bins = binning
+    n_images, height, width = stack.shape
+    taps = operator[0].shape[0]
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    gx, gy, keep = band[2], band[3], band[4]
+    split = (bins_lo, w_lo, w_hi)
+    # Blocks padded by one row (and one column for the grid): see _padded_split.
+    padded = cols + 1 if kind == 2 else 1
+    stride = (rows + 1) * padded
+    acc_lo = np.empty(n_bins * stride)
+    acc_hi = np.empty((n_bins + 1) * stride)  # see _fold
+    acc = (acc_lo, acc_hi, np.uintp(stride))
+    places = (np.empty(gx.shape[0], dtype=np.int32), np.empty(gx.shape[0]),
+              np.empty(gx.shape[0]))
+    plain_lo = np.empty(n_bins)
+    plain_hi = np.empty(n_bins + 1)
+    kept = height * width if align_pixels and height * width <= buffer_pixels else 0
+    buffers = (np.empty(kept), np.empty(kept), np.empty(gx.shape[0]), np.empty(gx.shape[0]))
+    positions, magnitudes = buffers[0], buffers[1]
+    tables = _reflect_tables(height, width, taps)
+    source = (tables, operator, area, band, band_rows)
+    for i in range(n_images):
+        turn = turns[i]
+        if align_pixels:
+            sum_x, sum_y = _direction_pass(stack, i, source, buffers, scale, offsets[i],
+                                           unidirectional)
+            turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
+                                           angle_bins)
+        shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
+        rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
+        acc_lo[:] = 0.0
+        acc_hi[:] = 0.0
+        plain_lo[:] = 0.0
+        plain_hi[:] = 0.0
+        for y0 in range(0, height, band_rows):
+            y1 = min(y0 + band_rows, height)
+            n = (y1 - y0) * width
+            o = y0 * width
+            if kept:
+                if with_plain:
+                    _split_positions(positions[o:o + n], magnitudes[o:o + n], 0.0,
+                                     bins_lo, w_lo, w_hi, n_bins)
+                    _scatter(bins_lo, w_lo, w_hi, n, plain_lo, plain_hi)
+                _split_positions(positions[o:o + n], magnitudes[o:o + n], shift - offsets[i],
+                                 bins_lo, w_lo, w_hi, n_bins)
+            else:
+                _band_gradients(stack, i, y0, y1, tables, operator, area, band)
+                own = kind == 1 or turn != 0.0  # the blocks' angles are not the plain ones
+                if with_plain or not own:
+                    if area[1] or offsets[i] != 0.0:
+                        _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale,
+                                   offsets[i], n_bins)
+                    else:
+                        _split_row_plain(gx[:n], gy[:n], bins_lo, w_lo, w_hi, scale, n_bins)
+                    if with_plain:
+                        _scatter(bins_lo, w_lo, w_hi, n, plain_lo, plain_hi)
+                if kind == 1:
+                    _split_row_referenced(gx[:n], gy[:n], keep, second[o:o + n], split, scale,
+                                          shift, n_bins)
+                    _spread_centres(centres, o, n, band, first[o:o + n], split, rows, acc)
+                elif own:
+                    _split_row(gx[:n], gy[:n], keep, bins_lo, w_lo, w_hi, scale, shift, n_bins)
+            if kind == 2:
+                _place_cells(first[o:o + n], second[o:o + n], rotation, blocks, n, places)
+                _scatter_cells(places, cols, split, n, acc)
+            else:
+                _scatter_rings(first[o:o + n], split, n, rows, acc)
+        for r in range(rows):
+            for c in range(cols):
+                block = r * padded + c
+                at = (r * cols + c) * n_bins
+                _fold(acc_lo[block::stride], acc_hi[block::stride], n_bins,
+                      out[i, at:at + n_bins])
+        if with_plain:
+            _fold(plain_lo, plain_hi, n_bins, plain_out[i])
+
+
 def _padded_kernels(derivative, smoothing):
     """The two kernels as float64 arrays of one odd length (``None`` smoothing
     becomes the identity, which is exact: ``1 * v + 0``), or None when the
@@ -548,6 +845,61 @@ def _binning(stack, options, angle_offset):
     return options.angle_bins / (2 * np.pi), offsets, options.n_bins
 
 
+@remembered(lambda options: (options.layout, options.frame, options.size, options.n_rings,
+                             options.grid_shape, options.rotation_invariant,
+                             options.angle_bins))
+def _layout_arrays(shape, region, options):
+    """:func:`_placed_histograms`'s ``layout`` argument for images of
+    ``shape``, and the mask of the pixels that count (None for all), from
+    the shared placement code of :mod:`gradhist_sklearn._layouts`."""
+    size = shape[0] * shape[1]
+    if options.layout == "grid":
+        du, dv, (width, height) = centred_coordinates(shape, options.frame, options.size)
+        blocks = (*options.grid_shape, float(width), float(height))
+        return (2, np.ascontiguousarray(du, dtype=np.float64).ravel(),
+                np.ascontiguousarray(dv, dtype=np.float64).ravel(),
+                np.empty(0, dtype=np.intp), blocks), region
+    placement = ring_placement(shape, region, options)
+    counts = np.zeros(size, dtype=bool)
+    counts[placement.pixels] = True
+    ring = np.zeros(size)
+    ring[placement.pixels] = placement.cells[0] + placement.weights[1]  # lower + share
+    reference = np.zeros(size)
+    centres = np.empty(0, dtype=np.intp)
+    if placement.reference is not None:
+        reference[placement.pixels] = placement.reference * (options.angle_bins / 360.0)
+        centres = placement.pixels[placement.spread]
+    kind = 0 if placement.reference is None else 1
+    return (kind, ring, reference, centres, (options.n_rings, 1, 0.0, 0.0)), \
+        counts.reshape(shape)
+
+
+def _layout_histograms(stack, region, options):
+    """The engine interface for the ``rings`` and ``grid`` layouts:
+    :func:`_placed_histograms`, after a plain pass for the peak of an aligned
+    grid with ``invariance='peak'``."""
+    layout, counts = _layout_arrays(stack.shape[1:], region, options)
+    stack, operator, area = _kernel_inputs(stack, counts, options)
+    n_images = len(stack)
+    degrees = np.full(n_images, float(options.frame[2]))
+    binning = _binning(stack, options, degrees)
+    out = np.empty((n_images, options.n_blocks * options.n_bins))
+    plain = np.zeros((n_images, options.n_bins))
+    turns = np.zeros(n_images)
+    with_plain = options.include_orientation
+    if options.alignment == "peak":
+        _histograms(stack, operator, area, binning, plain)
+        turns = peak_positions(plain) * (360.0 / options.angle_bins)
+        with_plain = False
+    alignment = (options.alignment == "pixels", turns, degrees, options.angle_bins,
+                 options.unidirectional)
+    _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
+                       BUFFER_PIXELS, out, plain)
+    if options.include_orientation or options.alignment == "peak":
+        return out, centre_of_mass_turns(plain)
+    return out, np.zeros(n_images)
+
+
 def histograms(stack, region, options):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
@@ -556,6 +908,8 @@ def histograms(stack, region, options):
     pixel. ``'peak'`` bins twice, the second time at each image's refined
     peak. Every other method bins once.
     """
+    if options.layout != "global":
+        return _layout_histograms(stack, region, options)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
     out = np.empty((stack.shape[0], options.n_bins))
