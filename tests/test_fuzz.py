@@ -133,7 +133,8 @@ def n_values(params, n_scales=1):
     """Length of the histogram ``params`` give (they are known to be valid):
     one block per scale of ``sigma`` (``n_scales`` when it is not given) and
     per ring or cell, of ``n_bins`` values or ``n_bins // 2 + 1`` DFT
-    magnitudes (global layout only)."""
+    magnitudes (global layout only). Operators other than ``'gaussian'``
+    have no scale: one block whatever ``sigma`` holds."""
     angle_bins = params.get("angle_bins", 36)
     n_bins = angle_bins // 2 if params.get("unidirectional", False) else angle_bins
     layout = params.get("layout", "global")
@@ -143,6 +144,8 @@ def n_values(params, n_scales=1):
     sigma = params.get("sigma")
     if sigma is not None:
         n_scales = len(sigma) if isinstance(sigma, tuple) else 1
+    if params.get("operator", "gaussian") != "gaussian":
+        n_scales = 1  # only the Gaussian derivative has a scale
     n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
                 "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
     return n_bins * n_blocks * n_scales
