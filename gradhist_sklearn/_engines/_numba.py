@@ -592,18 +592,29 @@ def _at(lower, block, stride):
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_rings(ring, split, n, n_rings, acc):
-    """The split votes of a band into the two rings nearest each pixel's
-    ring position ``ring[x]``. Pixels with no vote (outside the rings, or
-    flat) are skipped: adding zeros would change nothing."""
+def _place_rings(ring, n, n_rings, places):
+    """Each pixel's inner ring (int32) and share towards the next, from its
+    ring position ``ring[x]``, into ``places``: a vectorised loop, as
+    :func:`_place_cells`."""
+    cells, outward = places[0], places[1]
+    for x in range(n):
+        inner, outward[x] = _padded_split(ring[x], n_rings)
+        cells[x] = np.int32(inner)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_rings(places, split, n, acc):
+    """The split votes of a band into the two rings nearest each pixel
+    (:func:`_place_rings`). Pixels with no vote (outside the rings, or flat)
+    are skipped: adding zeros would change nothing."""
+    cells, outward = places[0], places[1]
     bins_lo, w_lo, w_hi = split
     for x in range(n):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
-        inner, share = _padded_split(ring[x], n_rings)
-        at = _at(bins_lo[x], inner, acc[2])
-        _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
-        _vote(acc, at + np.uintp(1), share, w_lo[x], w_hi[x])
+        at = _at(bins_lo[x], cells[x], acc[2])
+        _vote(acc, at, 1.0 - outward[x], w_lo[x], w_hi[x])
+        _vote(acc, at + np.uintp(1), outward[x], w_lo[x], w_hi[x])
 
 
 @numba.njit(inline="always", **_JIT)
@@ -787,7 +798,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 _place_cells(first[o:o + n], second[o:o + n], rotation, blocks, n, places)
                 _scatter_cells(places, cols, split, n, acc)
             else:
-                _scatter_rings(first[o:o + n], split, n, rows, acc)
+                _place_rings(first[o:o + n], n, rows, places)
+                _scatter_rings(places, split, n, acc)
         for r in range(rows):
             for c in range(cols):
                 block = r * padded + c
