@@ -23,6 +23,16 @@ the stack, so a histogram is the same whichever chunk its image is in.
 The angle uses Cephes' ``atan`` (a rational approximation with a peak relative
 error near 2e-16 over its range) after reducing to the first octant, instead
 of the libm ``atan2`` call that numba would emit, which cannot be vectorised.
+
+The ``rings`` and ``grid`` layouts (:func:`_placed_histograms`) take the
+same band steps, then place every pixel's two-bin vote in its blocks. Where
+a pixel goes is computed once per stack, in Python, by the reference's own
+code (:mod:`gradhist_sklearn._layouts`), as arrays over the image: the ring
+position and radial angle of each pixel, or its centred frame coordinates,
+which the kernel turns by each image's alignment angle (found in a first
+band pass, as the re-binning kernel does) before splitting them bilinearly
+between four cells. The pixels that count and the rings' centre come from
+that shared placement too, so both engines count the same pixels.
 """
 
 import math
