@@ -99,7 +99,6 @@ def remembered(geometry):
                     results.popitem(last=False)
             return value
 
-        wrapper.forget = results.clear
         return wrapper
 
     return decorate

@@ -588,7 +588,7 @@ def _vote(acc, at, weight, w_lo, w_hi):
     blocks one pixel votes for are neighbours in memory, and ``acc_hi`` has
     one bin more (see :func:`_fold`): the upper bin's vote goes ``stride``
     further. Indices are unsigned, so numba adds no wrap-around of negative
-    ones: both together make the scatter loops twice as fast.
+    ones (both choices speed the scatter loops up: docs/performance.rst).
     """
     acc_lo, acc_hi, stride = acc
     acc_lo[at] += w_lo * weight
@@ -637,8 +637,8 @@ def _place_cells(du, dv, rotation, blocks, n, places):
     ``(du / width + 0.5) * cols - 0.5`` and its ``dv`` counterpart, with the
     division as a multiplication (a rounding apart).
 
-    A loop of its own, which LLVM vectorises; cells are int32 (one vector
-    conversion) and computed in floats: three times faster than int64 indices
+    A loop of its own, which LLVM vectorises; cells are computed in floats
+    and stored as int32 (one vector conversion), faster than int64 indices
     and a division.
     """
     cos_t, sin_t = rotation
@@ -682,7 +682,7 @@ def _spread_centres(centres, o, n, band, ring, split, n_rings, acc):
     gx, gy = band[2], band[3]
     bins_lo, w_lo, w_hi = split
     acc_lo, stride = acc[0], acc[2]
-    n_bins = acc_lo.shape[0] // stride
+    n_bins = acc_lo.shape[0] // np.intp(stride)
     for c in centres:
         x = c - o
         if x < 0 or x >= n:
