@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/bench_throughput.py            # the full table, about 2 minutes
     python benchmarks/bench_throughput.py --quick    # smaller batches, fewer repeats
     python benchmarks/bench_throughput.py --growth   # also cost against image and batch size
+    python benchmarks/bench_throughput.py --layouts-only   # only rings, grid and scales
 
 Every peer computes a 36-bin (18 for HOG, its maximum over 180 degrees is
 the same resolution) magnitude-weighted orientation histogram of each uint8
@@ -23,6 +24,14 @@ image, on one core:
   ``cv2.cartToPolar(angleInDegrees=True)`` and the linear split with two
   ``np.bincount`` calls on float32, one image at a time, OpenCV limited to one
   thread.
+
+The layouts table times the transformer alone (``n_jobs=1``, 36 bins, the
+library's defaults otherwise: derivative of Gaussian at ``sigma=1``, rotation
+invariant, normalised) with ``layout='rings'`` and ``layout='grid'`` against
+``layout='global'``, and with three scales ``sigma=(0.5, 1, 2)`` against
+one, for each engine; the same three layouts with ``operator='sobel'``
+follow. It prints each one's CPU time (``n_jobs=1``: all of it in this
+process) as a ratio to its reference's, measured in the same rounds.
 
 Peers are timed in turn within each round (so a burst of load on a shared
 machine hits them alike), each for at least 0.3 s per round, and the best
@@ -55,6 +64,18 @@ BINS = 36
 # Named explicitly: the figures are for Sobel whatever the default operator is.
 OPERATOR = "sobel"
 GOALS = {"skimage hog": 10.0, "opencv+numpy": 1.5}
+LAYOUT_SIZES = [(2000, 64), (200, 256), (4, 2048)]
+QUICK_LAYOUT_SIZES = [(50, 256)]
+#: (name, transformer parameters, the configuration it is compared with, goal).
+LAYOUT_CONFIGS = [
+    ("global", {}, None, None),
+    ("rings", dict(layout="rings"), "global", 1.3),
+    ("grid", dict(layout="grid"), "global", 1.3),
+    ("sigma=(0.5, 1, 2)", dict(sigma=(0.5, 1.0, 2.0)), "global", 2.0),
+    ("global, sobel", dict(operator="sobel"), None, None),
+    ("rings, sobel", dict(layout="rings", operator="sobel"), "global, sobel", 1.3),
+    ("grid, sobel", dict(layout="grid", operator="sobel"), "global, sobel", 1.3),
+]
 
 
 def transformer_peer(engine):
@@ -114,8 +135,9 @@ def peers(engines):
     return found
 
 
-def best_times(functions, images, repeats, budget=0.3):
-    """Best wall time of each function over ``repeats`` rounds.
+def best_times(functions, images, repeats, budget=0.3, clock=time.perf_counter):
+    """Best time of each function over ``repeats`` rounds, by ``clock`` (wall
+    time unless told).
 
     Within a round every function runs in turn, each as many times as fit in
     ``budget`` seconds (at least once), so fast peers get as many chances at
@@ -128,9 +150,9 @@ def best_times(functions, images, repeats, budget=0.3):
         for name, function in functions.items():
             spent = 0.0
             while spent < budget or spent == 0.0:
-                start = time.perf_counter()
+                start = clock()
                 function(images)
-                seconds = time.perf_counter() - start
+                seconds = clock() - start
                 best[name] = min(best[name], seconds)
                 spent += seconds
     return best
@@ -181,6 +203,43 @@ def throughput_table(sizes, engines, repeats, kind, source):
                     verdict = "meets" if ratio >= goal else "MISSES"
                     print(f"  {ours} / {peer}: {ratio:6.2f}x  ({verdict} the {goal}x goal)")
                     rows.append((side, ours, peer, ratio, goal))
+    return rows
+
+
+def layout_peer(engine, params):
+    def run(images):
+        with selected_engine(engine):
+            return GradientHistogramTransformer(BINS, n_jobs=1, **params).fit_transform(images)
+
+    return run
+
+
+def layouts_table(sizes, engines, repeats, kind, source):
+    """Rings, grid and three scales against the global histogram, per engine."""
+    engines = [e for e in engines if e != "numba" or numba_available()]
+    rows = []
+    for n_images, side in sizes:
+        images = batch(n_images, side, kind, source=source)
+        megapixels = images.size / 1e6
+        functions = {(engine, name): layout_peer(engine, params)
+                     for engine in engines for name, params, _, _ in LAYOUT_CONFIGS}
+        # CPU time of this process: everything runs in it (n_jobs=1), and
+        # unlike wall time it does not count the moments another process
+        # held the core, which on a shared machine swing the ratios.
+        times = best_times(functions, images, repeats, clock=time.process_time)
+        print(f"\nLayouts and scales: {n_images} images of {side}x{side} ({megapixels:.1f} Mpx), "
+              f"CPU seconds, best of {repeats} rounds, {load()}")
+        print(f"  {'engine':<8} {'configuration':<19} {'CPU s':>9} {'Mpx/s':>8} {'ratio':>7}")
+        for engine in engines:
+            for name, _, against, goal in LAYOUT_CONFIGS:
+                seconds = times[engine, name]
+                line = f"  {engine:<8} {name:<19} {seconds:9.4f} {megapixels / seconds:8.1f}"
+                if against is not None:
+                    ratio = seconds / times[engine, against]
+                    verdict = "meets" if ratio <= goal else "MISSES"
+                    line += f" {ratio:6.2f}x  of {against!r} ({verdict} the {goal}x goal)"
+                    rows.append((side, engine, name, ratio, goal))
+                print(line)
     return rows
 
 
@@ -266,14 +325,25 @@ def main(argv=None):
     parser.add_argument("--scaling-only", action="store_true", help="only the n_jobs figure")
     parser.add_argument("--growth", action="store_true",
                         help="also print how the cost grows with image size and batch size")
+    parser.add_argument("--no-layouts", action="store_true",
+                        help="skip the table of layouts and scales")
+    parser.add_argument("--layouts-only", action="store_true",
+                        help="only the table of layouts and scales")
     args = parser.parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 3)
     print(machine())
     print(f"{os.cpu_count()} CPUs, {load()}; images: {args.images}")
     source = photograph() if args.images == "natural" else None
+    if args.layouts_only:
+        layouts_table(QUICK_LAYOUT_SIZES if args.quick else LAYOUT_SIZES, args.engines, repeats,
+                      args.images, source)
+        return
     if not args.scaling_only:
         throughput_table(QUICK_SIZES if args.quick else FULL_SIZES, args.engines, repeats,
                          args.images, source)
+        if not args.no_layouts:
+            layouts_table(QUICK_LAYOUT_SIZES if args.quick else LAYOUT_SIZES, args.engines,
+                          repeats, args.images, source)
     if args.growth:
         growth(args.engines, repeats, args.images, source)
     if not args.no_scaling:

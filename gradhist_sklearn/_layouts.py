@@ -101,7 +101,6 @@ def remembered(geometry):
                     results.popitem(last=False)
             return value
 
-        wrapper.forget = results.clear
         return wrapper
 
     return decorate

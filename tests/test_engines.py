@@ -48,6 +48,14 @@ def test_every_operator_runs_compiled_when_numba_is_chosen():
 
 
 @pytest.mark.explicit_engines
+@pytest.mark.parametrize("layout", ["global", "rings", "grid"])
+def test_every_layout_runs_compiled_when_numba_is_chosen(layout):
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    assert select_engine(HistogramOptions(layout=layout, engine="numba")) is numba_engine
+    assert select_engine(HistogramOptions(layout=layout, engine="plain")) is _numpy
+
+
+@pytest.mark.explicit_engines
 def test_operators_the_kernel_cannot_run_fall_back_to_plain(photos, monkeypatch):
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     calls = []

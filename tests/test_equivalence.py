@@ -134,6 +134,117 @@ def test_numba_handles_non_contiguous_stacks(photos):
     np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
 
 
+#: The spatial layouts both engines must agree on: rings measured from the
+#: x-axis and from the radial direction, and the grid plain, turned to the
+#: gradients' mean direction and turned to the histogram's peak.
+LAYOUTS = {
+    "rings": dict(layout="rings", rotation_invariant=False),
+    "invariant rings": dict(layout="rings"),
+    "one ring": dict(layout="rings", n_rings=1),
+    "five rings, 12 bins": dict(layout="rings", n_rings=5, angle_bins=12),
+    "grid": dict(layout="grid", rotation_invariant=False),
+    "aligned grid": dict(layout="grid"),
+    "peak-aligned grid": dict(layout="grid", invariance="peak"),
+    "aligned 2x4 grid": dict(layout="grid", grid_shape=(2, 4)),
+}
+
+
+def layout_engines(stack, region=None, **params):
+    """Unnormalised block histograms and main orientations of both engines."""
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    results = []
+    for engine, module in (("numba", numba_engine), ("plain", _numpy)):
+        options = HistogramOptions(engine=engine, normalize=False, include_orientation=True,
+                                   **params)
+        assert select_engine(options) is module
+        results.append(module.histograms(stack, region, options))
+    (fast, fast_turns), (plain, plain_turns) = results
+    assert fast.shape == plain.shape == (len(stack), options.n_blocks * options.n_bins)
+    return fast, plain, fast_turns, plain_turns
+
+
+def assert_layouts_agree(stack, rtol, region=None, **params):
+    fast, plain, fast_turns, plain_turns = layout_engines(stack, region, **params)
+    np.testing.assert_allclose(fast, plain, rtol=rtol, atol=rtol * plain.max())
+    np.testing.assert_allclose(fast_turns, plain_turns, rtol=0, atol=rtol)
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", LAYOUTS)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+@pytest.mark.parametrize("operator", ["gaussian", "sobel"])
+def test_layouts_numba_equals_plain(photos, name, dtype, operator):
+    assert_layouts_agree(photos.astype(dtype), 1e-12, operator=operator, **LAYOUTS[name])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_layouts_numba_equals_plain_float32(photos, name):
+    # The reference keeps float32 gradients; the kernel works in float64.
+    assert_layouts_agree(photos.astype(np.float32), 1e-5, **LAYOUTS[name])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", LAYOUTS)
+@pytest.mark.parametrize("unidirectional", [False, True])
+def test_layouts_numba_equals_plain_in_a_turned_region(photos, name, unidirectional):
+    # A rectangle turned by 17 degrees and a random mask: the blocks follow
+    # the rectangle, the angles its x-axis, and only masked-in pixels count.
+    frame, size = (20.0, 10.0, 17.0), (50.0, 60.0)
+    mask = np.random.default_rng(4).random(photos.shape[1:]) < 0.7
+    region = region_mask(photos.shape[1:], frame, size, mask)
+    assert_layouts_agree(photos, 1e-12, region, frame=frame, size=size,
+                         unidirectional=unidirectional, **LAYOUTS[name])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", LAYOUTS)
+@pytest.mark.parametrize("normalize", ["pixels", "l2", "hellinger"])
+def test_layouts_at_several_scales_numba_equals_plain(photos, name, normalize):
+    params = dict(LAYOUTS[name], sigma=(0.5, 1.0, 2.0), normalize=normalize,
+                  include_orientation=True)
+    fast, fast_turns = stack_histograms(photos, HistogramOptions(engine="numba", **params))
+    plain, plain_turns = stack_histograms(photos, HistogramOptions(engine="plain", **params))
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-12 * plain.max())
+    np.testing.assert_allclose(fast_turns, plain_turns, rtol=0, atol=1e-9)
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (7, 1), (2, 3), (3, 2), (5, 5)])
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_layouts_numba_equals_plain_on_tiny_images(shape, name):
+    # 1x1: no gradient at all (the ring's centre, spread or not); odd sides
+    # put a pixel at the exact centre; the kernel is wider than the image.
+    stack = np.random.default_rng(5).integers(0, 256, size=(5, *shape)).astype(np.uint8)
+    fast, plain, fast_turns, plain_turns = layout_engines(stack, **LAYOUTS[name])
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(fast_turns, plain_turns, rtol=0, atol=1e-9)
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", ["aligned grid", "aligned 2x4 grid"])
+def test_aligned_grid_without_kept_angles_equals_plain(photos, name, monkeypatch):
+    # Images larger than BUFFER_PIXELS compute their gradients again in the
+    # second pass instead of keeping the first pass's angles.
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
+    assert_layouts_agree(photos, 1e-12, **LAYOUTS[name])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_layout_rows_do_not_depend_on_the_batch(photos, name):
+    # The compiled kernel accumulates each image from its own pixels, in
+    # pixel order: an image's row is the same alone as in a stack.
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    options = HistogramOptions(engine="numba", include_orientation=True, **LAYOUTS[name])
+    together, turns = numba_engine.histograms(photos, None, options)
+    for i in range(len(photos)):
+        alone, turn = numba_engine.histograms(photos[i:i + 1], None, options)
+        np.testing.assert_array_equal(together[i:i + 1], alone)
+        np.testing.assert_array_equal(turns[i:i + 1], turn)
+
+
 @pytest.mark.explicit_engines
 def test_any_odd_separable_operator_runs_compiled(photos, monkeypatch):
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")

@@ -226,3 +226,21 @@ def test_rows_do_not_depend_on_their_batch(photo, params):
     rows = transformer.fit_transform(stack)
     alone = np.concatenate([transformer.fit_transform(image[None]) for image in stack])
     np.testing.assert_array_equal(rows, alone)
+
+
+def test_placements_are_remembered_read_only_and_recomputed_when_turned(photo):
+    from gradhist_sklearn._layouts import grid_placement, ring_placement
+    from gradhist_sklearn._options import HistogramOptions
+
+    options = HistogramOptions(layout="rings")
+    first = ring_placement(photo.shape, None, options)
+    assert ring_placement(photo.shape, None, options) is first  # every chunk shares it
+    assert not first.pixels.flags.writeable and not first.weights.flags.writeable
+    region = np.ones(photo.shape, dtype=bool)
+    region[15, 15] = False
+    other = ring_placement(photo.shape, region, options)
+    assert other is not first and len(other.pixels) == len(first.pixels) - 1
+    grid = HistogramOptions(layout="grid")
+    assert grid_placement(photo.shape, None, grid) is grid_placement(photo.shape, None, grid)
+    assert grid_placement(photo.shape, None, grid, 30.0) is not \
+        grid_placement(photo.shape, None, grid, 30.0)

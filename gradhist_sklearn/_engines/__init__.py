@@ -8,12 +8,15 @@ An engine is a module with one function::
 dtype, at a safe scale (:func:`~gradhist_sklearn._validation.scale_to_safe_range`);
 ``region`` a boolean ``(height, width)`` mask of the pixels that count, or None
 for all of them; ``options`` a
-:class:`~gradhist_sklearn._options.HistogramOptions`. It returns the
-unnormalised float64 histograms ``(n_images, options.n_bins)``, binned at each
-image's alignment angle when ``options.alignment`` says so (the re-binning
-invariance methods), and the centre of mass of each plain histogram as a
-fraction of the circle (zeros when ``options.include_orientation`` is False
-and nothing else needed the plain histogram). Normalising, the
+:class:`~gradhist_sklearn._options.HistogramOptions` with one ``sigma``. It
+returns the unnormalised float64 histograms ``(n_images, options.n_blocks *
+options.n_bins)``, one histogram per spatial block (ring or grid cell) side
+by side (one block for the ``global`` layout), binned at each image's
+alignment angle when ``options.alignment`` says so (the re-binning
+invariance methods, and the grid turned with it), and the centre of mass of
+each plain histogram (of all the pixels that count) as a fraction of the
+circle (zeros when ``options.include_orientation`` is False and nothing
+else needed the plain histogram). Normalising, the
 histogram-based invariance methods and the dtype of the result are the
 caller's (:func:`gradhist_sklearn._histogram.stack_histograms`), so both
 engines share them.
@@ -22,8 +25,9 @@ engines share them.
     The reference: numpy and scipy, readable step by step.
 ``_numba``
     The compiled kernel (``pip install gradhist-sklearn[fast]``): gradients,
-    angles and the linear split fused in one pass over a band of rows. Same
-    numbers as the reference to about 1e-15 relative.
+    angles and the linear split fused in one pass over a band of rows, for
+    every layout. Same numbers as the reference to about 1e-15 relative
+    (1e-14 for the turned grid, whose cell positions it computes itself).
 
 Which one runs comes from the environment variable ``GRADHIST_ENGINE``:
 ``auto`` (default, the compiled kernel when numba is installed), ``numba``

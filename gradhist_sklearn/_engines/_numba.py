@@ -23,6 +23,16 @@ the stack, so a histogram is the same whichever chunk its image is in.
 The angle uses Cephes' ``atan`` (a rational approximation with a peak relative
 error near 2e-16 over its range) after reducing to the first octant, instead
 of the libm ``atan2`` call that numba would emit, which cannot be vectorised.
+
+The ``rings`` and ``grid`` layouts (:func:`_placed_histograms`) take the
+same band steps, then place every pixel's two-bin vote in its blocks. Where
+a pixel goes is computed once per stack, in Python, by the reference's own
+code (:mod:`gradhist_sklearn._layouts`), as arrays over the image: the ring
+position and radial angle of each pixel, or its centred frame coordinates,
+which the kernel turns by each image's alignment angle (found in a first
+band pass, as the re-binning kernel does) before splitting them bilinearly
+between four cells. The pixels that count and the rings' centre come from
+that shared placement too, so both engines count the same pixels.
 """
 
 import math
@@ -578,7 +588,7 @@ def _vote(acc, at, weight, w_lo, w_hi):
     blocks one pixel votes for are neighbours in memory, and ``acc_hi`` has
     one bin more (see :func:`_fold`): the upper bin's vote goes ``stride``
     further. Indices are unsigned, so numba adds no wrap-around of negative
-    ones: both together make the scatter loops twice as fast.
+    ones (both choices speed the scatter loops up: docs/performance.rst).
     """
     acc_lo, acc_hi, stride = acc
     acc_lo[at] += w_lo * weight
@@ -592,18 +602,29 @@ def _at(lower, block, stride):
 
 
 @numba.njit(inline="always", **_JIT)
-def _scatter_rings(ring, split, n, n_rings, acc):
-    """The split votes of a band into the two rings nearest each pixel's
-    ring position ``ring[x]``. Pixels with no vote (outside the rings, or
-    flat) are skipped: adding zeros would change nothing."""
+def _place_rings(ring, n, n_rings, places):
+    """Each pixel's inner ring (int32) and share towards the next, from its
+    ring position ``ring[x]``, into ``places``: a vectorised loop, as
+    :func:`_place_cells`."""
+    cells, outward = places[0], places[1]
+    for x in range(n):
+        inner, outward[x] = _padded_split(ring[x], n_rings)
+        cells[x] = np.int32(inner)
+
+
+@numba.njit(inline="always", **_JIT)
+def _scatter_rings(places, split, n, acc):
+    """The split votes of a band into the two rings nearest each pixel
+    (:func:`_place_rings`). Pixels with no vote (outside the rings, or flat)
+    are skipped: adding zeros would change nothing."""
+    cells, outward = places[0], places[1]
     bins_lo, w_lo, w_hi = split
     for x in range(n):
         if w_lo[x] == 0.0 and w_hi[x] == 0.0:
             continue
-        inner, share = _padded_split(ring[x], n_rings)
-        at = _at(bins_lo[x], inner, acc[2])
-        _vote(acc, at, 1.0 - share, w_lo[x], w_hi[x])
-        _vote(acc, at + np.uintp(1), share, w_lo[x], w_hi[x])
+        at = _at(bins_lo[x], cells[x], acc[2])
+        _vote(acc, at, 1.0 - outward[x], w_lo[x], w_hi[x])
+        _vote(acc, at + np.uintp(1), outward[x], w_lo[x], w_hi[x])
 
 
 @numba.njit(inline="always", **_JIT)
@@ -616,8 +637,8 @@ def _place_cells(du, dv, rotation, blocks, n, places):
     ``(du / width + 0.5) * cols - 0.5`` and its ``dv`` counterpart, with the
     division as a multiplication (a rounding apart).
 
-    A loop of its own, which LLVM vectorises; cells are int32 (one vector
-    conversion) and computed in floats: three times faster than int64 indices
+    A loop of its own, which LLVM vectorises; cells are computed in floats
+    and stored as int32 (one vector conversion), faster than int64 indices
     and a division.
     """
     cos_t, sin_t = rotation
@@ -661,7 +682,7 @@ def _spread_centres(centres, o, n, band, ring, split, n_rings, acc):
     gx, gy = band[2], band[3]
     bins_lo, w_lo, w_hi = split
     acc_lo, stride = acc[0], acc[2]
-    n_bins = acc_lo.shape[0] // stride
+    n_bins = acc_lo.shape[0] // np.intp(stride)
     for c in centres:
         x = c - o
         if x < 0 or x >= n:
@@ -787,7 +808,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 _place_cells(first[o:o + n], second[o:o + n], rotation, blocks, n, places)
                 _scatter_cells(places, cols, split, n, acc)
             else:
-                _scatter_rings(first[o:o + n], split, n, rows, acc)
+                _place_rings(first[o:o + n], n, rows, places)
+                _scatter_rings(places, split, n, acc)
         for r in range(rows):
             for c in range(cols):
                 block = r * padded + c
