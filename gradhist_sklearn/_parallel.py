@@ -22,7 +22,7 @@ another within 10 ms, which the chunks of a batch do, and on small batches.
 It was kept over joblib's public API alone (scikit-learn's ``Parallel``
 iterated directly, with ``return_as="generator_unordered"`` or
 ``"generator"``) by measurement: both variants, timed in the same runs, are
-compared in ``docs/performance.rst``, section "Throughput".
+compared in ``docs/performance.rst``, section "Scaling across cores".
 
 What it relies on is joblib behaviour that joblib does not document:
 
