@@ -14,12 +14,15 @@ every completed task wakes it. The wake-up comes from ``print_progress``,
 which joblib calls after each successful task, once the result is stored. A
 timed wait keeps the fallback: if the wake-up never comes (a failed task, or
 a joblib version that stops calling ``print_progress``), the caller looks
-after 10 ms anyway, so it is never later than joblib itself.
+after 10 ms anyway, so it is never later than joblib itself. A result that
+takes longer than that to come is therefore waited for in joblib's loop, as
+late as joblib alone would return it: the gain is on results that follow one
+another within 10 ms, which the chunks of a batch do, and on small batches.
 
 It was kept over joblib's public API alone (scikit-learn's ``Parallel``
 iterated directly, with ``return_as="generator_unordered"`` or
 ``"generator"``) by measurement: both variants, timed in the same runs, are
-compared in ``docs/performance.rst``, section "Throughput".
+compared in ``docs/performance.rst``, section "Scaling across cores".
 
 What it relies on is joblib behaviour that joblib does not document:
 
