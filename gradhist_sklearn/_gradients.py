@@ -3,6 +3,7 @@
 import numpy as np
 from scipy import ndimage as ndi
 
+from ._params import OPERATOR_NAMES
 from ._validation import as_gray_image, check_choice, check_sigma
 
 # Each operator is separable: a derivative along the axis of the gradient and a
@@ -32,8 +33,8 @@ KERNELS = {
     "central": (_DIFF3, None),
 }
 
-#: Names accepted by the ``operator`` parameter.
-OPERATOR_NAMES = (*KERNELS, "gaussian")
+# The names accepted by ``operator`` (KERNELS's, then "gaussian") live in
+# _params, which the command's parser reads without importing scipy.
 
 #: Default scale (standard deviation in pixels) of the ``gaussian`` operator.
 DEFAULT_SIGMA = 1.0

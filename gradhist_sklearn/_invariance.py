@@ -39,8 +39,7 @@ gives negative values, and the three that align the histogram keep its sum.
 
 import numpy as np
 
-#: Names accepted by the ``invariance`` parameter.
-INVARIANCE_METHODS = ("centre_of_mass", "centre_of_mass_rebin", "peak", "dft_magnitude")
+from ._params import INVARIANCE_METHODS  # noqa: F401  (the names accepted by ``invariance``)
 
 #: The methods that bin every pixel again, and the alignment angle each
 #: takes (the engines' ``options.alignment``): ``'pixels'``, the mean

@@ -41,8 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-#: Names accepted by the ``layout`` parameter.
-LAYOUTS = ("global", "rings", "grid")
+from ._params import LAYOUTS  # noqa: F401  (the names accepted by ``layout``)
 
 
 class Placement(NamedTuple):

@@ -22,6 +22,7 @@ from ._input import check_input
 from ._invariance import INVARIANCE_METHODS
 from ._layouts import LAYOUTS
 from ._options import HistogramOptions
+from ._params import TRANSFORMER_DEFAULTS as _DEFAULTS
 from ._validation import NORMALIZATIONS
 
 
@@ -200,22 +201,22 @@ default='gaussian'
 
     def __init__(
         self,
-        angle_bins=36,
+        angle_bins=_DEFAULTS["angle_bins"],
         *,
-        unidirectional=False,
-        rotation_invariant=True,
-        normalize="sqrt",
-        operator="gaussian",
-        frame=None,
-        size=None,
-        image_shape=None,
-        include_orientation=False,
-        invariance="centre_of_mass_rebin",
-        sigma=(0.5, 1.0, 2.0),
-        layout="global",
-        n_rings=3,
-        grid_shape=(3, 3),
-        n_jobs=None,
+        unidirectional=_DEFAULTS["unidirectional"],
+        rotation_invariant=_DEFAULTS["rotation_invariant"],
+        normalize=_DEFAULTS["normalize"],
+        operator=_DEFAULTS["operator"],
+        frame=_DEFAULTS["frame"],
+        size=_DEFAULTS["size"],
+        image_shape=_DEFAULTS["image_shape"],
+        include_orientation=_DEFAULTS["include_orientation"],
+        invariance=_DEFAULTS["invariance"],
+        sigma=_DEFAULTS["sigma"],
+        layout=_DEFAULTS["layout"],
+        n_rings=_DEFAULTS["n_rings"],
+        grid_shape=_DEFAULTS["grid_shape"],
+        n_jobs=_DEFAULTS["n_jobs"],
     ):
         self.angle_bins = angle_bins
         self.unidirectional = unidirectional

@@ -12,6 +12,8 @@ import os
 
 import numpy as np
 
+from ._params import NORMALIZATIONS
+
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
 # 255 after the conversion, as the contract asks (docs/contract.rst, "Colour to grey").
@@ -326,9 +328,6 @@ def check_sigmas(sigma):
         raise ValueError(f"sigma must not repeat a scale, got {sigma!r}.")
     return scales
 
-
-#: Accepted values of ``normalize``; True means ``'pixels'``.
-NORMALIZATIONS = ("pixels", "sqrt", "l1", "l2", "hellinger")
 
 
 def check_normalize(normalize):

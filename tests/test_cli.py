@@ -142,6 +142,52 @@ def test_defaults_are_the_transformer_s(tmp_path):
     np.testing.assert_array_equal(features, expected(paths, tmp_path))
 
 
+def test_parser_defaults_are_the_transformer_s():
+    from gradhist_sklearn._cli._parser import DEFAULTS, build_parser, histogram_options
+    from gradhist_sklearn._gradients import KERNELS
+    from gradhist_sklearn._options import HistogramOptions
+    from gradhist_sklearn._params import OPERATOR_NAMES
+
+    params = GradientHistogramTransformer().get_params()
+    assert DEFAULTS == params
+    args = build_parser().parse_args(["extract", "images", "-o", "out.csv"])
+    assert histogram_options(args) == HistogramOptions.from_params(params)
+    assert OPERATOR_NAMES == (*KERNELS, "gaussian")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["extract", "--help"]])
+def test_help_and_version_import_neither_scikit_learn_nor_tables(argv):
+    # Import time is what --help waited for (about a second for scikit-learn,
+    # more with pandas): what is imported is checked, not how long it takes.
+    heavy = ["sklearn", "pandas", "pyarrow", "scipy", "numba", "joblib"]
+    code = (
+        "import sys\n"
+        "from gradhist_sklearn._cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {heavy!r} if m in sys.modules], file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "gradhist" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_package_names_are_imported_when_used():
+    code = (
+        "import sys, gradhist_sklearn\n"
+        "print('sklearn' in sys.modules,"
+        "      'GradientHistogramTransformer' in dir(gradhist_sklearn))\n"
+        "from gradhist_sklearn import GradientHistogramTransformer\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.stdout.split() == ["False", "True", "True"], result.stderr
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        gradhist_sklearn.nothing  # noqa: B018
+
+
 def test_installed_script(workspace):
     cwd, good = workspace
     script = shutil.which("gradhist", path=os.path.dirname(sys.executable))

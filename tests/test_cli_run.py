@@ -165,6 +165,39 @@ def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, c
     assert sorted(os.listdir(one_image_run)) == ["images", output.name]
 
 
+class _InterruptingFinder:
+    """An import finder that raises KeyboardInterrupt for one module: a Ctrl-C
+    that lands while the command imports the extraction (numpy, scikit-learn)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def find_spec(self, name, path=None, target=None):
+        if name == self.name:
+            raise KeyboardInterrupt
+        return None
+
+
+def test_ctrl_c_during_the_imports_is_one_line(one_image_run, monkeypatch, capsys):
+    name = "gradhist_sklearn._cli._extract"
+    monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_InterruptingFinder(name), *sys.meta_path])
+    assert main(["extract", "images", "-o", "out.csv"]) == 130
+    assert capsys.readouterr().err == (
+        "gradhist: interrupted; out.csv was not written or changed\n")
+    assert sorted(os.listdir(one_image_run)) == ["images"]
+
+
+def test_ctrl_c_before_the_run_is_one_line(one_image_run, monkeypatch, capsys):
+    def interrupted_parser():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gradhist_sklearn._cli._run.build_parser", interrupted_parser)
+    assert main(["extract", "images", "-o", "out.csv"]) == 130
+    assert capsys.readouterr().err == "gradhist: interrupted\n"
+    assert sorted(os.listdir(one_image_run)) == ["images"]
+
+
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_during_the_commit_takes_effect_after_it(one_image_run, monkeypatch, capsys,
                                                         sig, status):

@@ -4,16 +4,14 @@ the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 import argparse
 
 from .. import __version__
-from .._gradients import OPERATOR_NAMES
-from .._invariance import INVARIANCE_METHODS
-from .._layouts import LAYOUTS
-from .._options import HistogramOptions
-from .._transformer import GradientHistogramTransformer
-from .._validation import NORMALIZATIONS
+from .._params import INVARIANCE_METHODS, LAYOUTS, NORMALIZATIONS, OPERATOR_NAMES
+from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
 
-#: The transformer's defaults: the command has no defaults of its own, so
-#: ``gradhist extract`` with no option gives ``GradientHistogramTransformer()``'s rows.
-DEFAULTS = GradientHistogramTransformer().get_params()
+# The parser imports only the standard library and _params, so that
+# ``gradhist --help`` and ``--version`` answer without importing numpy, scipy
+# or scikit-learn. DEFAULTS are the transformer's own (one dict in _params):
+# the command has no defaults of its own, so ``gradhist extract`` with no
+# option gives ``GradientHistogramTransformer()``'s rows.
 
 EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
@@ -169,6 +167,8 @@ def histogram_options(args):
     """The :class:`HistogramOptions` of parsed ``extract`` arguments (a
     ``TypeError`` or ``ValueError`` naming the option's parameter if a value
     is refused)."""
+    from .._options import HistogramOptions
+
     return HistogramOptions(
         angle_bins=args.angle_bins,
         unidirectional=args.unidirectional,

@@ -3,12 +3,16 @@
 Exit status: 0 when every input became a row, 1 when some file could not be
 read (the others are written), 2 for bad usage, 130 when interrupted (143
 for SIGTERM).
+
+The extraction (numpy, joblib, scikit-learn: most of a second to import) is
+imported only once a run starts, inside the handling of Ctrl-C: ``--help``
+and ``--version`` need only argparse, and a Ctrl-C during the imports is an
+interruption like any other, one line and status 130.
 """
 
 import sys
 import time
 
-from ._extract import InterruptedAfterCommit, NoProgress, extract
 from ._parser import build_parser, check_run_options, histogram_options
 from ._signals import Terminated, sigterm_raises
 from ._usage import UsageError
@@ -16,12 +20,17 @@ from ._usage import UsageError
 
 def main(argv=None):
     """Run the command; return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command != "extract":
-        parser.print_help(sys.stderr)
-        return 2
-    return run_extract(args, parser.extract_parser)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command != "extract":
+            parser.print_help(sys.stderr)
+            return 2
+        return run_extract(args, parser.extract_parser)
+    except KeyboardInterrupt:
+        # Before the run or between its steps: nothing has been written.
+        sys.stderr.write("gradhist: interrupted\n")
+        return 130
 
 
 def run_extract(args, usage):
@@ -34,6 +43,8 @@ def run_extract(args, usage):
     console = Console(sys.stderr, show_progress=not args.quiet and sys.stderr.isatty())
     try:
         with sigterm_raises():
+            from ._extract import extract
+
             summary = extract(
                 args.inputs, args.output, options, recursive=args.recursive,
                 n_jobs=args.n_jobs, resume=args.resume, report=console.report,
@@ -41,7 +52,11 @@ def run_extract(args, usage):
             )
     except UsageError as exc:
         usage.error(str(exc))
-    except (KeyboardInterrupt, Terminated, InterruptedAfterCommit) as exc:
+    except (KeyboardInterrupt, Terminated) as exc:
+        return console.interrupted(args.output, exc)
+    except BaseException as exc:
+        if type(exc).__name__ != "InterruptedAfterCommit":  # _extract's, raised by extract()
+            raise
         return console.interrupted(args.output, exc)
     if not args.quiet:
         console.say(summary_line(summary, args.output))
@@ -73,6 +88,8 @@ class Console:
     def progress(self, total):
         """A progress display for ``total`` files: tqdm's bar when tqdm is
         installed, else :class:`Progress`; nothing to draw when not shown."""
+        from ._extract import NoProgress
+
         if not (self.show_progress and total):
             return NoProgress()
         try:
@@ -100,7 +117,7 @@ class Console:
         if self.bar is not None:
             self.bar.discard()
             self.bar = None
-        if isinstance(exc, InterruptedAfterCommit):
+        if hasattr(exc, "interruption"):  # _extract.InterruptedAfterCommit
             self.say(f"gradhist: interrupted just after {output} was written")
             exc = exc.interruption
         else:
