@@ -65,6 +65,6 @@ def engine(request, monkeypatch):
     if name is None:
         return None
     if name == "numba" and not numba_available():
-        pytest.skip("numba is not installed: pip install 'gradhist-sklearn[fast]'")
+        pytest.skip("numba cannot be imported (a dependency: pip install numba)")
     monkeypatch.setenv(ENV_VAR, name)
     return name

@@ -1,6 +1,7 @@
-"""Optional compiled engine: gradients, angles and the linear split in one pass.
+"""The compiled engine: gradients, angles and the linear split in one pass.
 
-Installed with ``pip install gradhist-sklearn[fast]`` (it needs numba). The
+It needs numba, a run-time dependency (the numpy engine runs when numba
+cannot be imported). The
 kernel walks a stack of images in bands of whole rows (about 4096 pixels, so
 a narrow image such as an 8x8 digit is a single band). For each band it
 
