@@ -20,11 +20,9 @@ import math
 
 import numpy as np
 from joblib import effective_n_jobs
-from sklearn.utils.parallel import delayed
 
 from ._histogram import stack_histograms
 from ._io import read_image
-from ._parallel import PromptParallel
 from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype, compute_dtype
 
 #: Default number of pixels in one worker task. Large enough that joblib's
@@ -239,6 +237,12 @@ def compute_features(batch, options, n_jobs=None):
     copied into its rows as soon as its task is done, so memory beyond the
     output does not grow with the number of images.
     """
+    # scikit-learn (about a second to import, pandas with it) only here: the
+    # command's workers run the file tasks above and need none of it.
+    from sklearn.utils.parallel import delayed
+
+    from ._parallel import PromptParallel
+
     tasks = batch.tasks(min_chunks=effective_n_jobs(n_jobs))
     # The compiled kernel releases the GIL, so threads share the work
     # without copying chunks to other processes (a soft hint: a backend

@@ -1,7 +1,6 @@
 """Image gradients at a documented scale, for one image or a stack of them."""
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ._params import OPERATOR_NAMES
 from ._validation import as_gray_image, check_choice, check_sigma
@@ -102,6 +101,10 @@ def stack_gradients(stack, operator="sobel", sigma=DEFAULT_SIGMA):
     derivative, smoothing = operator_kernels(operator, sigma)
     if len(derivative) == 3 and (smoothing is None or len(smoothing) == 3):
         return _three_tap_gradients(stack, derivative, smoothing)
+    # Imported here: scipy.ndimage takes about half a second to import, which
+    # the compiled engine, the command's start and its workers do not need.
+    from scipy import ndimage as ndi
+
     gx = ndi.correlate1d(stack, derivative, axis=-1, mode="reflect")
     gy = ndi.correlate1d(stack, derivative, axis=-2, mode="reflect")
     if smoothing is not None:

@@ -165,6 +165,33 @@ def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, c
     assert sorted(os.listdir(one_image_run)) == ["images", output.name]
 
 
+def test_n_jobs_runs_threads_with_the_compiled_engine(one_image_run, monkeypatch, engine):
+    # Worker processes each import numpy, joblib and numba and load the
+    # compiled kernels again; the compiled engine releases the GIL, so the
+    # command runs its --n-jobs as threads of this process with it.
+    calls = []
+    compute = _extract.histograms_of_files
+
+    def recorded(*args, **kwargs):
+        calls.append((os.getpid(), threading.current_thread() is threading.main_thread()))
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(_extract, "histograms_of_files", recorded)
+    assert main(["extract", "images", "-o", "out.csv", "--n-jobs", "2", "--quiet"]) == 1
+    if engine == "numba":
+        assert calls and all(call == (os.getpid(), False) for call in calls)
+    else:  # processes: the calls happened in other processes, unrecorded here
+        assert calls == []
+
+
+def test_the_command_s_computation_imports_no_scikit_learn():
+    code = ("import sys, gradhist_sklearn._cli._extract\n"
+            "print([m for m in ('sklearn', 'pandas', 'pyarrow') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
 class _InterruptingFinder:
     """An import finder that raises KeyboardInterrupt for one module: a Ctrl-C
     that lands while the command imports the extraction (numpy, scikit-learn)."""

@@ -42,7 +42,7 @@ def run_extract(args, usage):
         usage.error(str(exc))
     console = Console(sys.stderr, show_progress=not args.quiet and sys.stderr.isatty())
     try:
-        with sigterm_raises():
+        with sigterm_raises(), _workers(options):
             from ._extract import extract
 
             summary = extract(
@@ -61,6 +61,18 @@ def run_extract(args, usage):
     if not args.quiet:
         console.say(summary_line(summary, args.output))
     return 1 if summary["errors"] else 0
+
+
+def _workers(options):
+    """joblib's configuration for the run's ``--n-jobs``: threads when the
+    compiled engine runs (it releases the GIL, and a thread starts at once,
+    where each worker process imports numpy, joblib and numba and loads the
+    compiled kernels again: over a second of CPU time, more than the whole
+    computation of 2000 small images; docs/performance.rst), else joblib's
+    processes."""
+    import joblib
+
+    return joblib.parallel_config(prefer="threads" if options.engine == "numba" else None)
 
 
 def summary_line(summary, output):
