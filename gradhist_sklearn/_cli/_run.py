@@ -10,8 +10,10 @@ and ``--version`` need only argparse, and a Ctrl-C during the imports is an
 interruption like any other, one line and status 130.
 """
 
+import contextlib
 import sys
 import time
+import warnings
 
 from ._parser import build_parser, check_run_options, histogram_options
 from ._signals import Terminated, sigterm_raises
@@ -63,6 +65,7 @@ def run_extract(args, usage):
     return 1 if summary["errors"] else 0
 
 
+@contextlib.contextmanager
 def _workers(options):
     """joblib's configuration for the run's ``--n-jobs``: threads when the
     compiled engine runs (it releases the GIL, and a thread starts at once,
@@ -72,7 +75,16 @@ def _workers(options):
     processes."""
     import joblib
 
-    return joblib.parallel_config(prefer="threads" if options.engine == "numba" else None)
+    prefer = "threads" if options.engine == "numba" else None
+    with warnings.catch_warnings(), joblib.parallel_config(prefer=prefer):
+        # joblib's warning that an interrupted run cancelled its tasks (the
+        # point of Ctrl-C) is hidden for the whole run, set before any worker
+        # thread starts: a thread's own catch_warnings (the image readers
+        # have some) puts back the filters it found, and would drop a filter
+        # that the main thread added in the meantime.
+        warnings.filterwarnings("ignore", message=r".*You could benefit from adjusting",
+                                category=UserWarning, module=r"joblib\.")
+        yield
 
 
 def summary_line(summary, output):
