@@ -34,7 +34,7 @@ def test_engine_switch(monkeypatch):
     with pytest.raises(ValueError, match="GRADHIST_ENGINE='fortran' is not an engine"):
         HistogramOptions()
     monkeypatch.setattr(_engines, "_numba_available", False)
-    with pytest.raises(ImportError, match=r"gradhist-sklearn\[fast\]"):
+    with pytest.raises(ImportError, match=r"pip install numba"):
         _engines.resolve_engine("numba")
     assert _engines.resolve_engine("auto") == "plain"
 
