@@ -220,6 +220,154 @@ def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
 
 
 @numba.njit(inline="always", **_JIT)
+def _vertical9(stack, i, src, deriv, smooth, vs, vd):
+    """Vertical passes over nine rows (the derivative of Gaussian at
+    ``sigma=1``), in one sweep of the row, into the padded buffers (offset 4)."""
+    r0, r1, r2, r3 = stack[i, src[0]], stack[i, src[1]], stack[i, src[2]], stack[i, src[3]]
+    r4, r5, r6 = stack[i, src[4]], stack[i, src[5]], stack[i, src[6]]
+    r7, r8 = stack[i, src[7]], stack[i, src[8]]
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
+    d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
+    for x in range(r0.shape[0]):
+        v0, v1, v2, v3 = float(r0[x]), float(r1[x]), float(r2[x]), float(r3[x])
+        v4, v5, v6 = float(r4[x]), float(r5[x]), float(r6[x])
+        v7, v8 = float(r7[x]), float(r8[x])
+        vs[4 + x] = (s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4 + s5 * v5 + s6 * v6
+                     + s7 * v7 + s8 * v8)
+        vd[4 + x] = d8 * (v8 - v0) + d7 * (v7 - v1) + d6 * (v6 - v2) + d5 * (v5 - v3)
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal9(vs, vd, deriv, smooth, gxrow, gyrow):
+    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
+    s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
+    d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = (d8 * (vs[x + 8] - vs[x]) + d7 * (vs[x + 7] - vs[x + 1])
+                    + d6 * (vs[x + 6] - vs[x + 2]) + d5 * (vs[x + 5] - vs[x + 3]))
+        gyrow[x] = (s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3]
+                    + s4 * vd[x + 4] + s5 * vd[x + 5] + s6 * vd[x + 6] + s7 * vd[x + 7]
+                    + s8 * vd[x + 8])
+
+
+@numba.njit(inline="always", **_JIT)
+def _vertical17(stack, i, src, deriv, smooth, vs, vd):
+    """Vertical passes over seventeen rows (the derivative of Gaussian at
+    ``sigma=2``), in one sweep of the row, into the padded buffers (offset 8)."""
+    r0 = stack[i, src[0]]
+    r1 = stack[i, src[1]]
+    r2 = stack[i, src[2]]
+    r3 = stack[i, src[3]]
+    r4 = stack[i, src[4]]
+    r5 = stack[i, src[5]]
+    r6 = stack[i, src[6]]
+    r7 = stack[i, src[7]]
+    r8 = stack[i, src[8]]
+    r9 = stack[i, src[9]]
+    r10 = stack[i, src[10]]
+    r11 = stack[i, src[11]]
+    r12 = stack[i, src[12]]
+    r13 = stack[i, src[13]]
+    r14 = stack[i, src[14]]
+    r15 = stack[i, src[15]]
+    r16 = stack[i, src[16]]
+    s0 = smooth[0]
+    s1 = smooth[1]
+    s2 = smooth[2]
+    s3 = smooth[3]
+    s4 = smooth[4]
+    s5 = smooth[5]
+    s6 = smooth[6]
+    s7 = smooth[7]
+    s8 = smooth[8]
+    s9 = smooth[9]
+    s10 = smooth[10]
+    s11 = smooth[11]
+    s12 = smooth[12]
+    s13 = smooth[13]
+    s14 = smooth[14]
+    s15 = smooth[15]
+    s16 = smooth[16]
+    d9 = deriv[9]
+    d10 = deriv[10]
+    d11 = deriv[11]
+    d12 = deriv[12]
+    d13 = deriv[13]
+    d14 = deriv[14]
+    d15 = deriv[15]
+    d16 = deriv[16]
+    for x in range(r0.shape[0]):
+        v0 = float(r0[x])
+        v1 = float(r1[x])
+        v2 = float(r2[x])
+        v3 = float(r3[x])
+        v4 = float(r4[x])
+        v5 = float(r5[x])
+        v6 = float(r6[x])
+        v7 = float(r7[x])
+        v8 = float(r8[x])
+        v9 = float(r9[x])
+        v10 = float(r10[x])
+        v11 = float(r11[x])
+        v12 = float(r12[x])
+        v13 = float(r13[x])
+        v14 = float(r14[x])
+        v15 = float(r15[x])
+        v16 = float(r16[x])
+        vs[8 + x] = (s0 * v0
+                     + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4
+                     + s5 * v5 + s6 * v6 + s7 * v7 + s8 * v8
+                     + s9 * v9 + s10 * v10 + s11 * v11 + s12 * v12
+                     + s13 * v13 + s14 * v14 + s15 * v15 + s16 * v16)
+        vd[8 + x] = (d16 * (v16 - v0)
+                     + d15 * (v15 - v1) + d14 * (v14 - v2)
+                     + d13 * (v13 - v3) + d12 * (v12 - v4)
+                     + d11 * (v11 - v5) + d10 * (v10 - v6)
+                     + d9 * (v9 - v7))
+
+
+@numba.njit(inline="always", **_JIT)
+def _horizontal17(vs, vd, deriv, smooth, gxrow, gyrow):
+    s0 = smooth[0]
+    s1 = smooth[1]
+    s2 = smooth[2]
+    s3 = smooth[3]
+    s4 = smooth[4]
+    s5 = smooth[5]
+    s6 = smooth[6]
+    s7 = smooth[7]
+    s8 = smooth[8]
+    s9 = smooth[9]
+    s10 = smooth[10]
+    s11 = smooth[11]
+    s12 = smooth[12]
+    s13 = smooth[13]
+    s14 = smooth[14]
+    s15 = smooth[15]
+    s16 = smooth[16]
+    d9 = deriv[9]
+    d10 = deriv[10]
+    d11 = deriv[11]
+    d12 = deriv[12]
+    d13 = deriv[13]
+    d14 = deriv[14]
+    d15 = deriv[15]
+    d16 = deriv[16]
+    for x in range(gxrow.shape[0]):
+        gxrow[x] = (d16 * (vs[x + 16] - vs[x])
+                    + d15 * (vs[x + 15] - vs[x + 1]) + d14 * (vs[x + 14] - vs[x + 2])
+                    + d13 * (vs[x + 13] - vs[x + 3]) + d12 * (vs[x + 12] - vs[x + 4])
+                    + d11 * (vs[x + 11] - vs[x + 5]) + d10 * (vs[x + 10] - vs[x + 6])
+                    + d9 * (vs[x + 9] - vs[x + 7]))
+        gyrow[x] = (s0 * vd[x]
+                    + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3] + s4 * vd[x + 4]
+                    + s5 * vd[x + 5] + s6 * vd[x + 6] + s7 * vd[x + 7] + s8 * vd[x + 8]
+                    + s9 * vd[x + 9] + s10 * vd[x + 10] + s11 * vd[x + 11] + s12 * vd[x + 12]
+                    + s13 * vd[x + 13] + s14 * vd[x + 14] + s15 * vd[x + 15] + s16 * vd[x + 16])
+
+
+@numba.njit(inline="always", **_JIT)
 def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
     """Vertical passes for any odd number of taps, one tap (row) at a time."""
     r = deriv.shape[0] // 2
@@ -287,6 +435,10 @@ def _band_gradients(stack, i, y0, y1, tables, operator, area, band):
         elif taps == 5:
             _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
                        stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
+        elif taps == 9:
+            _vertical9(stack, i, src, deriv, smooth, vs, vd)
+        elif taps == 17:
+            _vertical17(stack, i, src, deriv, smooth, vs, vd)
         else:
             _vertical_any(stack, i, src, deriv, smooth, vs, vd)
         for j in range(r):
@@ -299,6 +451,10 @@ def _band_gradients(stack, i, y0, y1, tables, operator, area, band):
             _horizontal3(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
         elif taps == 5:
             _horizontal5(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+        elif taps == 9:
+            _horizontal9(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
+        elif taps == 17:
+            _horizontal17(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
         else:
             _horizontal_any(vs, vd, deriv, smooth, gx[o:o + width], gy[o:o + width])
         if use_region:
