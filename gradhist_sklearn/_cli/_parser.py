@@ -140,8 +140,8 @@ def build_parser():
     )
     run.add_argument(
         "-j", "--n-jobs", type=int, default=1, metavar="N",
-        help="worker processes reading and computing images (default: 1; -1 for all "
-        "CPUs); the numbers do not depend on it",
+        help="workers reading and computing images, threads with the compiled engine "
+        "(default: 1; -1 for all CPUs); the numbers do not depend on it",
     )
     run.add_argument(
         "-q", "--quiet", action="store_true",
