@@ -178,10 +178,15 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
 
 class StackBatch:
     """An array of same-shaped images ``(n, height, width[, 3 or 4])``, cut
-    into slices (a dask array too: it is then transformed lazily)."""
+    into slices (a dask array too: it is then transformed lazily).
 
-    def __init__(self, stack):
+    ``first_index`` is the index of ``stack[0]`` in the user's ``X``, so that
+    an error about a bad image names it there (a dask block is a part of
+    ``X``)."""
+
+    def __init__(self, stack, first_index=0):
         self.stack = stack
+        self.first_index = first_index
         self.image_shape = tuple(int(v) for v in stack.shape[1:3])
         self.dtype = compute_dtype(stack.dtype)
 
@@ -191,13 +196,14 @@ class StackBatch:
     def tasks(self, min_chunks=1):
         height, width = self.image_shape
         slices = plan_slices(len(self.stack), height * width, PIXELS_PER_CHUNK, min_chunks)
-        return [(features_of_stack, self.stack[a:b], a) for a, b in slices]
+        return [(features_of_stack, self.stack[a:b], self.first_index + a) for a, b in slices]
 
 
 class ListBatch:
     """A list of image arrays whose shapes may differ."""
 
     image_shape = None
+    first_index = 0
 
     def __init__(self, images):
         self.images = images
@@ -219,6 +225,7 @@ class PathBatch:
 
     image_shape = None
     dtype = np.float64
+    first_index = 0
 
     def __init__(self, paths):
         self.paths = paths
@@ -248,7 +255,8 @@ def compute_features(batch, options, n_jobs=None):
     results = PromptParallel(n_jobs=n_jobs, prefer=prefer).as_completed(
         delayed(located)(func, chunk, first_index, options) for func, chunk, first_index in tasks
     )
-    for start, (histograms, orientations) in results:
+    for first_index, (histograms, orientations) in results:
+        start = first_index - batch.first_index
         stop = start + len(histograms)
         features[start:stop, :options.n_values] = histograms
         if options.include_orientation:

@@ -77,8 +77,11 @@ default='gaussian'
         ``image.ravel()`` gives), so ``height * width`` must equal
         ``n_features``. When None, each row is read as a one-pixel-high
         image of ``n_features`` pixels (a 1-D signal, whose gradients all
-        point along x). Ignored for 3-D and 4-D arrays, lists of images and
-        file paths, which carry their own shapes.
+        point along x), and ``fit`` warns, since flattened images (as
+        ``load_digits`` gives) or one image without its batch axis are the
+        likelier meanings; ``image_shape=(1, n_features)`` says it.
+        Ignored for 3-D and 4-D arrays, lists of images and file paths,
+        which carry their own shapes.
     include_orientation : bool, default=False
         Append each image's main orientation (degrees) as a last column.
     invariance : {'centre_of_mass_rebin', 'centre_of_mass', 'peak', \

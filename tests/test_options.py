@@ -101,6 +101,8 @@ def test_alignment(params, alignment):
     (dict(operator=np.array("sobel")), ValueError, "Unknown operator"),
     (dict(invariance="median"), ValueError, "Unknown invariance 'median'"),
     (dict(sigma=0.0), ValueError, "sigma must be a positive finite number"),
+    (dict(sigma=1e-200), ValueError, r"sigma must lie in \[0.01, 1000\] pixels, got 1e-200"),
+    (dict(sigma=(1.0, 1e9)), ValueError, "above 1000 its kernels would hold"),
     (dict(sigma="1"), TypeError, "sigma must be a positive real number"),
     (dict(sigma=()), ValueError, "sigma must hold at least one scale"),
     (dict(sigma=(1.0, 1)), ValueError, "sigma must not repeat a scale"),

@@ -1,6 +1,7 @@
 """GradientHistogramTransformer: scikit-learn API, input forms, parallelism."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -154,12 +155,28 @@ def test_set_output_dataframes(images, library):
 
 def test_two_d_input_without_image_shape_is_one_row_images():
     X = np.array([[0.0, 1.0, 4.0, 9.0], [5.0, 5.0, 5.0, 5.0]])
-    rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
-                                        normalize=False, sigma=1.0).fit_transform(X)
+    with pytest.warns(UserWarning, match="one-pixel-high image of 4 pixels"):
+        rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
+                                            normalize=False, sigma=1.0).fit_transform(X)
     expected = [gradient_histogram(row[None, :], angle_bins=4, rotation_invariant=False,
                                    normalize=False).histogram for row in X]
     np.testing.assert_array_equal(rows, expected)
     assert rows[1].sum() == 0
+
+
+def test_two_d_input_without_image_shape_warns_with_the_likelier_readings():
+    digits = np.zeros((5, 64))  # load_digits' rows: flattened 8x8 images
+    with pytest.warns(UserWarning, match=r"perhaps image_shape=\(8, 8\)") as caught:
+        transformer = GradientHistogramTransformer().fit(digits)
+    assert caught[0].filename == __file__  # points at the caller, not the library
+    with pytest.warns(UserWarning, match=r"one grey image, pass X\[np.newaxis\]"):
+        GradientHistogramTransformer().fit_transform(np.zeros((30, 40)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        transformer.transform(digits)  # said once, at fit
+        ones = GradientHistogramTransformer(image_shape=(1, 64)).fit_transform(digits)
+        eights = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(digits)
+    assert ones.shape == eights.shape == (5, 3 * 36)
 
 
 def test_fit_records_shape_and_transform_checks_it(images):

@@ -257,6 +257,16 @@ def test_two_d_object_rows_follow_scikit_learn():
         fit_transform(X)
 
 
+def test_dataframe_column_of_text_is_named():
+    pandas = pytest.importorskip("pandas")
+    numbers = pandas.DataFrame({"p0": [0.0, 1.0], "p1": [2.0, 3.0]})
+    mixed = numbers.assign(p1=numbers["p1"].astype(object))  # numbers as objects
+    np.testing.assert_array_equal(fit_transform(mixed), fit_transform(numbers))
+    text = numbers.assign(label=["a", "b"], other=[1, "x"])
+    with pytest.raises(ValueError, match="2 column\\(s\\) that are not numeric: 'label', 'other'"):
+        fit_transform(text)
+
+
 def test_masked_array_with_masked_pixels_is_refused(image):
     masked = np.ma.masked_greater(image, 200)
     with pytest.raises(TypeError, match="masked array with masked pixels"):
