@@ -29,8 +29,9 @@ def _transformer_defaults():
 EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
 one table: a 'path' column, then one column per histogram bin (angle_000,
-angle_010, ...), then 'main_orientation' with --include-orientation. The numbers
-are exactly those of GradientHistogramTransformer with the same options.
+angle_010, ...), then 'main_orientation' and 'orientation_strength' with
+--include-orientation. The numbers are exactly those of
+GradientHistogramTransformer with the same options.
 
 Rows are sorted by path. The table is written to a temporary file beside OUTPUT
 and renamed when complete, so OUTPUT is whole or absent, even after Ctrl-C.
@@ -120,8 +121,9 @@ def build_parser():
     )
     options.add_argument(
         "--include-orientation", action="store_true",
-        help="add a last column 'main_orientation': the histogram's circular centre "
-        "of mass in degrees, before any rotation-invariant shift",
+        help="add two last columns: 'main_orientation', the histogram's circular "
+        "centre of mass in degrees, before any rotation-invariant step, and "
+        "'orientation_strength', how well it is defined (0 to 1)",
     )
     run = extract.add_argument_group("run options")
     run.add_argument(

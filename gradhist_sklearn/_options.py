@@ -43,8 +43,8 @@ class HistogramOptions:
     rotation_invariant: bool = True
     normalize: bool = True
     operator: str = "gaussian"
-    sigma: float = 1.0
-    invariance: str = "centre_of_mass_rebin"
+    sigma: float = 1.25
+    invariance: str = "dominant_harmonic"
     frame: tuple = None
     size: tuple = None
     include_orientation: bool = True
@@ -90,8 +90,9 @@ class HistogramOptions:
 
     @property
     def n_columns(self):
-        """Output columns per image: the values, then the main orientation if asked."""
-        return self.n_values + self.include_orientation
+        """Output columns per image: the values, then the main orientation and
+        the orientation strength if asked."""
+        return self.n_values + 2 * self.include_orientation
 
     @property
     def period(self):
@@ -100,9 +101,10 @@ class HistogramOptions:
 
     @property
     def alignment(self):
-        """How the engine aligns each image while binning: ``'pixels'`` (the
-        gradients' mean direction), ``'peak'``, or None when it bins plainly
-        (the histogram-based methods are applied after)."""
+        """How the engine aligns each image while binning: ``'harmonics'``
+        (the gradients' dominant circular harmonic), ``'pixels'`` (their mean
+        direction), ``'peak'``, or None when it bins plainly (the
+        histogram-based methods are applied after)."""
         if not self.rotation_invariant:
             return None
         return REBINNING_METHODS.get(self.invariance)
@@ -124,5 +126,5 @@ class HistogramOptions:
             else:
                 names = [f"angle_{c:07.3f}" for c in centres]
         if self.include_orientation:
-            names.append("main_orientation")
+            names += ["main_orientation", "orientation_strength"]
         return names

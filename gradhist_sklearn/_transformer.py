@@ -59,7 +59,9 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
         The default derivative of Gaussian keeps the rotation-invariant rows
-        stable under arbitrary turns; ``'sobel'`` is OpenCV's 3x3 Sobel.
+        stable under arbitrary turns and is in intensity units per pixel;
+        ``'sobel'`` (:func:`image_gradients`'s default) is OpenCV's 3x3
+        Sobel, 8 times larger.
     frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
         Region-of-interest frame applied to every image, as in
         :func:`gradient_histogram`.
@@ -75,14 +77,17 @@ default='gaussian'
         point along x). Ignored for 3-D and 4-D arrays, lists of images and
         file paths, which carry their own shapes.
     include_orientation : bool, default=False
-        Append each image's main orientation (degrees) as a last column.
-    invariance : {'centre_of_mass_rebin', 'centre_of_mass', 'peak', \
-'dft_magnitude'}, default='centre_of_mass_rebin'
+        Append two columns: each image's main orientation (degrees, the
+        centre of mass of its plain histogram) and its orientation strength
+        (in ``[0, 1]``; near 0 when the main orientation is not defined: see
+        :class:`GradientHistogram`).
+    invariance : {'dominant_harmonic', 'centre_of_mass_rebin', 'centre_of_mass', \
+'peak', 'dft_magnitude'}, default='dominant_harmonic'
         Rotation-invariance method, used when ``rotation_invariant`` is True;
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
         instead of ``n_bins``.
-    sigma : float, default=1.0
+    sigma : float, default=1.25
         Scale in pixels of the ``'gaussian'`` operator; ignored by the others.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
@@ -178,8 +183,8 @@ default='gaussian'
         size=None,
         image_shape=None,
         include_orientation=False,
-        invariance="centre_of_mass_rebin",
-        sigma=1.0,
+        invariance="dominant_harmonic",
+        sigma=1.25,
         n_jobs=None,
     ):
         self.angle_bins = angle_bins
@@ -239,7 +244,7 @@ default='gaussian'
         features : ndarray, shape (n_samples, n_features_out)
             ``n_features_out`` is ``angle_bins`` (``angle_bins // 2`` when
             unidirectional; half of that plus one for
-            ``invariance='dft_magnitude'``), plus one when
+            ``invariance='dft_magnitude'``), plus two when
             ``include_orientation`` is True.
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
@@ -257,8 +262,8 @@ default='gaussian'
         >>> transformer = GradientHistogramTransformer(
         ...     angle_bins=4, operator="sobel", include_orientation=True).fit(images)
         >>> transformer.transform(images).round(2)
-        array([[7.  , 0.  , 0.  , 0.  , 0.  ],
-               [7.33, 0.  , 0.  , 0.  , 0.  ]])
+        array([[7.  , 0.  , 0.  , 0.  , 0.  , 1.  ],
+               [7.33, 0.  , 0.  , 0.  , 0.  , 1.  ]])
         """
         check_is_fitted(self)
         batch = check_input(self, X, reset=False)
@@ -284,12 +289,14 @@ default='gaussian'
         feature_names_out : ndarray of str objects
             ``angle_000``, ``angle_010``, ... (three-digit degrees, or with
             three decimals when the bin width is not a whole number of
-            degrees), then ``main_orientation`` when ``include_orientation``
-            is True. With ``rotation_invariant=True`` the angles are relative
-            to each image's alignment angle (its centre of mass, or its peak
-            for ``invariance='peak'``). For ``invariance='dft_magnitude'``
-            the columns are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
-            the magnitude of harmonic ``k``, which has period
+            degrees), then ``main_orientation`` and ``orientation_strength``
+            when ``include_orientation`` is True. With
+            ``rotation_invariant=True`` the angles are relative to each
+            image's alignment angle (the direction of its dominant harmonic,
+            its centre of mass, or its peak, as ``invariance`` says). For
+            ``invariance='dft_magnitude'`` the columns are
+            ``dft_magnitude_00``, ``dft_magnitude_01``, ...: the magnitude of
+            harmonic ``k``, which has period
             ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic
             0 is the histogram's sum.
 

@@ -146,7 +146,8 @@ def test_rebin_is_the_histogram_of_angles_minus_the_circular_mean(camera, unidir
     # centre_of_mass_rebin bins theta - phi, phi the gradients' circular mean:
     # the plain histogram in a frame turned by phi.
     phi = circular_mean_degrees(camera, unidirectional)
-    result = gradient_histogram(camera, unidirectional=unidirectional)
+    result = gradient_histogram(camera, unidirectional=unidirectional,
+                                invariance="centre_of_mass_rebin")
     turned_frame = gradient_histogram(camera, unidirectional=unidirectional,
                                       rotation_invariant=False, frame=(0, 0, phi))
     np.testing.assert_allclose(result.histogram, turned_frame.histogram, rtol=1e-9,
@@ -299,17 +300,18 @@ def test_transformer_rows_and_names(patches, invariance, unidirectional):
     rows = transformer.fit_transform(patches)
     names = transformer.get_feature_names_out()
     assert rows.shape == (len(patches), len(names))
-    assert names[-1] == "main_orientation"
+    assert list(names[-2:]) == ["main_orientation", "orientation_strength"]
     n = 6 if unidirectional else 12
     if invariance == "dft_magnitude":
-        assert list(names[:-1]) == [f"dft_magnitude_{k:02d}" for k in range(n // 2 + 1)]
+        assert list(names[:-2]) == [f"dft_magnitude_{k:02d}" for k in range(n // 2 + 1)]
     else:
-        assert len(names) == n + 1 and names[0] == "angle_000"
+        assert len(names) == n + 2 and names[0] == "angle_000"
     for row, image in zip(rows, patches, strict=True):
         single = gradient_histogram(image, angle_bins=12, unidirectional=unidirectional,
                                     invariance=invariance, sigma=1.2)
-        np.testing.assert_array_equal(row[:-1], single.histogram)
-        assert row[-1] == single.main_orientation
+        np.testing.assert_array_equal(row[:-2], single.histogram)
+        assert row[-2] == single.main_orientation
+        assert row[-1] == single.orientation_strength
 
 
 def test_transformer_dataframe_columns_for_dft(patches):
@@ -350,20 +352,21 @@ def test_sklearn_compatible_with_other_methods(estimator, check):
     check(estimator)
 
 
+@pytest.mark.parametrize("invariance", ["dominant_harmonic", "centre_of_mass_rebin"])
 @pytest.mark.parametrize("unidirectional", [False, True])
 @pytest.mark.parametrize("angle", [3.7, 45.0, 123.4, -77.7])
-def test_rebin_ignores_any_turn_of_the_angles(camera, unidirectional, angle):
+def test_rebin_ignores_any_turn_of_the_angles(camera, invariance, unidirectional, angle):
     # A frame angle lowers every gradient angle by the same amount, fractional
-    # included: the angles relative to their circular mean do not change, so
+    # included: the angles relative to their alignment angle do not change, so
     # the re-binned output must not either (up to rounding). This is the
     # exact fractional shift that interpolating a histogram cannot give.
-    kwargs = dict(unidirectional=unidirectional)
+    kwargs = dict(unidirectional=unidirectional, invariance=invariance)
     reference = gradient_histogram(camera, **kwargs).histogram
     turned = gradient_histogram(camera, frame=(0.0, 0.0, angle), **kwargs).histogram
     np.testing.assert_allclose(turned, reference, rtol=1e-9, atol=1e-12 * reference.sum())
-    linear = gradient_histogram(camera, invariance="centre_of_mass", **kwargs).histogram
-    linear_turned = gradient_histogram(camera, invariance="centre_of_mass",
-                                       frame=(0.0, 0.0, angle), **kwargs).histogram
+    kwargs["invariance"] = "centre_of_mass"
+    linear = gradient_histogram(camera, **kwargs).histogram
+    linear_turned = gradient_histogram(camera, frame=(0.0, 0.0, angle), **kwargs).histogram
     assert not np.allclose(linear_turned, linear, rtol=1e-3)
 
 

@@ -34,11 +34,11 @@ def test_values_are_normalised():
 
 
 @pytest.mark.parametrize("params, n_bins, n_values, n_columns, period", [
-    (dict(), 36, 36, 37, 360.0),
+    (dict(), 36, 36, 38, 360.0),
     (dict(unidirectional=True, include_orientation=False), 18, 18, 18, 180.0),
-    (dict(invariance="dft_magnitude"), 36, 19, 20, 360.0),
-    (dict(invariance="dft_magnitude", rotation_invariant=False), 36, 36, 37, 360.0),
-    (dict(angle_bins=10, unidirectional=True, invariance="dft_magnitude"), 5, 3, 4, 180.0),
+    (dict(invariance="dft_magnitude"), 36, 19, 21, 360.0),
+    (dict(invariance="dft_magnitude", rotation_invariant=False), 36, 36, 38, 360.0),
+    (dict(angle_bins=10, unidirectional=True, invariance="dft_magnitude"), 5, 3, 5, 180.0),
 ])
 def test_sizes(params, n_bins, n_values, n_columns, period):
     options = HistogramOptions(**params)
@@ -48,7 +48,8 @@ def test_sizes(params, n_bins, n_values, n_columns, period):
 
 
 @pytest.mark.parametrize("params, alignment", [
-    (dict(), "pixels"), (dict(invariance="peak"), "peak"),
+    (dict(), "harmonics"), (dict(invariance="centre_of_mass_rebin"), "pixels"),
+    (dict(invariance="peak"), "peak"),
     (dict(invariance="centre_of_mass"), None), (dict(invariance="dft_magnitude"), None),
     (dict(rotation_invariant=False), None),
     (dict(rotation_invariant=False, invariance="peak"), None),
@@ -102,7 +103,7 @@ def test_from_params_keeps_only_its_fields():
 
 @pytest.mark.parametrize("params, names", [
     (dict(angle_bins=4), ["angle_000", "angle_090", "angle_180", "angle_270",
-                          "main_orientation"]),
+                          "main_orientation", "orientation_strength"]),
     (dict(angle_bins=16, unidirectional=True, include_orientation=False),
      ["angle_000.000", "angle_022.500", "angle_045.000", "angle_067.500", "angle_090.000",
       "angle_112.500", "angle_135.000", "angle_157.500"]),

@@ -30,7 +30,12 @@ import math
 import numba
 import numpy as np
 
-from .._invariance import centre_of_mass_turns, peak_positions
+from .._invariance import (
+    dominant_harmonic_turn,
+    harmonic_vectors,
+    peak_positions,
+    plain_orientations,
+)
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -283,6 +288,50 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
         vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
 
 
+# The dominant_harmonic method's per-pixel vectors and per-image decision are
+# the reference's own functions (_invariance), compiled here, so both engines
+# run the same operations. Numba's cache does not see edits to them (nor to
+# the constants they read): clear __pycache__/*.nb[ic] after changing them;
+# tests/test_equivalence.py would show the stale kernel.
+_harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
+_dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
+
+
+@numba.njit(inline="always", **_JIT)
+def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, offset,
+                   unidirectional, with_positions):
+    """Magnitudes and harmonic vectors (``vectors[h]``: component ``h`` of
+    :func:`_harmonic_vectors`) of a band of gradients, 0 outside the region;
+    with ``with_positions``, also their angles in bins less ``offset`` (not
+    yet wrapped), as :func:`_angles_row` gives them."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        magnitudes[x] = magnitude
+        if with_positions:
+            positions[x] = _angle(gx, gy) * scale - offset
+        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        v = _harmonic_vectors(gx, gy, magnitude, inverse, unidirectional)
+        vectors[0, x] = v[0]
+        vectors[1, x] = v[1]
+        vectors[2, x] = v[2]
+        vectors[3, x] = v[3]
+        vectors[4, x] = v[4]
+        vectors[5, x] = v[5]
+        vectors[6, x] = v[6]
+        vectors[7, x] = v[7]
+
+
+@numba.njit(inline="always", **_JIT)
+def _add_harmonics(sums, magnitudes, vectors, n):
+    """Add a band's magnitudes and harmonic vectors (first ``n`` pixels) to
+    the image's :func:`_dominant_turn` sums."""
+    sums[0] += _sum4(magnitudes[:n])
+    for h in range(8):
+        sums[1 + h] += _sum4(vectors[h, :n])
+
+
 @numba.njit(inline="always", **_JIT)
 def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset,
                 unidirectional):
@@ -362,12 +411,15 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
-                         buffer_pixels, out, plain_out):
-    """The ``centre_of_mass_rebin`` method, compiled. For every image of ``stack``:
+                         buffer_pixels, out, plain_out, harmonics=False):
+    """The ``centre_of_mass_rebin`` method, compiled (``dominant_harmonic``
+    with ``harmonics``). For every image of ``stack``:
 
     1. band by band, the gradients and the sum of their vectors (of the
        doubled angles when ``unidirectional``), whose direction is the
        image's alignment angle ``phi``: no angle is computed in this pass;
+       with ``harmonics``, the sums of :func:`_harmonic_vectors` and of the
+       magnitudes instead, from which :func:`_dominant_turn` takes ``phi``;
     2. the linear split at ``theta - phi`` into ``out`` and, when
        ``with_plain``, at ``theta`` into ``plain_out`` (the plain histogram,
        for the main orientation).
@@ -394,13 +446,24 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     positions = np.empty(height * width if buffered else 0)
     magnitudes = np.empty(height * width if buffered else 0)
     tables = _reflect_tables(height, width, taps)
+    vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0))  # harmonics (pass 1)
+    band_magnitudes = np.empty(gx.shape[0] if harmonics else 0)
+    sums = np.empty(9)
     for i in range(n_images):
         sum_x = 0.0
         sum_y = 0.0
+        sums[:] = 0.0
         for y0 in range(0, height, band_rows):
             y1 = min(y0 + band_rows, height)
             _band_gradients(stack, i, y0, y1, tables, operator, area, band)
             n = (y1 - y0) * width
+            if harmonics:
+                o = y0 * width if buffered else 0
+                mags = magnitudes[o:o + n] if buffered else band_magnitudes[:n]
+                _harmonics_row(gx[:n], gy[:n], keep, positions[o:o + n], mags, vectors,
+                               scale, offsets[i], unidirectional, buffered)
+                _add_harmonics(sums, mags, vectors, n)
+                continue
             if buffered:
                 o = y0 * width
                 _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
@@ -410,7 +473,9 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
             sum_x += _sum4(vx[:n])
             sum_y += _sum4(vy[:n])
         shift = 0.0
-        if sum_x != 0.0 or sum_y != 0.0:
+        if harmonics:
+            shift = _dominant_turn(sums) * n_bins - offsets[i]
+        elif sum_x != 0.0 or sum_y != 0.0:
             shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
@@ -551,21 +616,22 @@ def _binning(stack, options, angle_offset):
 def histograms(stack, region, options):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
-    ``invariance='centre_of_mass_rebin'`` runs :func:`_rebinned_histograms`:
-    a gradient-only pass for the alignment angle, then one angle pass per
-    pixel. ``'peak'`` bins twice, the second time at each image's refined
-    peak. Every other method bins once.
+    ``invariance='centre_of_mass_rebin'`` and ``'dominant_harmonic'`` run
+    :func:`_rebinned_histograms`: a pass for the alignment angle, then one
+    angle pass per pixel. ``'peak'`` bins twice, the second time at each
+    image's refined peak. Every other method bins once.
     """
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
-    if options.alignment == "pixels":
+    if options.alignment in ("pixels", "harmonics"):
         with_plain = options.include_orientation
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
-                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain)
+                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain,
+                             options.alignment == "harmonics")
         if not with_plain:
-            return out, np.zeros(len(stack))
+            return out, np.zeros((len(stack), 2))
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
@@ -573,4 +639,4 @@ def histograms(stack, region, options):
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain
-    return out, centre_of_mass_turns(plain)
+    return out, plain_orientations(plain)

@@ -12,7 +12,12 @@ same numbers; this module is the one to read to know what they are.
 import numpy as np
 
 from .._gradients import stack_gradients
-from .._invariance import centre_of_mass_turns, peak_positions, pixel_centre_turns
+from .._invariance import (
+    dominant_harmonic_turns,
+    peak_positions,
+    pixel_centre_turns,
+    plain_orientations,
+)
 from .._validation import compute_dtype
 
 
@@ -31,18 +36,24 @@ def _histograms_of_pass(stack, angle_offset, region, options):
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        return plain, centre_of_mass_turns(plain)
-    turns = np.zeros(len(stack))
+        return plain, plain_orientations(plain)
+    orientations = np.zeros((len(stack), 2))
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        turns = centre_of_mass_turns(plain)
+        orientations = plain_orientations(plain)
     if options.alignment == "pixels":
         shift_bins = options.n_bins * pixel_centre_turns(
             gx, gy, unidirectional=options.unidirectional, angle_offset=angle_offset)
+    elif options.alignment == "harmonics":
+        # The alignment angle of the gradients as measured (not relative to
+        # the frame): binning at it gives theta - phi whatever the frame.
+        shift_bins = options.n_bins * dominant_harmonic_turns(
+            gx, gy, unidirectional=options.unidirectional)
+        angle_offset = 0.0
     else:
         shift_bins = peak_positions(plain)
     turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
-    return bin_histograms(gx, gy, angle_offset=turned, **binning), turns
+    return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
 
 
 #: Pixels the plain engine bins per round of numpy passes. Its ten or so
