@@ -255,10 +255,10 @@ def dominant_harmonic_turn(sums):
        ``HARMONIC_WEIGHTS[k - 1] * |c_k|`` (the lowest on a tie).
     2. It points ``k`` ways: the candidates ``phi_m = arg(c_k) / k + 2 pi m /
        k``, ``m = 0 .. k - 1``.
-    3. Each other harmonic ``j`` (not a multiple of ``k``), the first first,
-       projects onto the candidates left, ``Re(c_j exp(-i j phi_m))``; those
-       more than ``RESOLUTION_MARGIN * c_0`` below the best are dropped,
-       until one is left.
+    3. Each other harmonic ``j`` (not a multiple of ``k``), the longest
+       first (the lowest on a tie), projects onto the candidates left,
+       ``Re(c_j exp(-i j phi_m))``; those more than ``RESOLUTION_MARGIN *
+       c_0`` below the best are dropped, until one is left.
     4. Of those left, the one with the largest sum of the projections wins
        (the lowest ``m`` on a tie).
 
@@ -281,9 +281,19 @@ def dominant_harmonic_turn(sums):
     base = math.atan2(sums[2 * k], sums[2 * k - 1]) / k
     step = 2.0 * math.pi / k
     keep = (1 << k) - 1  # bit m: candidate m still in
-    for j in range(1, N_HARMONICS + 1):
-        if j % k == 0 or keep & (keep - 1) == 0:  # a multiple of k, or one left
-            continue
+    used = 0  # bit j: harmonic j taken already (or a multiple of k)
+    for j in range(k, N_HARMONICS + 1, k):
+        used |= 1 << j
+    while keep & (keep - 1) != 0:  # more than one candidate left
+        j = 0  # the strongest harmonic not taken yet (the lowest on a tie)
+        longest = -1.0
+        for h in range(1, N_HARMONICS + 1):
+            if not used >> h & 1 and math.hypot(sums[2 * h - 1], sums[2 * h]) > longest:
+                longest = math.hypot(sums[2 * h - 1], sums[2 * h])
+                j = h
+        if j == 0:
+            break
+        used |= 1 << j
         top = -math.inf
         for m in range(k):
             if keep >> m & 1:

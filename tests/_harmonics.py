@@ -34,13 +34,19 @@ def _gap(values, best):
 
 
 def _resolve(c, k, candidates):
-    """Candidates left after each harmonic in turn (step 3), and the margin."""
+    """Candidates left after each harmonic in turn, the longest first (step
+    3), and the margin (including how near two harmonics' lengths are, which
+    decides their order)."""
     keep = np.ones(k, dtype=bool)
     margin = np.inf
     threshold_drop = MARGIN * c[0].real
-    for j in range(1, 5):
-        if j % k == 0 or keep.sum() == 1:
-            continue
+    others = sorted((j for j in range(1, 5) if j % k), key=lambda j: -abs(c[j]))
+    lengths = np.array([abs(c[j]) for j in others])
+    if len(lengths) > 1:
+        margin = np.abs(np.diff(lengths)).min()
+    for j in others:
+        if keep.sum() == 1:
+            break
         projection = (c[j] * np.exp(-1j * j * candidates)).real
         line = projection[keep].max() - threshold_drop
         margin = min(margin, np.abs(projection[keep] - line).min())
