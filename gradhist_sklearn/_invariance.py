@@ -190,29 +190,28 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
 
 
 def harmonic_vectors(gx, gy, magnitude, inverse, unidirectional):
-    """A gradient's vectors ``G exp(i k theta)`` for ``k = 1 .. 4`` (``k``
+    """One gradient's vectors ``G exp(i k theta)`` for ``k = 1 .. 4`` (``k``
     times the doubled angle when ``unidirectional``), as ``(x1, y1, ..., x4,
-    y4)``.
+    y4)``: the products :func:`pixel_harmonics` takes, written with real
+    numbers for the compiled engine, which runs this function on each pixel.
 
     ``magnitude`` is ``G = sqrt(gx**2 + gy**2)`` and ``inverse`` is ``1 / G``,
-    or 0 for a zero gradient (whose vectors are then zero). Only ``+``,
-    ``-`` and ``*``, so the same function serves scalars and arrays: the
-    compiled engine runs it on each pixel, the reference on whole arrays,
-    and both compute every vector with the same operations. The first
+    or 0 for a zero gradient (whose vectors are then zero). The first
     harmonic of a bidirectional gradient is ``(gx, gy)`` itself; the others
-    are powers of the unit vector ``(gx, gy) / G``, scaled by ``G``.
+    are powers of the unit vector ``u = (gx, gy) / G``, scaled by ``G``, each
+    complex product ``(a + ib)(c + id)`` taken as ``(ac - bd) + i(ad + bc)``.
     """
     ux = gx * inverse
     uy = gy * inverse
     u2x = ux * ux - uy * uy  # exp(2 i theta)
-    u2y = 2.0 * ux * uy
+    u2y = ux * uy + uy * ux
     u4x = u2x * u2x - u2y * u2y  # exp(4 i theta)
-    u4y = 2.0 * u2x * u2y
+    u4y = u2x * u2y + u2y * u2x
     if unidirectional:  # exp(2 i theta), exp(4 i theta), exp(6 i theta), exp(8 i theta)
         u6x = u4x * u2x - u4y * u2y
         u6y = u4x * u2y + u4y * u2x
         u8x = u4x * u4x - u4y * u4y
-        u8y = 2.0 * u4x * u4y
+        u8y = u4x * u4y + u4y * u4x
         return (magnitude * u2x, magnitude * u2y, magnitude * u4x, magnitude * u4y,
                 magnitude * u6x, magnitude * u6y, magnitude * u8x, magnitude * u8y)
     u3x = u2x * ux - u2y * uy  # exp(3 i theta)
@@ -224,6 +223,11 @@ def harmonic_vectors(gx, gy, magnitude, inverse, unidirectional):
 def pixel_harmonics(gx, gy, *, unidirectional):
     """Circular harmonics of the gradients, summed over each image's pixels.
 
+    ``c_k = sum_p G_p exp(i k theta_p) = sum_p G_p u_p^k``, ``u_p`` the unit
+    vector of gradient ``p`` as a complex number (``u_p^2`` in place of
+    ``u_p`` when unidirectional); :func:`harmonic_vectors` is the same for
+    one pixel, in real arithmetic.
+
     Parameters
     ----------
     gx, gy : ndarray, shape (n_images, n_pixels)
@@ -234,17 +238,27 @@ def pixel_harmonics(gx, gy, *, unidirectional):
     Returns
     -------
     sums : ndarray of float64, shape (n_images, 9)
-        ``c_0 = sum_p G_p``, then the real and imaginary parts of
-        ``c_k = sum_p G_p exp(i k theta_p)`` for ``k = 1 .. 4``:
-        ``(c_0, x_1, y_1, x_2, y_2, x_3, y_3, x_4, y_4)``, what
-        :func:`dominant_harmonic_turn` takes.
+        ``c_0 = sum_p G_p``, then the real and imaginary parts of ``c_k`` for
+        ``k = 1 .. 4``: ``(c_0, x_1, y_1, x_2, y_2, x_3, y_3, x_4, y_4)``,
+        what :func:`dominant_harmonic_turn` takes.
     """
     gx = np.asarray(gx, dtype=np.float64)
     gy = np.asarray(gy, dtype=np.float64)
     magnitude = np.sqrt(gx * gx + gy * gy)
     inverse = np.divide(1.0, magnitude, out=np.zeros_like(magnitude), where=magnitude > 0.0)
-    vectors = harmonic_vectors(gx, gy, magnitude, inverse, unidirectional)
-    return np.column_stack([magnitude.sum(axis=-1)] + [v.sum(axis=-1) for v in vectors])
+    vector = gx + 1j * gy
+    unit = vector * inverse
+    square = unit * unit
+    fourth = square * square
+    if unidirectional:
+        powers = (square, fourth, fourth * square, fourth * fourth)
+    else:
+        powers = (None, square, square * unit, fourth)
+    sums = [magnitude.sum(axis=-1)]
+    for power in powers:
+        total = vector.sum(axis=-1) if power is None else (magnitude * power).sum(axis=-1)
+        sums += [total.real, total.imag]
+    return np.column_stack(sums)
 
 
 def dominant_harmonic_turn(sums):
@@ -319,13 +333,6 @@ def dominant_harmonic_turn(sums):
     turn = (base + chosen * step) / (2.0 * math.pi)
     turn -= math.floor(turn)
     return 0.0 if turn >= 1.0 else turn  # -tiny + 1 can round to exactly 1
-
-
-def dominant_harmonic_turns(gx, gy, *, unidirectional):
-    """:func:`dominant_harmonic_turn` of each image's gradients
-    ``(n_images, n_pixels)``, in ``[0, 1)`` of the circle."""
-    sums = pixel_harmonics(gx, gy, unidirectional=unidirectional)
-    return np.array([dominant_harmonic_turn(row) for row in sums], dtype=np.float64)
 
 
 def make_invariant(histograms, invariance, turns):

@@ -109,7 +109,7 @@ class GradientHistogramDisplay:
     >>> round(display.orientation_angle_, 1) == round(display.main_orientation, 1)
     True
     >>> display.orientation_line_.get_label()
-    'main orientation 307.8° (strength 0.04)'
+    'main orientation 307.9° (strength 0.05)'
     >>> plt.close(display.figure_)
     """
 

@@ -300,8 +300,9 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
     got = GradientHistogramTransformer(include_orientation=True).fit_transform(batch)
     assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
     expected = [gradient_histogram(image) for image in batch]
-    np.testing.assert_array_equal(got[:, :-1], [e.histogram for e in expected])
-    np.testing.assert_array_equal(got[:, -1], [e.main_orientation for e in expected])
+    np.testing.assert_array_equal(got[:, :-2], [e.histogram for e in expected])
+    np.testing.assert_array_equal(got[:, -2], [e.main_orientation for e in expected])
+    np.testing.assert_array_equal(got[:, -1], [e.orientation_strength for e in expected])
 
 
 def _count_stack_lengths(monkeypatch, module, name):

@@ -2,7 +2,7 @@
 
 An engine is a module with one function::
 
-    histograms(stack, region, options) -> (histograms, turns)
+    histograms(stack, region, options) -> (histograms, orientations)
 
 ``stack`` is a validated ``(n_images, height, width)`` array of any real
 dtype, at a safe scale (:func:`~gradhist_sklearn._validation.scale_to_safe_range`);
@@ -11,9 +11,12 @@ for all of them; ``options`` a
 :class:`~gradhist_sklearn._options.HistogramOptions`. It returns the
 unnormalised float64 histograms ``(n_images, options.n_bins)``, binned at each
 image's alignment angle when ``options.alignment`` says so (the re-binning
-invariance methods), and the centre of mass of each plain histogram as a
-fraction of the circle (zeros when ``options.include_orientation`` is False
-and nothing else needed the plain histogram). Normalising, the
+invariance methods: ``'harmonics'``, ``'pixels'``, ``'peak'``), and
+``orientations``, float64 ``(n_images, 2)``: the centre of mass of each plain
+histogram as a fraction of the circle and its orientation strength
+(:func:`~gradhist_sklearn._invariance.plain_orientations`; zeros when
+``options.include_orientation`` is False and nothing else needed the plain
+histogram). Normalising, the
 histogram-based invariance methods and the dtype of the result are the
 caller's (:func:`gradhist_sklearn._histogram.stack_histograms`), so both
 engines share them.
