@@ -20,8 +20,7 @@ from ._validation import as_gray_image, compute_dtype
 
 
 class GradientHistogram:
-    """Result of :func:`gradient_histogram`: a histogram, its main orientation
-    and how well that orientation is defined.
+    """Result of :func:`gradient_histogram`: histogram, main orientation, strength.
 
     It unpacks into its first two values, as it did when it was a named tuple:
     ``histogram, main_orientation = result``; ``result[0]`` and ``result[1]``

@@ -104,7 +104,7 @@ def test_every_option_reaches_the_transformer(tmp_path):
     paths, features, columns = read_table(tmp_path / "out.csv")
     reference = GradientHistogramTransformer(**params).fit([paths[0]])
     assert columns == list(reference.get_feature_names_out())
-    assert columns[-1] == "main_orientation" and len(columns) == 9
+    assert columns[-2:] == ["main_orientation", "orientation_strength"] and len(columns) == 10
     np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
     assert leftovers(tmp_path, "images", "out.csv") == []  # no errors file when none
 

@@ -128,7 +128,7 @@ def mixed_paths(tmp_path):
 def test_tolerant_worker_gives_the_transformers_rows_and_the_errors(mixed_paths, budget):
     paths, good = mixed_paths
     transformer = GradientHistogramTransformer(include_orientation=True)
-    params = transformer._check_options()
+    params = transformer._options()
     ok, histograms, orientations, errors = features_of_paths_tolerant(paths, params, budget)
     assert [paths[i] for i in ok] == good
     assert sorted(paths[i] for i, _ in errors) == sorted(set(paths) - set(good))

@@ -81,12 +81,14 @@ def test_float32_close_to_float64(images):
 def test_include_orientation_and_feature_names(images):
     transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True)
     rows = transformer.fit_transform(images)
-    assert rows.shape == (len(images), 9)
+    assert rows.shape == (len(images), 10)
     assert list(transformer.get_feature_names_out()) == [
         "angle_000", "angle_045", "angle_090", "angle_135", "angle_180", "angle_225",
-        "angle_270", "angle_315", "main_orientation"]
-    np.testing.assert_allclose(
-        rows[:, -1], [gradient_histogram(im, angle_bins=8).main_orientation for im in images])
+        "angle_270", "angle_315", "main_orientation", "orientation_strength"]
+    singles = [gradient_histogram(im, angle_bins=8) for im in images]
+    np.testing.assert_allclose(rows[:, -2], [single.main_orientation for single in singles])
+    np.testing.assert_allclose(rows[:, -1], [single.orientation_strength for single in singles])
+    assert ((rows[:, -1] >= 0) & (rows[:, -1] <= 1)).all()
     odd = GradientHistogramTransformer(angle_bins=7).fit(images).get_feature_names_out()
     assert odd[1] == "angle_051.429" and len(set(odd)) == 7
     uni = GradientHistogramTransformer(angle_bins=8, unidirectional=True).fit(images)

@@ -410,7 +410,7 @@ def test_one_by_one_image(operator):
     assert result.main_orientation == 0.0
     rows = fit_transform(np.full((3, 1, 1), 5, dtype=np.uint8), include_orientation=True,
                          operator=operator)
-    np.testing.assert_array_equal(rows, np.zeros((3, 37)))
+    np.testing.assert_array_equal(rows, np.zeros((3, 38)))  # no orientation, strength 0
 
 
 @pytest.mark.parametrize("n", [2, 3, 10])
@@ -491,7 +491,8 @@ def test_extreme_magnitudes_are_exactly_rescaled(image, exponent, normalize):
     assert result.main_orientation == pytest.approx(reference.main_orientation, abs=1e-9)
     rows = fit_transform(np.stack([small_ints, scaled]), include_orientation=True,
                          normalize=normalize)
-    np.testing.assert_allclose(rows[1, :-1], expected, rtol=1e-12, atol=2.0**-1070)
+    np.testing.assert_allclose(rows[1, :-2], expected, rtol=1e-12, atol=2.0**-1070)
+    assert rows[1, -1] == pytest.approx(result.orientation_strength, rel=1e-12)
 
 
 @pytest.mark.parametrize("exponent", [100, -100, -140])
@@ -512,8 +513,9 @@ def test_ragged_list(image):
     rows = fit_transform(images, include_orientation=True)
     for row, item in zip(rows, images, strict=True):
         expected = gradient_histogram(item)
-        np.testing.assert_array_equal(row[:-1], expected.histogram)
-        assert row[-1] == expected.main_orientation
+        np.testing.assert_array_equal(row[:-2], expected.histogram)
+        assert row[-2] == expected.main_orientation
+        assert row[-1] == expected.orientation_strength
     assert np.isfinite(rows).all()
 
 

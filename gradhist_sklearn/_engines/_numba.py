@@ -288,11 +288,13 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
         vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
 
 
-# The dominant_harmonic method's per-pixel vectors and per-image decision are
-# the reference's own functions (_invariance), compiled here, so both engines
-# run the same operations. Numba's cache does not see edits to them (nor to
-# the constants they read): clear __pycache__/*.nb[ic] after changing them;
-# tests/test_equivalence.py would show the stale kernel.
+# The dominant_harmonic method: the per-pixel vectors are harmonic_vectors
+# (the products the reference's pixel_harmonics takes, in real arithmetic),
+# and the per-image decision is dominant_harmonic_turn itself, so both engines
+# decide with the same function. Both live in _invariance and are compiled
+# here; numba's cache does not see edits to them (nor to the constants they
+# read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
+# would show the stale kernel).
 _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
 _dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
 
