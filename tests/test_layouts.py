@@ -177,7 +177,9 @@ def test_feature_names_say_scale_block_and_angle():
     assert list(names[:5]) == ["sigma0.5_ring0_angle_000.000", "sigma0.5_ring0_angle_090.000",
                                "sigma0.5_ring0_angle_180.000", "sigma0.5_ring0_angle_270.000",
                                "sigma0.5_ring1_angle_000.000"]
-    assert names[-1] == "main_orientation" and len(names) == 2 * 2 * 4 + 1
+    assert list(names[-4:]) == ["sigma0.5_main_orientation", "sigma0.5_orientation_strength",
+                                "sigma2_main_orientation", "sigma2_orientation_strength"]
+    assert len(names) == 2 * 2 * 4 + 2 * 2
     grid = GradientHistogramTransformer(layout="grid", grid_shape=(1, 2), angle_bins=16,
                                         sigma=1.0)
     names = grid.fit(np.zeros((1, 9, 9))).get_feature_names_out()
