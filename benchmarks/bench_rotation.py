@@ -553,6 +553,26 @@ def cost(seed, rounds=10):
     print()
 
 
+def compare_sigmas(real, extra, settings, sigmas):
+    """gradient_histogram's defaults at each single scale of ``sigmas``:
+    median, 90th percentile and largest image median of each set, and the
+    largest image medians by name."""
+    operator, params, invariance = defaults("gradient_histogram")
+    configs = [(operator, {**params, "sigma": s}) for s in sigmas]
+    print(f"gradient_histogram's defaults ({invariance}, normalize={params['normalize']!r}) "
+          "at each sigma: median, p90, largest median of an image (%)")
+    for name, images in (("REAL_SET", real), ("EXTRA_SET", extra)):
+        errors = invariance_errors(images, *settings, configs, [invariance], extras=False)
+        for config in configs:
+            err = 100 * errors[(label_of(*config), invariance)].reshape(len(images), -1)
+            medians = np.median(err, axis=1)
+            worst = ", ".join(f"{list(images)[i]} {medians[i]:.2f}"
+                              for i in np.argsort(medians)[::-1][:3])
+            print(f"  {name:<10} sigma={config[1]['sigma']:<5g} {np.median(err):6.2f} "
+                  f"{np.percentile(err, 90):6.2f} {medians.max():6.2f}   worst: {worst}")
+    print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -566,6 +586,9 @@ def main():
                         help="skip the operator x method table")
     parser.add_argument("--skip-classification", action="store_true")
     parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--compare-sigma", type=float, nargs="+", metavar="S",
+                        help="only compare gradient_histogram's defaults at these single "
+                        "scales (REAL_SET and EXTRA_SET summaries), then stop")
     args = parser.parse_args()
     global UNIDIRECTIONAL
     UNIDIRECTIONAL = args.unidirectional
@@ -579,6 +602,10 @@ def main():
           f"angle_bins={args.bins}, unidirectional={args.unidirectional}, central disc "
           f"{MARGIN} pixels inside a {CROP}x{CROP} crop (or the shorter side)\n")
     start = time.perf_counter()
+    if args.compare_sigma:
+        compare_sigmas(real, extra, settings, args.compare_sigma)
+        print(f"[{time.perf_counter() - start:.0f} s]\n")
+        return
     if not args.per_image_only:
         errors = invariance_errors(real, *settings)
         print_invariance_table(errors, f"REAL_SET, {len(real) * n_angles} pairs: relative L1 "

@@ -182,7 +182,7 @@ def gradient_histogram(
     size=None,
     mask=None,
     invariance="dominant_harmonic",
-    sigma=1.0,
+    sigma=1.25,
     layout="global",
     n_rings=3,
     grid_shape=(3, 3),
@@ -278,7 +278,7 @@ default='gaussian'
           for the ``n`` bins of a unidirectional histogram); invariant to
           any circular shift without choosing an angle. Element 0 is the
           histogram's sum.
-    sigma : float or sequence of float, default=1.0
+    sigma : float or sequence of float, default=1.25
         Standard deviation in pixels of the ``'gaussian'`` operator; ignored
         by the other operators. A sequence computes every scale and puts
         their blocks one after the other; the main orientation and its

@@ -53,7 +53,7 @@ class HistogramOptions:
     rotation_invariant: bool = True
     normalize: object = True
     operator: str = "gaussian"
-    sigma: object = 1.0
+    sigma: object = 1.25
     invariance: str = "dominant_harmonic"
     frame: tuple = None
     size: tuple = None

@@ -97,7 +97,7 @@ default='gaussian'
         Scale in pixels of the ``'gaussian'`` operator (ignored by the
         others, which then give a single block); a sequence gives one block of
         columns per scale. The default
-        three scales serve classification; ``sigma=1.0, normalize=True``
+        three scales serve classification; ``sigma=1.25, normalize=True``
         gives the single histogram of :func:`gradient_histogram`'s defaults.
     layout : {'global', 'rings', 'grid'}, default='global'
         One histogram of the whole region, ``n_rings`` concentric rings
@@ -171,7 +171,7 @@ default='gaussian'
     One scale and ``normalize=True`` give :func:`gradient_histogram`'s rows:
 
     >>> from gradhist_sklearn import gradient_histogram
-    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.0, normalize=True)
+    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.25, normalize=True)
     >>> rows = single.fit_transform(images)
     >>> rows.shape
     (5, 8)

@@ -26,7 +26,7 @@ def test_defaults_are_the_function_s_defaults(engine):
     for name in shared:
         default = signature[name].default
         assert getattr(options, name) == STORED.get(name, {}).get(default, default), name
-    assert (options.normalize, options.sigma, options.layout) == ("pixels", 1.0, "global")
+    assert (options.normalize, options.sigma, options.layout) == ("pixels", 1.25, "global")
     assert options.engine == engine and options.include_orientation is True
 
 

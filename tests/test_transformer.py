@@ -162,7 +162,7 @@ def test_set_output_dataframes(images, library):
 def test_two_d_input_without_image_shape_is_one_row_images():
     X = np.array([[0.0, 1.0, 4.0, 9.0], [5.0, 5.0, 5.0, 5.0]])
     rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
-                                        normalize=False, sigma=1.0).fit_transform(X)
+                                        normalize=False, sigma=1.25).fit_transform(X)
     expected = [gradient_histogram(row[None, :], angle_bins=4, rotation_invariant=False,
                                    normalize=False).histogram for row in X]
     np.testing.assert_array_equal(rows, expected)
