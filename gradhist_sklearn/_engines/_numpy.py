@@ -219,9 +219,9 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
 
 
 #: Pixels per block of :func:`harmonic_sums`: half of :data:`BLOCK_PIXELS`,
-#: as its temporaries are complex (16 bytes a pixel). With 2**14 they ran
-#: five times slower, the size at which each temporary became a fresh
-#: allocation.
+#: as its temporaries are complex (16 bytes a pixel), so that they take the
+#: room of the binning's and stay in the cache and the allocator's free lists
+#: rather than being fresh allocations (see docs/performance.rst).
 HARMONIC_BLOCK_PIXELS = BLOCK_PIXELS // 2
 
 
