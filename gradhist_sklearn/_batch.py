@@ -84,7 +84,7 @@ def _same_kind(a, b):
 def _histograms_of_grays(grays, options):
     """Histograms of a list of validated grey images of any shapes."""
     histograms = np.empty((len(grays), options.n_values))
-    orientations = np.empty(len(grays))
+    orientations = np.empty((len(grays), 2 * len(options.scales)))
     start = 0
     while start < len(grays):
         stop = start + 1
@@ -146,7 +146,8 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
     images are grouped.
 
     Returns the positions of the files that became rows, their histograms
-    and their main orientations.
+    and their orientations (main orientation and strength of each scale,
+    ``(n, 2 * n_scales)``).
     """
     budget = PIXELS_PER_CHUNK if pixels_per_chunk is None else pixels_per_chunk
     ok, parts, run, run_pixels = [], [], [], 0
@@ -168,7 +169,7 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
         ok.append(position)
     flush()
     if not parts:
-        return ok, np.empty((0, options.n_values)), np.empty(0)
+        return ok, np.empty((0, options.n_values)), np.empty((0, 2 * len(options.scales)))
     return (ok, np.concatenate([histograms for histograms, _ in parts]),
             np.concatenate([orientations for _, orientations in parts]))
 
@@ -240,7 +241,8 @@ class PathBatch:
 
 def compute_features(batch, options, n_jobs=None):
     """One row per image of ``batch``: its histogram, then its main
-    orientation when ``options.include_orientation``.
+    orientation and orientation strength (of each scale) when
+    ``options.include_orientation``.
 
     The tasks run with joblib (``n_jobs`` as in scikit-learn); each result is
     copied into its rows as soon as its task is done, so memory beyond the
@@ -260,5 +262,5 @@ def compute_features(batch, options, n_jobs=None):
         stop = start + len(histograms)
         features[start:stop, :options.n_values] = histograms
         if options.include_orientation:
-            features[start:stop, options.n_values] = orientations
+            features[start:stop, options.n_values:] = orientations
     return features

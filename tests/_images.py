@@ -19,7 +19,7 @@ import numpy as np
 
 #: ``gradient_histogram``'s defaults where the transformer's differ: with
 #: these the transformer's rows are the function's histograms.
-FUNCTION_DEFAULTS = dict(sigma=1.0, normalize=True)
+FUNCTION_DEFAULTS = dict(sigma=1.25, normalize=True)
 
 #: The transformer's default scales: one block of columns each.
 DEFAULT_SCALES = (0.5, 1.0, 2.0)

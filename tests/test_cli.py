@@ -108,7 +108,8 @@ def test_every_option_reaches_the_transformer(tmp_path):
     paths, features, columns = read_table(tmp_path / "out.csv")
     reference = GradientHistogramTransformer(**params).fit([paths[0]])
     assert columns == list(reference.get_feature_names_out())
-    assert columns[-1] == "main_orientation" and len(columns) == 8 + 1  # scharr: one scale
+    assert columns[-2:] == ["main_orientation", "orientation_strength"]
+    assert len(columns) == 8 + 2  # scharr: one scale
     np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
     assert leftovers(tmp_path, "images", "out.csv") == []  # no errors file when none
 
@@ -297,10 +298,11 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 
 def test_tables_of_the_former_defaults_record_the_former_options(tmp_path):
     # normalize=True and one sigma are stored as before the layouts existed
-    # (true, a number, no layout keys), so tables written then still resume.
+    # (true, a number, no layout keys), so tables written then still resume
+    # (with the former alignment named: the default is now dominant_harmonic).
     write_images(tmp_path / "images")
     args = ["extract", "images", "-o", "out.npz", "--quiet", "--normalize", "pixels",
-            "--sigma", "1"]
+            "--sigma", "1", "--invariance", "centre_of_mass_rebin"]
     assert run(args, tmp_path).returncode == 0
     with np.load(tmp_path / "out.npz") as archive:
         stored = json.loads(str(archive["options"]))

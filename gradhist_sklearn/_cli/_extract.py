@@ -204,7 +204,8 @@ def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
     ok : list of int
         Positions in ``paths`` of the files that became rows, in order.
     histograms : ndarray of float64, shape (len(ok), n_values)
-    orientations : ndarray of float64, shape (len(ok),)
+    orientations : ndarray of float64, shape (len(ok), 2 * n_scales)
+        Main orientation and orientation strength of each scale.
     errors : list of (int, str)
         Position in ``paths`` and reason, for each file that did not.
     """

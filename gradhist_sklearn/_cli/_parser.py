@@ -19,8 +19,10 @@ EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
 one table: a 'path' column, then one column per histogram value (named as
 GradientHistogramTransformer.get_feature_names_out names them, such as
-sigma0.5_angle_010.000), then 'main_orientation' with --include-orientation.
-The defaults are the transformer's and the numbers exactly its rows.
+sigma0.5_angle_010.000), then with --include-orientation each scale's
+main orientation and orientation strength (sigma0.5_main_orientation,
+sigma0.5_orientation_strength, ...). The defaults are the transformer's and
+the numbers exactly its rows.
 
 Rows are sorted by path. The table is written to a temporary file beside OUTPUT
 and renamed when complete, so OUTPUT is whole or absent, even after Ctrl-C.
@@ -131,8 +133,10 @@ def build_parser():
     )
     options.add_argument(
         "--include-orientation", action="store_true",
-        help="add a last column 'main_orientation': the histogram's circular centre "
-        "of mass in degrees, before any rotation-invariant shift",
+        help="add two last columns per scale: 'main_orientation', the histogram's "
+        "circular centre of mass in degrees, before any rotation-invariant step, and "
+        "'orientation_strength', how well it is defined (0 to 1); named with the "
+        "scale's prefix (sigma0.5_main_orientation) when there are several scales",
     )
     run = extract.add_argument_group("run options")
     run.add_argument(
