@@ -60,8 +60,10 @@ def expected(paths, cwd, **params):
 
 
 def leftovers(folder, *expected_names):
-    """Files in ``folder`` other than the expected ones (temporary files)."""
-    return sorted(set(os.listdir(folder)) - set(expected_names))
+    """Files in ``folder`` other than the expected ones (temporary files); a
+    CSV table's record of options, ``OUTPUT.options.json``, is expected with it."""
+    records = {f"{name}.options.json" for name in expected_names if name.endswith(".csv")}
+    return sorted(set(os.listdir(folder)) - set(expected_names) - records)
 
 
 @pytest.fixture
@@ -226,10 +228,14 @@ def test_inputs_files_patterns_and_recursion(tmp_path):
         ("top", "sub", "astronaut.png")])  # coins.png named twice, one row
     np.testing.assert_array_equal(features, expected(paths, tmp_path))
 
-    missing = run(["extract", "top", "nowhere.png", "none/*.png", "-o", "m.csv"], tmp_path)
-    assert missing.returncode == 1
-    assert "nowhere.png" in missing.stderr and "none/*.png" in missing.stderr
+    unmatched = run(["extract", "top", "none/*.png", "-o", "m.csv"], tmp_path)
+    assert unmatched.returncode == 1 and "none/*.png" in unmatched.stderr
     assert len(read_table(tmp_path / "m.csv")[0]) == 2
+
+    # A path that does not exist is bad usage: nothing is read or written.
+    missing = run(["extract", "top", "nowhere.png", "-o", "n.csv"], tmp_path)
+    assert missing.returncode == 2 and "nowhere.png" in missing.stderr
+    assert "Traceback" not in missing.stderr and not (tmp_path / "n.csv").exists()
 
 
 @pytest.mark.parametrize("suffix", FORMATS)

@@ -32,8 +32,11 @@ EXTRACT_EPILOG = """\
 exit status:
   0  every input became a row
   1  some inputs could not be read (see OUTPUT.errors.csv); the rest is written
-  2  bad usage (unknown option, unknown OUTPUT extension, ...)
-  130  interrupted (Ctrl-C): OUTPUT is left as it was
+  2  bad usage (unknown option, unknown OUTPUT extension, an INPUT that does not
+     exist, OUTPUT among the INPUTs, another run writing OUTPUT, --resume of a
+     table written with other options or another version); nothing is written
+  3  OUTPUT could not be written (disk full, no permission): it is left as it was
+  130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was
 
 examples:
   gradhist extract photos/ -o features.parquet --n-jobs -1

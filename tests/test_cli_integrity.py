@@ -1,0 +1,218 @@
+"""What ``gradhist extract`` refuses so that nothing is lost or silently wrong:
+``--resume`` of a table made otherwise, two runs on one output, an output
+that is an input, a missing input, an output that cannot be written; and
+the files a killed run leaves, cleaned by the next one.
+
+Run in-process (``main``) where the test needs to step in (a lock held, a
+write that fails), in a subprocess where the real command matters.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from _images import cut_images, png_bytes, write_images
+
+from gradhist_sklearn._cli import _tables, main
+from gradhist_sklearn._cli._run import OUTPUT_FAILED
+
+pytestmark = pytest.mark.explicit_engines  # about files and statuses, not the numbers
+
+FORMATS = [".csv", ".parquet", ".npz"]
+
+
+def status_of(args):
+    """The exit status of ``main(args)``, whether it returns or exits."""
+    try:
+        return main([str(a) for a in args])
+    except SystemExit as exit_info:
+        return exit_info.code
+
+
+def table_paths(path):
+    table_class = _tables.table_format(str(path))
+    return table_class.read_paths(str(path))[2]
+
+
+@pytest.fixture
+def images(tmp_path, monkeypatch):
+    """Three small images in ``tmp_path/images``, ``tmp_path`` the current directory."""
+    cut = cut_images()
+    write_images(tmp_path / "images", {name: cut[name] for name in
+                                       ["camera_a.png", "camera_b.png", "coins.png"]})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def skip_without_pyarrow(suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_refuses_other_options_in_every_format(images, capsys, suffix):
+    skip_without_pyarrow(suffix)
+    output = images / f"out{suffix}"
+    assert status_of(["extract", "images", "-o", output, "-q"]) == 0
+    before = output.read_bytes()
+    # The same columns, other numbers: only the record of the options tells.
+    assert status_of(["extract", "images", "-o", output, "--resume", "--operator", "sobel"]) == 2
+    assert "cannot resume" in capsys.readouterr().err
+    assert output.read_bytes() == before
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_refuses_a_table_of_another_version(images, monkeypatch, capsys, suffix):
+    skip_without_pyarrow(suffix)
+    output = images / f"out{suffix}"
+    monkeypatch.setattr(_tables, "__version__", "0.0.old")
+    assert status_of(["extract", "images", "-o", output, "-q"]) == 0
+    monkeypatch.undo()
+    os.chdir(images)  # undone with the version
+    assert status_of(["extract", "images", "-o", output, "--resume"]) == 2
+    assert "written by gradhist-sklearn 0.0.old" in capsys.readouterr().err
+
+
+def test_resume_refuses_a_csv_without_its_record(images, capsys):
+    assert status_of(["extract", "images", "-o", "out.csv", "-q"]) == 0
+    os.remove("out.csv.options.json")
+    assert status_of(["extract", "images", "-o", "out.csv", "--resume"]) == 2
+    assert "does not record the options" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_matches_files_by_resolved_path(images, monkeypatch, capsys, suffix):
+    skip_without_pyarrow(suffix)
+    output = images / f"out{suffix}"
+    assert status_of(["extract", "images", "-o", output, "-q"]) == 0
+    rows = table_paths(output)
+    # The same files named by an absolute path: nothing to compute.
+    assert status_of(["extract", images / "images", "-o", output, "--resume"]) == 0
+    assert "3 files already there" in capsys.readouterr().err
+    assert table_paths(output) == rows
+    # From another working directory: still the same files, named from there.
+    (images / "elsewhere").mkdir()
+    monkeypatch.chdir(images / "elsewhere")
+    assert status_of(["extract", "../images", "-o", output, "--resume"]) == 0
+    assert "3 files already there" in capsys.readouterr().err
+    assert table_paths(output) == [os.path.join("..", p) for p in rows]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_resume_drops_the_rows_of_files_gone(images, capsys, suffix):
+    skip_without_pyarrow(suffix)
+    output = images / f"out{suffix}"
+    assert status_of(["extract", "images", "-o", output, "-q"]) == 0
+    os.remove(images / "images" / "coins.png")
+    assert status_of(["extract", "images", "-o", output, "--resume"]) == 0
+    assert "1 rows dropped" in capsys.readouterr().err
+    assert table_paths(output) == [os.path.join("images", n)
+                                   for n in ["camera_a.png", "camera_b.png"]]
+
+
+def test_a_second_run_on_a_locked_output_is_refused(images, capsys):
+    with _tables.OutputLock("out.csv"):
+        assert status_of(["extract", "images", "-o", "out.csv"]) == 2
+        assert "another gradhist run" in capsys.readouterr().err
+        assert not os.path.exists("out.csv")
+    assert status_of(["extract", "images", "-o", "out.csv", "-q"]) == 0
+    assert sorted(os.listdir(images)) == ["images", "out.csv", "out.csv.options.json"]
+
+
+def test_the_lock_is_held_by_another_process_too(images):
+    # flock locks belong to the open file: a lock of another process refuses as well.
+    script = ("import sys; from gradhist_sklearn._cli._tables import OutputLock\n"
+              "with OutputLock('out.npz'):\n    print('locked', flush=True); sys.stdin.read()")
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=images,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert status_of(["extract", "images", "-o", "out.npz"]) == 2
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert status_of(["extract", "images", "-o", "out.npz", "-q"]) == 0
+
+
+@pytest.mark.parametrize("named", ["img.npz", "*.npz"])
+def test_an_output_that_is_an_input_is_refused_before_reading(images, capsys, named):
+    # A PNG under an npz name: the run would replace the image with a table.
+    content = png_bytes(np.arange(64, dtype=np.uint8).reshape(8, 8))
+    (images / "img.npz").write_bytes(content)
+    assert status_of(["extract", named, "-o", "img.npz"]) == 2
+    assert "is also an INPUT" in capsys.readouterr().err
+    assert (images / "img.npz").read_bytes() == content
+
+
+def test_stale_scratch_files_of_a_killed_run_are_removed(images):
+    stale = [".out.csv.4242-0123abcd.x1y2.csv.tmp", ".out.csv.4242-0123abcd.q.errors.csv.tmp"]
+    others = [".out.csv.x.csv.4242-0123abcd.z.csv.tmp", ".other.csv.4242-0123abcd.z.csv.tmp"]
+    for name in stale + others:
+        (images / name).write_text("left by a run killed with SIGKILL")
+    assert status_of(["extract", "images", "-o", "out.csv", "-q"]) == 0
+    assert sorted(os.listdir(images)) == sorted(
+        ["images", "out.csv", "out.csv.options.json", *others])
+
+
+def test_a_missing_input_is_bad_usage_and_writes_nothing(images, capsys):
+    assert status_of(["extract", "images", "no_such_folder", "-o", "e.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_folder" in err and "Traceback" not in err
+    assert sorted(os.listdir(images)) == ["images"]
+
+
+def test_a_failed_write_has_its_own_status_and_one_line(images, monkeypatch, capsys):
+    (images / "out.csv").write_text("an earlier table")
+
+    def disk_full(self, paths, features):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_tables.CsvTable, "write", disk_full)
+    assert status_of(["extract", "images", "-o", "out.csv"]) == OUTPUT_FAILED == 3
+    err = capsys.readouterr().err
+    assert err == "gradhist: cannot write out.csv: No space left on device\n"
+    assert sorted(os.listdir(images)) == ["images", "out.csv"]
+    assert (images / "out.csv").read_text() == "an earlier table"
+
+
+def test_an_unwritable_output_folder_has_the_same_status(images, monkeypatch, capsys):
+    def no_permission(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(images))
+
+    monkeypatch.setattr(_tables.os, "open", no_permission)  # the lock file, first written
+    assert status_of(["extract", "images", "-o", "out.npz"]) == 3
+    assert capsys.readouterr().err.startswith("gradhist: cannot lock out.npz: Permission denied")
+
+
+def test_a_full_disk_in_the_real_command(images):
+    # A file-size limit makes writes fail as a full disk does (EFBIG; Python
+    # ignores SIGXFSZ), in a real process, whoever runs the tests.
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "gradhist_sklearn", "extract", "images", "-o", "out.csv"],
+        cwd=images, capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("gradhist: cannot write out.csv: File too large")
+    assert "Traceback" not in result.stderr
+    assert sorted(os.listdir(images)) == ["images"]
+
+
+def test_an_unknown_option_shows_the_usage_of_extract(images, capsys):
+    assert status_of(["extract", "images", "-o", "x.csv", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "usage: gradhist extract" in err and "unrecognized arguments: --bogus" in err
+
+
+def test_help_gives_every_exit_status(capsys):
+    assert status_of(["extract", "--help"]) == 0
+    out = capsys.readouterr().out
+    for line in ["0  every input", "1  some inputs", "2  bad usage", "3  OUTPUT could not",
+                 "130  interrupted"]:
+        assert line in out, line
+
