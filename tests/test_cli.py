@@ -120,8 +120,7 @@ def test_layout_scale_and_normalize_options_reach_the_transformer(tmp_path):
     params = dict(layout="grid", grid_shape=(2, 3), sigma=(1.0, 2.5), normalize="hellinger",
                   angle_bins=8)
     args = ["extract", "images", "-o", "out.npz", "--layout", "grid", "--grid-shape", "2",
-            "3", "--normalize", "hellinger", "--angle-bins", "8", "--quiet", "--sigma", "1",
-            "2.5"]
+            "3", "--normalize", "hellinger", "--angle-bins", "8", "--quiet", "--sigma", "1,2.5"]
     assert run(args, tmp_path).returncode == 0
     paths, features, columns = read_table(tmp_path / "out.npz")
     reference = GradientHistogramTransformer(**params).fit([paths[0]])

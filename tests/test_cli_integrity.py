@@ -215,3 +215,75 @@ def test_help_gives_every_exit_status(capsys):
                  "130  interrupted"]:
         assert line in out, line
 
+
+
+# -- what the INPUTs name ---------------------------------------------------------------
+
+
+def test_sigma_takes_commas_and_cannot_swallow_an_input(images, capsys):
+    assert status_of(["extract", "--sigma", "1,2", "images", "-o", "two.csv", "-q"]) == 0
+    with open("two.csv", encoding="utf-8") as file:
+        header = file.readline()
+    assert "sigma1_" in header and "sigma2_" in header
+    # The former spelling: "2" is an INPUT, which does not exist; said so.
+    assert status_of(["extract", "--sigma", "1", "2", "images", "-o", "f.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "'2' does not exist" in err and "--sigma 1,2" in err
+    assert not os.path.exists("f.csv")
+    assert status_of(["extract", "images", "-o", "f.csv", "--sigma", "1,x"]) == 2
+    assert "separated by commas" in capsys.readouterr().err
+
+
+def errors_of(path):
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as file:
+        return {row["path"]: row["reason"] for row in csv.DictReader(file)}
+
+
+@pytest.mark.parametrize("recursive", [[], ["-r"]])
+def test_links_that_cannot_be_followed_are_listed_not_a_traceback(images, capsys, recursive):
+    os.symlink("loop.png", "images/loop.png")
+    os.symlink("gone.png", "images/dangling.png")
+    os.symlink(".", "images/again")  # a folder link loop: not followed
+    assert status_of(["extract", "images", "-o", "out.csv", *recursive]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    errors = errors_of("out.csv.errors.csv")
+    assert "loop of symbolic links" in errors[os.path.join("images", "loop.png")]
+    assert "dangling symbolic link" in errors[os.path.join("images", "dangling.png")]
+    assert len(table_paths("out.csv")) == 3
+
+
+@pytest.mark.parametrize("recursive", [[], ["-r"]])
+def test_a_folder_that_cannot_be_listed_is_in_the_errors_file(images, monkeypatch, capsys,
+                                                              recursive):
+    # Permissions do not stop root, who may run the tests: the listing fails instead.
+    os.mkdir("images/locked")
+    write_images(images / "images" / "locked", {"x.png": cut_images()["coins.png"]})
+    locked = "images/locked" if recursive else "images"
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.path.normpath(os.fspath(path)) == os.path.normpath(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    assert status_of(["extract", "images", "-o", "out.csv", *recursive]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    errors = errors_of("out.csv.errors.csv")
+    assert errors[locked] == "cannot list this folder: Permission denied"
+
+
+def test_without_recursive_the_skipped_folders_are_counted(images, capsys):
+    os.mkdir("images/sub")
+    write_images(images / "images" / "sub", {"x.png": cut_images()["coins.png"]})
+    assert status_of(["extract", "images", "-o", "out.csv"]) == 0
+    assert "1 sub-directories not searched (-r searches them)" in capsys.readouterr().err
+    assert status_of(["extract", "images", "-o", "out.csv", "-r"]) == 0
+    assert "not searched" not in capsys.readouterr().err
+
+
+def test_a_double_star_pattern_without_recursive_hints_at_it(images, capsys):
+    assert status_of(["extract", "nothing/**/*.png", "-o", "out.csv"]) == 1
+    assert "only with -r/--recursive" in capsys.readouterr().err

@@ -107,10 +107,12 @@ def build_parser():
         help=f"derivative kernel (default: {DEFAULTS['operator']}; sobel and scharr "
         "are at OpenCV's scale)",
     )
+    # One argument, commas between scales: a list of words (nargs='+') would
+    # also swallow INPUTs written after it (--sigma 1 2 imgs).
     options.add_argument(
-        "--sigma", type=float, nargs="+", default=list(DEFAULTS["sigma"]), metavar="S",
-        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each "
-        f"(default: {' '.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
+        "--sigma", type=_scales, default=list(DEFAULTS["sigma"]), metavar="S[,S...]",
+        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each, "
+        f"commas between them (default: {','.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
     )
     options.add_argument(
         "--layout", default=DEFAULTS["layout"], choices=LAYOUTS,
@@ -160,6 +162,16 @@ def build_parser():
     )
     parser.extract_parser = extract
     return parser
+
+
+def _scales(text):
+    """``--sigma``'s value: one number, or numbers separated by commas."""
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or numbers separated by commas (such as 0.5,1,2), "
+            f"got {text!r}") from None
 
 
 def check_run_options(args):
