@@ -196,3 +196,47 @@ def cmyk_jpeg_bytes(rgb):
     buffer = io.BytesIO()
     Image.fromarray(rgb).convert("CMYK").save(buffer, format="JPEG", quality=95)
     return buffer.getvalue()
+
+
+def write_hostile_corpus(folder):
+    """A folder of files a hostile (or unlucky) user could give the command:
+    decompression bombs of every format, multi-page and animated files, CMYK,
+    palette and grey+alpha images, a link loop, a dangling link, text and
+    empty files with image names, and good images under odd names (a newline,
+    unicode, a leading dash, quotes and commas, bytes that are not UTF-8).
+
+    Returns ``{name: None}`` for a file that must become a row and ``{name:
+    words}`` for one that must be listed in the errors file with a reason
+    holding ``words``.
+    """
+    import os
+
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    coins, astronaut = cut_images()["coins.png"], cut_images()["astronaut.png"]
+    expected = {}
+    for name, content in bomb_bytes().items():
+        (folder / name).write_bytes(content)
+        expected[name] = "decompression bomb"
+    (folder / "pages.tif").write_bytes(multi_page_tiff_bytes(3))
+    frames = [Image.fromarray(np.full((8, 8), 60 * k, np.uint8)) for k in range(3)]
+    frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:])
+    expected.update({"pages.tif": "3 pages", "moving.gif": "3 pages"})
+    (folder / "cmyk.jpg").write_bytes(cmyk_jpeg_bytes(astronaut))
+    Image.fromarray(astronaut).convert("P").save(folder / "palette.png")
+    Image.fromarray(coins).convert("LA").save(folder / "grey_alpha.png")
+    expected.update({"cmyk.jpg": None, "palette.png": None, "grey_alpha.png": None})
+    os.symlink("loop.png", folder / "loop.png")
+    os.symlink("nowhere.png", folder / "dangling.png")
+    os.symlink(".", folder / "folder_loop")  # a folder linking to itself
+    expected.update({"loop.png": "loop of symbolic links", "dangling.png": "dangling"})
+    (folder / "notes.png").write_text("this is a text file, not an image\n")
+    (folder / "empty.jpg").write_bytes(b"")
+    expected.update({"notes.png": "not a readable image", "empty.jpg": "empty"})
+    odd = ["new\nline.png", "ünïcødé ✓.png", " leading space.png", "-dash.png",
+           'quote"s, comma.png', os.fsdecode(b"latin1-\xe9t\xe9.png")]
+    for name in odd:
+        (folder / name).write_bytes(png_bytes(coins))
+        expected[name] = None
+    return expected

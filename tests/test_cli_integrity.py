@@ -287,3 +287,42 @@ def test_without_recursive_the_skipped_folders_are_counted(images, capsys):
 def test_a_double_star_pattern_without_recursive_hints_at_it(images, capsys):
     assert status_of(["extract", "nothing/**/*.png", "-o", "out.csv"]) == 1
     assert "only with -r/--recursive" in capsys.readouterr().err
+
+
+# -- a hostile corpus through the real command --------------------------------------
+
+
+def test_hostile_corpus_every_file_a_row_or_a_reason(tmp_path):
+    import csv
+
+    from _images import write_hostile_corpus
+
+    from gradhist_sklearn import GradientHistogramTransformer
+
+    expected = write_hostile_corpus(tmp_path / "corpus")
+    result = subprocess.run(
+        [sys.executable, "-m", "gradhist_sklearn", "extract", "corpus", "-r", "-j", "2",
+         "-o", "out.csv"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        errors="surrogateescape")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+    def table(name):
+        with open(tmp_path / name, newline="", encoding="utf-8",
+                  errors="surrogateescape") as file:
+            return list(csv.reader(file))[1:]
+
+    rows = {os.path.relpath(row[0], "corpus"): row[1:] for row in table("out.csv")}
+    errors = {os.path.relpath(row[0], "corpus"): row[1] for row in table("out.csv.errors.csv")}
+    assert not set(rows) & set(errors)
+    assert sorted([*rows, *errors]) == sorted(expected)  # each file once, none lost
+    for name, words in expected.items():
+        if words is None:
+            assert name in rows, (name, errors.get(name))
+        else:
+            assert words in errors[name], (name, errors[name])
+    good = sorted(rows)
+    reference = GradientHistogramTransformer().fit_transform(
+        [str(tmp_path / "corpus" / name) for name in good])
+    np.testing.assert_array_equal(np.array([[float(v) for v in rows[n]] for n in good]),
+                                  reference)

@@ -183,7 +183,8 @@ def test_signal_during_the_commit_takes_effect_after_it(one_image_run, monkeypat
     assert (one_image_run / "out.csv").read_bytes() == (one_image_run / "whole.csv").read_bytes()
     assert (one_image_run / "out.csv.errors.csv").exists()
     assert sorted(os.listdir(one_image_run)) == [
-        "images", "out.csv", "out.csv.errors.csv", "whole.csv", "whole.csv.errors.csv"]
+        "images", "out.csv", "out.csv.errors.csv", "out.csv.options.json", "whole.csv",
+        "whole.csv.errors.csv", "whole.csv.options.json"]
 
 
 def test_deferred_signals_hold_signals_until_the_body_ends():
@@ -331,7 +332,7 @@ def test_extract_is_callable_without_the_command(tmp_path):
     write_images(tmp_path / "images")
     options = HistogramOptions(angle_bins=12, include_orientation=False)
     summary = _extract.extract([str(tmp_path / "images")], tmp_path / "out.npz", options)
-    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "errors": 0,
-                       "errors_file": None}
+    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "dropped": 0,
+                       "unsearched": 0, "errors": 0, "errors_file": None}
     with np.load(tmp_path / "out.npz") as data:
         assert list(data["columns"]) == options.feature_names()
