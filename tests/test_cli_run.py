@@ -336,3 +336,63 @@ def test_extract_is_callable_without_the_command(tmp_path):
                        "unsearched": 0, "errors": 0, "errors_file": None}
     with np.load(tmp_path / "out.npz") as data:
         assert list(data["columns"]) == options.feature_names()
+
+
+def _children(pid):
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(entry))
+    return children
+
+
+def _watching(pid):
+    """True when process ``pid`` runs the thread that watches its parent."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as file:
+                if file.read().strip() == "gradhist-parent":
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def _ended(pid):
+    """Gone, or a zombie (its new parent may never reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    image = tmp_path / "one.png"
+    image.write_bytes(png_bytes(cut_images()["coins.png"]))
+    (tmp_path / "images").mkdir()
+    for i in range(4000):  # enough work that the run is still going when it is killed
+        os.link(image, tmp_path / "images" / f"{i:04d}.png")
+    command = [sys.executable, "-m", "gradhist_sklearn", "extract", "images", "-o", "out.csv",
+               "-j", "2", "-q"]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: sum(map(_watching, _children(process.pid))) == 2,
+                 "two workers watching their parent")
+        workers = [pid for pid in _children(process.pid) if _watching(pid)]
+    finally:
+        process.kill()  # SIGKILL: no clean-up of any kind in the parent
+        process.wait()
+    wait_for(lambda: all(map(_ended, workers)), "the workers' end")

@@ -14,6 +14,9 @@ import contextlib
 import heapq
 import json
 import os
+import sys
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from operator import itemgetter
@@ -273,9 +276,52 @@ def _split_by_utf8(paths):
 # -- computing and writing the rows ---------------------------------------------------
 
 
-def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
+#: Seconds between two looks of a worker at its parent process.
+PARENT_POLL = 0.5
+
+_watching_parent = threading.Lock()  # held once a worker's watch has started
+
+
+def end_with_parent(parent):
+    """In a worker process of the run whose process id is ``parent``: end
+    this process as soon as that one ends, however it ends.
+
+    joblib's workers otherwise outlive a parent killed with SIGKILL until
+    their idle timeout (minutes), holding memory. A daemon thread looks at
+    the parent process id: when the parent dies the worker is re-parented
+    (to init or a subreaper), its parent id changes, and it exits. Nothing
+    happens in the run's own process (``n_jobs=1``), nor in a process whose
+    parent is not ``parent`` (not a worker of this run).
+    """
+    if os.getpid() == parent or os.getppid() != parent:
+        return
+    if not _watching_parent.acquire(blocking=False):
+        return  # one watch per process
+
+    def watch():
+        _name_this_thread(b"gradhist-parent")
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)  # no clean-up: the results have no one to go to
+
+    threading.Thread(target=watch, name="gradhist-parent-watch", daemon=True).start()
+
+
+def _name_this_thread(name):
+    """Give the running thread a name the system shows (``ps -L``,
+    ``/proc/PID/task/TID/comm``; Linux only, best effort): a watch in a
+    worker can then be seen from outside."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None).prctl(15, name[:15], 0, 0, 0)  # 15: PR_SET_NAME
+
+
+def features_of_paths_tolerant(paths, options, pixels_per_chunk=None, parent=None):
     """Worker task: like :func:`gradhist_sklearn._batch.features_of_paths`, but
-    a file that cannot be used is reported instead of aborting the chunk.
+    a file that cannot be used is reported instead of aborting the chunk; in
+    a worker process, that process ends with ``parent`` (:func:`end_with_parent`).
 
     Returns
     -------
@@ -286,6 +332,8 @@ def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
     errors : list of (int, str)
         Position in ``paths`` and reason, for each file that did not.
     """
+    if parent is not None:
+        end_with_parent(parent)
     errors = []
 
     def read(position, path):
@@ -319,7 +367,8 @@ class _NewRows:
         slices = plan_slices(len(self.todo), 1, FILES_PER_CHUNK,
                              min_chunks=4 * effective_n_jobs(self.n_jobs))
         results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-            delayed(features_of_paths_tolerant)(self.todo[a:b], self.options)
+            delayed(features_of_paths_tolerant)(self.todo[a:b], self.options,
+                                                parent=os.getpid())
             for a, b in slices
         )
         try:
