@@ -158,7 +158,7 @@ def build_parser():
     run.add_argument(
         "--resume", action="store_true",
         help="keep the rows of an existing OUTPUT and compute only the files not in "
-        "it (OUTPUT must have been written with the same options)",
+        "it (OUTPUT must have been written with the same options, by the same version)",
     )
     parser.extract_parser = extract
     return parser
