@@ -16,6 +16,9 @@ PILLOW_CONVERSIONS = {
     "RGBa": "RGBA", "P": "RGB", "PA": "RGBA", "LA": "L", "La": "L",
 }
 
+#: Pillow modes whose pixels NumPy takes as they are (8-bit grey and colour).
+PLAIN_MODES = frozenset({"L", "RGB", "RGBA"})
+
 
 class ImageReadError(ValueError):
     """An image file could not be read; ``path`` names it.
@@ -120,7 +123,7 @@ def read_image(path):
         if _is_deep_colour_png(path):  # before Pillow, which would reduce it to 8 bits
             image = _read_deep_colour_png(path)
         elif conversion is not None:
-            image = _read_converted(path, conversion)
+            image = _read_with_pillow(path, conversion)
         else:
             image = _imageio_read(io, path)
     except ImageReadError:
@@ -175,8 +178,12 @@ def _pillow_precheck(path):
     (``2 * PIL.Image.MAX_IMAGE_PIXELS``, whatever its format: a small file can
     declare a huge image) and a file of several pages or frames, which would
     otherwise be blended into one image. Returns the mode to convert to for
-    the modes of :data:`PILLOW_CONVERSIONS`, else None (also for files Pillow
-    does not recognise, left to imageio).
+    the modes of :data:`PILLOW_CONVERSIONS`, the mode itself for the
+    :data:`PLAIN_MODES` of formats other than TIFF (read by Pillow, within a
+    ``with``: imageio's plugin objects, once interrupted half-built by
+    Ctrl-C, printed ``Exception ignored in: PluginV3.__del__``), else None:
+    left to imageio (TIFF to tifffile, 16-bit and float modes, and files
+    Pillow does not recognise).
     """
     from PIL import Image
 
@@ -186,6 +193,7 @@ def _pillow_precheck(path):
             with Image.open(path) as image:
                 size, mode = image.size, image.mode
                 frames = getattr(image, "n_frames", 1)
+                kind = image.format
                 transparent = "transparency" in image.info
         except Image.DecompressionBombError as exc:
             raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
@@ -202,15 +210,17 @@ def _pillow_precheck(path):
             "wanted as a file of its own")
     if mode == "P" and transparent:
         return "RGBA"
+    if mode in PLAIN_MODES and kind != "TIFF":
+        return mode
     return PILLOW_CONVERSIONS.get(mode)
 
 
-def _read_converted(path, mode):
-    """Decode with Pillow and convert to ``mode`` (see :data:`PILLOW_CONVERSIONS`)."""
+def _read_with_pillow(path, mode):
+    """Decode with Pillow, converted to ``mode`` if it is another one."""
     from PIL import Image
 
     with Image.open(path) as image:
-        return np.asarray(image.convert(mode))
+        return np.asarray(image if image.mode == mode else image.convert(mode))
 
 
 def _imageio_read(io, path):

@@ -261,3 +261,28 @@ def test_a_text_file_gives_one_clear_error_and_no_warning(tmp_path):
             error = exc
         gc.collect()
     assert "``" not in str(error) and "no reader recognises" in error.reason
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".bmp", ".gif"])
+def test_ctrl_c_during_garbage_collection_prints_nothing(tmp_path, monkeypatch, suffix):
+    # imageio's plugin objects close their file again in __del__, when the
+    # garbage collector gets to them: a Ctrl-C landing then was printed as
+    # "Exception ignored in: PluginV3.__del__" under the command's message.
+    # Files of the common formats are read by Pillow within a ``with``.
+    import gc
+
+    from imageio.core.v3_plugin_api import PluginV3
+    from PIL import Image
+
+    path = tmp_path / f"photo{suffix}"
+    Image.fromarray(cut_images()["astronaut.png"]).save(path)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def interrupted(self):
+        raise KeyboardInterrupt  # the signal, as the collector runs __del__
+
+    monkeypatch.setattr(PluginV3, "__del__", interrupted)
+    assert read_image(path).shape[:2] == (60, 50)
+    gc.collect()
+    assert unraisable == []
