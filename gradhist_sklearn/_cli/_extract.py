@@ -125,9 +125,10 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
     table_class = _table_class(output)
     found = find_images(inputs, recursive=recursive, exclude=_companions(output))
     _refuse_output_among_inputs(output, inputs, found.paths)
+    lock = OutputLock(output)
     with _writing(output, "lock"):
-        lock = OutputLock(output).__enter__()
-    with lock:
+        lock.acquire()
+    with lock:  # held already; released however the run ends
         plan = _plan(found, output, table_class, options, resume=resume)
         temp = TempFiles(plan.output)
         with _writing(output, "clean up beside"):

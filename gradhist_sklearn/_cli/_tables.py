@@ -469,6 +469,10 @@ class OutputLock:
         self.fd = None
 
     def __enter__(self):
+        return self.acquire()
+
+    def acquire(self):
+        """Take the lock (at once if this object holds it already); return self."""
         if fcntl is None:
             return self
         while self.fd is None:
