@@ -2,6 +2,7 @@
 progress bar."""
 
 import fcntl
+import importlib.util
 import io
 import os
 import signal
@@ -21,6 +22,10 @@ from gradhist_sklearn._cli._run import Console, Progress
 from gradhist_sklearn._cli._signals import Terminated, deferred_signals, sigterm_raises
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes")
+
+#: pyarrow is optional: without it (as at the declared floors) skip, not fail.
+needs_pyarrow = pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None,
+                                   reason="pyarrow is not installed (the [parquet] extra)")
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +84,7 @@ def wait_for(condition, what):
     [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
      (signal.SIGINT, 130, 2, True)],
 )
+@needs_pyarrow
 def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
     """Stop a run mid-way: the old OUTPUT stays as it was, byte for byte, and
     no temporary file remains. ``whole_group`` signals the command and its
@@ -150,7 +156,8 @@ def one_image_run(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".npz"])
+@pytest.mark.parametrize("suffix", [".csv", pytest.param(".parquet", marks=needs_pyarrow),
+                                    ".npz"])
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, capsys, suffix,
                                                    sig, status):
