@@ -42,6 +42,7 @@ examples:
   gradhist extract photos/ -o features.parquet --n-jobs -1
   gradhist extract 'scans/**/*.tif' --recursive -o features.csv --angle-bins 16
   gradhist extract photos/ -o features.parquet --resume    # only new files
+  gradhist extract photos/ -o features.npz --sigma 1,2,4   # three scales
 """
 
 
