@@ -71,7 +71,8 @@ def test_npz_members_are_what_np_save_writes(tmp_path):
         return buffer.getvalue()
 
     with zipfile.ZipFile(path) as archive:
-        assert archive.namelist() == ["features.npy", "paths.npy", "columns.npy", "options.npy"]
+        assert archive.namelist() == ["features.npy", "paths.npy", "columns.npy", "options.npy",
+                                      "made_by.npy"]
         assert archive.read("features.npy") == saved(np.array([r for _, r in rows]))
         assert archive.read("paths.npy") == saved(np.array([p for p, _ in rows]))
         assert archive.read("columns.npy") == saved(np.array(COLUMNS))
