@@ -11,22 +11,35 @@ from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram, i
 
 camera = data.camera()  # 512 x 512 uint8
 
-# 1. Gradients at OpenCV's Sobel scale, in the image's own units.
-gx, gy = image_gradients(camera, operator="sobel")
-print(f"camera: {camera.shape} {camera.dtype}; |G| ranges up to "
-      f"{np.hypot(gx, gy).max():.0f}")
+# 1. Gradients. image_gradients defaults to the contract's Sobel, at OpenCV's
+#    scale: a ramp rising by 1 per pixel gives 8. The histograms default to a
+#    derivative of Gaussian (sigma=1.25) in intensity units per pixel: the ramp
+#    gives 1. Same image, two scales.
+gx, gy = image_gradients(camera)  # operator="sobel"
+sobel = np.hypot(gx, gy)
+gx, gy = image_gradients(camera, operator="gaussian")  # the histograms' operator
+gaussian = np.hypot(gx, gy)
+print(f"camera: {camera.shape} {camera.dtype}; |G| up to {sobel.max():.0f} with Sobel "
+      f"(8 per unit of slope), {gaussian.max():.0f} with the histograms' Gaussian (1 per unit)")
 
-# 2. One histogram: 36 bins of 10 degrees, magnitude-weighted, linearly split.
-#    The default operator is a derivative of Gaussian (sigma=1), whose gradients
-#    are in intensity units per pixel: an eighth of Sobel's scale.
+# 2. One histogram: 36 bins of 10 degrees, magnitude-weighted, linearly split,
+#    normalised by the pixel count, so it sums to the mean |G| (Gaussian units).
 plain = gradient_histogram(camera, angle_bins=36, rotation_invariant=False)
-print(f"main orientation: {plain.main_orientation:.1f} degrees; "
-      f"mean gradient magnitude: {plain.histogram.sum():.2f}")
+print(f"mean gradient magnitude: {plain.histogram.sum():.2f} (Gaussian units; the mean "
+      f"Sobel |G| is {sobel.mean():.2f}: 8 times the scale, and less smoothing)")
 top = np.argsort(plain.histogram)[::-1][:3]
 print("strongest bins:", ", ".join(f"{10 * i} deg" for i in top))
+# The main orientation is the histogram's circular centre of mass; its strength
+# (0 to 1) says whether it means anything. Here the two strongest bins are
+# opposite (vertical edges, dark-to-bright about as often as bright-to-dark),
+# so they cancel: the strength is near 0 and the angle says next to nothing.
+print(f"main orientation: {plain.main_orientation:.1f} degrees, strength "
+      f"{plain.orientation_strength:.2f} (near 0: no preferred direction)")
 
 # 3. Rotation invariance: a quarter turn rolls the plain histogram by 9 bins
-#    and leaves the rotation-invariant one unchanged.
+#    and leaves the rotation-invariant one unchanged. The default alignment is
+#    on the gradients' dominant circular harmonic, which does not need a main
+#    orientation: here the second harmonic (the axis of the strongest edges).
 turned = np.rot90(camera)
 rolled = gradient_histogram(turned, rotation_invariant=False).histogram
 print("quarter turn rolls the histogram by 9 bins:",
@@ -35,14 +48,19 @@ invariant = gradient_histogram(camera).histogram
 print("rotation-invariant histogram unchanged:",
       np.allclose(gradient_histogram(turned).histogram, invariant))
 
-# 4. A batch through the scikit-learn transformer: crops of several images.
-# sigma=1.0 and normalize=True give gradient_histogram's rows, whose sums are
+# 4. A batch through the scikit-learn transformer, with the orientation columns.
+# sigma=1.25 and normalize=True give gradient_histogram's rows, whose sums are
 # mean magnitudes (the transformer's defaults, for classification, put three
-# scales side by side and take square roots: 108 columns).
+# scales side by side and take square roots: 108 columns, then two orientation
+# columns per scale).
+names = ["camera", "coins", "moon", "text", "page"]
 images = [data.camera(), data.coins(), data.moon(), data.text(), data.page()]
-features = GradientHistogramTransformer(angle_bins=36, sigma=1.0, normalize=True,
-                                        n_jobs=2).fit_transform(images)
-print("feature matrix:", features.shape, features.dtype)
-for name, row in zip(["camera", "coins", "moon", "text", "page"], features, strict=True):
-    share = row.max() / row.sum()
-    print(f"  {name:>6}: mean |G| = {row.sum():7.2f}, peak bin share = {share:.2f}")
+transformer = GradientHistogramTransformer(angle_bins=36, sigma=1.25, normalize=True,
+                                           include_orientation=True, n_jobs=2)
+features = transformer.fit_transform(images)
+print("feature matrix:", features.shape, features.dtype, "- last columns:",
+      ", ".join(transformer.get_feature_names_out()[-2:]))
+for name, row in zip(names, features, strict=True):
+    histogram, orientation, strength = row[:-2], row[-2], row[-1]
+    print(f"  {name:>6}: mean |G| = {histogram.sum():6.2f}, main orientation "
+          f"{orientation:5.1f} deg, strength {strength:.2f}")

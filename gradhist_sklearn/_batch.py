@@ -82,7 +82,7 @@ def _same_kind(a, b):
 def _histograms_of_grays(grays, options):
     """Histograms of a list of validated grey images of any shapes."""
     histograms = np.empty((len(grays), options.n_values))
-    orientations = np.empty(len(grays))
+    orientations = np.empty((len(grays), 2 * len(options.scales)))
     start = 0
     while start < len(grays):
         stop = start + 1
@@ -144,7 +144,8 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
     images are grouped.
 
     Returns the positions of the files that became rows, their histograms
-    and their main orientations.
+    and their orientations (main orientation and strength of each scale,
+    ``(n, 2 * n_scales)``).
     """
     budget = PIXELS_PER_CHUNK if pixels_per_chunk is None else pixels_per_chunk
     ok, parts, run, run_pixels = [], [], [], 0
@@ -166,7 +167,7 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
         ok.append(position)
     flush()
     if not parts:
-        return ok, np.empty((0, options.n_values)), np.empty(0)
+        return ok, np.empty((0, options.n_values)), np.empty((0, 2 * len(options.scales)))
     return (ok, np.concatenate([histograms for histograms, _ in parts]),
             np.concatenate([orientations for _, orientations in parts]))
 
@@ -176,10 +177,15 @@ def histograms_of_files(paths, options, read, pixels_per_chunk=None):
 
 class StackBatch:
     """An array of same-shaped images ``(n, height, width[, 3 or 4])``, cut
-    into slices (a dask array too: it is then transformed lazily)."""
+    into slices (a dask array too: it is then transformed lazily).
 
-    def __init__(self, stack):
+    ``first_index`` is the index of ``stack[0]`` in the user's ``X``, so that
+    an error about a bad image names it there (a dask block is a part of
+    ``X``)."""
+
+    def __init__(self, stack, first_index=0):
         self.stack = stack
+        self.first_index = first_index
         self.image_shape = tuple(int(v) for v in stack.shape[1:3])
         self.dtype = compute_dtype(stack.dtype)
 
@@ -189,13 +195,14 @@ class StackBatch:
     def tasks(self, min_chunks=1):
         height, width = self.image_shape
         slices = plan_slices(len(self.stack), height * width, PIXELS_PER_CHUNK, min_chunks)
-        return [(features_of_stack, self.stack[a:b], a) for a, b in slices]
+        return [(features_of_stack, self.stack[a:b], self.first_index + a) for a, b in slices]
 
 
 class ListBatch:
     """A list of image arrays whose shapes may differ."""
 
     image_shape = None
+    first_index = 0
 
     def __init__(self, images):
         self.images = images
@@ -217,6 +224,7 @@ class PathBatch:
 
     image_shape = None
     dtype = np.float64
+    first_index = 0
 
     def __init__(self, paths):
         self.paths = paths
@@ -231,7 +239,8 @@ class PathBatch:
 
 def compute_features(batch, options, n_jobs=None):
     """One row per image of ``batch``: its histogram, then its main
-    orientation when ``options.include_orientation``.
+    orientation and orientation strength (of each scale) when
+    ``options.include_orientation``.
 
     The tasks run with joblib (``n_jobs`` as in scikit-learn); each result is
     copied into its rows as soon as its task is done, so memory beyond the
@@ -252,9 +261,10 @@ def compute_features(batch, options, n_jobs=None):
     results = PromptParallel(n_jobs=n_jobs, prefer=prefer).as_completed(
         delayed(located)(func, chunk, first_index, options) for func, chunk, first_index in tasks
     )
-    for start, (histograms, orientations) in results:
+    for first_index, (histograms, orientations) in results:
+        start = first_index - batch.first_index
         stop = start + len(histograms)
         features[start:stop, :options.n_values] = histograms
         if options.include_orientation:
-            features[start:stop, options.n_values] = orientations
+            features[start:stop, options.n_values:] = orientations
     return features

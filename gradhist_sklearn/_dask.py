@@ -18,12 +18,15 @@ def is_dask_array(X):
     return module.split(".")[0] == "dask" and hasattr(X, "map_blocks") and hasattr(X, "chunks")
 
 
-def _features_of_block(block, options, dtype):
+def _features_of_block(block, options, dtype, block_info=None):
     if block.shape[0] == 0:
         return np.empty((0, options.n_columns), dtype=dtype)
+    # The block's place in X, so that an error names the image as the user
+    # counts it, not within its block.
+    first_index = block_info[0]["array-location"][0][0] if block_info else 0
     # n_jobs=None: the parallelism is dask's, not nested joblib pools inside
     # dask workers.
-    return compute_features(StackBatch(block), options)
+    return compute_features(StackBatch(block, first_index), options)
 
 
 def transform_lazily(stack, options, dtype):

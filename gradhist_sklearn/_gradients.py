@@ -36,7 +36,7 @@ KERNELS = {
 # _params, which the command's parser reads without importing scipy.
 
 #: Default scale (standard deviation in pixels) of the ``gaussian`` operator.
-DEFAULT_SIGMA = 1.0
+DEFAULT_SIGMA = 1.25
 
 
 def gaussian_kernels(sigma):
@@ -187,13 +187,13 @@ default='sobel'
         ``gaussian`` correlates with ``x g(x)`` along the gradient's axis and
         with ``g(x)`` across it, ``g`` a Gaussian of standard deviation
         ``sigma`` truncated at ``4 * sigma`` (``2 * round(4 sigma) + 1``
-        taps, at least 3; 9 for ``sigma=1``), the derivative kernel
+        taps, at least 3; 11 for the default ``sigma=1.25``), the derivative kernel
         scaled to give exactly 1 on the unit ramp, so the gradient is in
         intensity units per pixel for every ``sigma``. It is the most
         isotropic of the operators; its two 1-D passes cost about 1.5 to 2
         times Sobel's, a small part of a whole histogram's cost
         (``benchmarks/bench_rotation.py`` prints the ratios).
-    sigma : float, default=1.0
+    sigma : float, default=1.25
         Scale of the ``'gaussian'`` operator in pixels; ignored by the others.
 
     Returns

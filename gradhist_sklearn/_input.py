@@ -11,6 +11,8 @@ one module besides the estimator that knows about scikit-learn's input
 conventions.
 """
 
+import sys
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -88,6 +90,7 @@ def check_stack(X, check_pixels):
 def _check_rows(estimator, X, reset):
     """A 2-D ``X`` of flattened images, read with ``estimator.image_shape``."""
     check_x_ndim(X)
+    _check_columns_are_numeric(X)
     dtype = getattr(X, "dtype", None)
     if dtype is not None and getattr(dtype, "kind", "O") != "O":
         check_pixel_dtype(dtype)  # before scikit-learn's own, blunter messages
@@ -96,7 +99,67 @@ def _check_rows(estimator, X, reset):
     stack = X.reshape(len(X), *image_shape_of_rows(estimator.image_shape, X.shape[1]))
     if reset:  # as for stacks: transform checks each chunk in its worker
         check_values(stack)
+        if estimator.image_shape is None:
+            _warn_rows_read_as_signals(X.shape)
     return StackBatch(stack)
+
+
+def _check_columns_are_numeric(X):
+    """Name the columns of a DataFrame that hold no numbers (scikit-learn's
+    own message quotes a value, "could not convert string to float: 'a'",
+    but not where it is)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return
+    bad = [str(name) for name, dtype in dtypes.items()
+           if getattr(dtype, "kind", "O") not in "biuf" and not _holds_numbers(X[name])]
+    if bad:
+        shown = ", ".join(repr(name) for name in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        raise ValueError(
+            f"X has {len(bad)} column(s) that are not numeric: {shown}. Every column "
+            f"of a DataFrame must hold pixel values; drop the other columns or "
+            f"convert them, e.g. X.drop(columns=[...]) or X.astype(float)."
+        )
+
+
+def _holds_numbers(column):
+    """Whether an object column converts to floats, as scikit-learn converts it."""
+    try:
+        np.asarray(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _warn_rows_read_as_signals(shape):
+    """A 2-D ``X`` without ``image_shape`` is read as one-pixel-high images;
+    say so, since flattened images (``load_digits``) or one image given
+    without its batch axis are the likelier meanings."""
+    n_rows, n_features = shape
+    side = int(round(n_features ** 0.5))
+    square = side > 1 and side * side == n_features
+    hint = f", here perhaps image_shape=({side}, {side})" if square else ""
+    warnings.warn(
+        f"X is 2-D ({n_rows} rows of {n_features} values) and image_shape is None, so "
+        f"each row is read as a one-pixel-high image of {n_features} pixels. If each "
+        f"row is a flattened image, set image_shape=(height, width){hint}; if X is one "
+        f"grey image, pass X[np.newaxis] or [X]. Set image_shape=(1, {n_features}) to "
+        f"keep this reading without this warning.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` that points a warning at the first caller outside
+    this package and scikit-learn (``fit`` and ``fit_transform`` reach here
+    through different depths)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in (
+        "gradhist_sklearn", "sklearn"
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def image_shape_of_rows(image_shape, n_features):

@@ -9,6 +9,16 @@ care whether the histogram spans 360 degrees or, unidirectional, 180. None
 gives negative values, and the three that align the histogram keep its sum.
 ``docs/rotation_invariance.rst`` has the measurements behind the default.
 
+``dominant_harmonic``
+    Re-binned like ``centre_of_mass_rebin``, but aligned on the strongest of
+    the first four circular harmonics of the gradients,
+    ``c_k = sum_p G_p exp(i k theta_p)`` (:func:`pixel_harmonics`,
+    :func:`dominant_harmonic_turn`): the first when it is strong, else the
+    one that is (a brick wall's edges show both polarities, so its first
+    harmonic vanishes and its second does not), with the ``k`` angles that
+    harmonic leaves (``arg c_k / k`` plus multiples of ``1 / k`` of the
+    circle) told apart by the other harmonics. Stays stable where the
+    centre of mass is decided by noise.
 ``centre_of_mass``
     The contract's method (``docs/contract.rst``): shift so that the circular centre of mass
     sits at bin 0, interpolating the fractional shift linearly between
@@ -37,14 +47,71 @@ gives negative values, and the three that align the histogram keep its sum.
     placement of the strong directions (the phases) is lost.
 """
 
+import math
+
 import numpy as np
 
 from ._params import INVARIANCE_METHODS  # noqa: F401  (the names accepted by ``invariance``)
 
 #: The methods that bin every pixel again, and the alignment angle each
-#: takes (the engines' ``options.alignment``): ``'pixels'``, the mean
-#: direction of the gradients; ``'peak'``, the refined highest bin.
-REBINNING_METHODS = {"centre_of_mass_rebin": "pixels", "peak": "peak"}
+#: takes (the engines' ``options.alignment``): ``'harmonics'``, the
+#: dominant circular harmonic of the gradients; ``'pixels'``, their mean
+#: direction; ``'peak'``, the refined highest bin.
+REBINNING_METHODS = {"dominant_harmonic": "harmonics", "centre_of_mass_rebin": "pixels",
+                     "peak": "peak"}
+
+#: Harmonics ``k = 1 .. N_HARMONICS`` the ``dominant_harmonic`` method weighs.
+N_HARMONICS = 4
+
+#: Weight of each harmonic's length ``|c_k|`` when the dominant one is
+#: chosen: the third and fourth must be 1 / 0.6 times as long as the first
+#: two to win, because the three or four angles they leave have to be told
+#: apart by weaker harmonics. Chosen with ``benchmarks/bench_rotation.py``
+#: (``docs/rotation_invariance.rst``).
+HARMONIC_WEIGHTS = (1.0, 1.0, 0.6, 0.6)
+
+#: Candidate angles whose projection on a harmonic falls short of the best
+#: one's by more than this fraction of ``c_0`` (the sum of the magnitudes)
+#: are dropped; closer ones go on to the next harmonic.
+RESOLUTION_MARGIN = 0.02
+
+
+def _first_harmonic(histograms):
+    """Row-wise ``(sum_i h_i sin a_i, sum_i h_i cos a_i)``, ``a_i`` bin ``i``'s
+    angle on the histogram's circle."""
+    histograms = np.asarray(histograms, dtype=np.float64)
+    n_bins = histograms.shape[-1]
+    phases = 2 * np.pi * np.arange(n_bins) / n_bins
+    # Row-wise sums rather than a matrix product: BLAS may group the terms
+    # differently with the number of rows, and each row must not depend on its
+    # batch.
+    return ((histograms * np.sin(phases)).sum(axis=-1),
+            (histograms * np.cos(phases)).sum(axis=-1))
+
+
+def orientation_strengths(histograms):
+    """How well each histogram's centre of mass is defined, in ``[0, 1]``.
+
+    The mean resultant length ``|sum_i h_i exp(i a_i)| / sum_i h_i`` of the
+    histogram seen as a distribution on its circle (angles doubled when the
+    histogram is unidirectional, as for :func:`centre_of_mass_turns`): 1 when
+    all the magnitude points one way, near 0 when the directions cancel (two
+    equal, opposite peaks, or no preferred direction at all), where the
+    centre of mass is decided by rounding. An all-zero histogram gives 0.
+    """
+    histograms = np.asarray(histograms, dtype=np.float64)
+    sine, cosine = _first_harmonic(histograms)
+    total = histograms.sum(axis=-1)
+    length = np.hypot(sine, cosine)
+    strengths = np.divide(length, total, out=np.zeros_like(length), where=total > 0)
+    return np.minimum(strengths, 1.0)  # rounding may reach a hair above 1
+
+
+def plain_orientations(histograms):
+    """``(n, 2)``: each plain histogram's centre of mass as a fraction of the
+    circle (:func:`centre_of_mass_turns`) and its strength
+    (:func:`orientation_strengths`), the engines' second output."""
+    return np.column_stack([centre_of_mass_turns(histograms), orientation_strengths(histograms)])
 
 
 def centre_of_mass_turns(histograms):
@@ -54,14 +121,7 @@ def centre_of_mass_turns(histograms):
     360 (or 180 for a unidirectional histogram) for degrees, or by the number
     of bins for a position in bins.
     """
-    histograms = np.asarray(histograms, dtype=np.float64)
-    n_bins = histograms.shape[-1]
-    phases = 2 * np.pi * np.arange(n_bins) / n_bins
-    # Row-wise sums rather than a matrix product: BLAS may group the terms
-    # differently with the number of rows, and each row must not depend on its
-    # batch.
-    turns = np.arctan2((histograms * np.sin(phases)).sum(axis=-1),
-                       (histograms * np.cos(phases)).sum(axis=-1))
+    turns = np.arctan2(*_first_harmonic(histograms))
     turns /= 2 * np.pi
     turns[turns < 0] += 1.0
     turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
@@ -128,6 +188,152 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     turns[(real == 0) & (imag == 0)] = 0.0
     turns[turns >= 1.0] = 0.0  # mod of a tiny negative can round to 1
     return turns
+
+
+def harmonic_vectors(gx, gy, magnitude, inverse, unidirectional):
+    """One gradient's vectors ``G exp(i k theta)`` for ``k = 1 .. 4`` (``k``
+    times the doubled angle when ``unidirectional``), as ``(x1, y1, ..., x4,
+    y4)``: the products :func:`pixel_harmonics` takes, written with real
+    numbers for the compiled engine, which runs this function on each pixel.
+
+    ``magnitude`` is ``G = sqrt(gx**2 + gy**2)`` and ``inverse`` is ``1 / G``,
+    or 0 for a zero gradient (whose vectors are then zero). The first
+    harmonic of a bidirectional gradient is ``(gx, gy)`` itself; the others
+    are powers of the unit vector ``u = (gx, gy) / G``, scaled by ``G``, each
+    complex product ``(a + ib)(c + id)`` taken as ``(ac - bd) + i(ad + bc)``.
+    """
+    ux = gx * inverse
+    uy = gy * inverse
+    u2x = ux * ux - uy * uy  # exp(2 i theta)
+    u2y = ux * uy + uy * ux
+    u4x = u2x * u2x - u2y * u2y  # exp(4 i theta)
+    u4y = u2x * u2y + u2y * u2x
+    if unidirectional:  # exp(2 i theta), exp(4 i theta), exp(6 i theta), exp(8 i theta)
+        u6x = u4x * u2x - u4y * u2y
+        u6y = u4x * u2y + u4y * u2x
+        u8x = u4x * u4x - u4y * u4y
+        u8y = u4x * u4y + u4y * u4x
+        return (magnitude * u2x, magnitude * u2y, magnitude * u4x, magnitude * u4y,
+                magnitude * u6x, magnitude * u6y, magnitude * u8x, magnitude * u8y)
+    u3x = u2x * ux - u2y * uy  # exp(3 i theta)
+    u3y = u2x * uy + u2y * ux
+    return (gx, gy, magnitude * u2x, magnitude * u2y, magnitude * u3x, magnitude * u3y,
+            magnitude * u4x, magnitude * u4y)
+
+
+def pixel_harmonics(gx, gy, *, unidirectional):
+    """Circular harmonics of the gradients, summed over each image's pixels.
+
+    ``c_k = sum_p G_p exp(i k theta_p) = sum_p G_p u_p^k``, ``u_p`` the unit
+    vector of gradient ``p`` as a complex number (``u_p^2`` in place of
+    ``u_p`` when unidirectional); :func:`harmonic_vectors` is the same for
+    one pixel, in real arithmetic.
+
+    Parameters
+    ----------
+    gx, gy : ndarray, shape (n_images, n_pixels)
+    unidirectional : bool
+        Harmonics of the doubled angles (``2 k theta``), whose circle is the
+        180-degree one of a unidirectional histogram.
+
+    Returns
+    -------
+    sums : ndarray of float64, shape (n_images, 9)
+        ``c_0 = sum_p G_p``, then the real and imaginary parts of ``c_k`` for
+        ``k = 1 .. 4``: ``(c_0, x_1, y_1, x_2, y_2, x_3, y_3, x_4, y_4)``,
+        what :func:`dominant_harmonic_turn` takes.
+    """
+    gx = np.asarray(gx, dtype=np.float64)
+    gy = np.asarray(gy, dtype=np.float64)
+    magnitude = np.sqrt(gx * gx + gy * gy)
+    inverse = np.divide(1.0, magnitude, out=np.zeros_like(magnitude), where=magnitude > 0.0)
+    vector = gx + 1j * gy
+    unit = vector * inverse
+    square = unit * unit
+    fourth = square * square
+    if unidirectional:
+        powers = (square, fourth, fourth * square, fourth * fourth)
+    else:
+        powers = (None, square, square * unit, fourth)
+    sums = [magnitude.sum(axis=-1)]
+    for power in powers:
+        total = vector.sum(axis=-1) if power is None else (magnitude * power).sum(axis=-1)
+        sums += [total.real, total.imag]
+    return np.column_stack(sums)
+
+
+def dominant_harmonic_turn(sums):
+    """The ``dominant_harmonic`` method's alignment angle, as a fraction of the
+    circle, from the sums :func:`pixel_harmonics` gives for one image.
+
+    1. The dominant harmonic ``k`` is the one with the largest
+       ``HARMONIC_WEIGHTS[k - 1] * |c_k|`` (the lowest on a tie).
+    2. It points ``k`` ways: the candidates ``phi_m = arg(c_k) / k + 2 pi m /
+       k``, ``m = 0 .. k - 1``.
+    3. Each other harmonic ``j`` (not a multiple of ``k``), the longest
+       first (the lowest on a tie), projects onto the candidates left,
+       ``Re(c_j exp(-i j phi_m))``; those more than ``RESOLUTION_MARGIN *
+       c_0`` below the best are dropped, until one is left.
+    4. Of those left, the one with the largest sum of the projections wins
+       (the lowest ``m`` on a tie).
+
+    Every step depends only on lengths and relative angles of the
+    harmonics, so turning or mirroring all gradients turns or mirrors the
+    angle with them. When every harmonic is exactly zero (a flat image, or
+    directions that cancel in all four) the angle is 0. Written for scalars
+    with :mod:`math` only and self-contained, so that the compiled engine
+    runs this very function.
+    """
+    k = 0
+    strongest = 0.0
+    for j in range(1, N_HARMONICS + 1):
+        length = HARMONIC_WEIGHTS[j - 1] * math.hypot(sums[2 * j - 1], sums[2 * j])
+        if length > strongest:
+            strongest = length
+            k = j
+    if k == 0:
+        return 0.0
+    base = math.atan2(sums[2 * k], sums[2 * k - 1]) / k
+    step = 2.0 * math.pi / k
+    keep = (1 << k) - 1  # bit m: candidate m still in
+    used = 0  # bit j: harmonic j taken already (or a multiple of k)
+    for j in range(k, N_HARMONICS + 1, k):
+        used |= 1 << j
+    while keep & (keep - 1) != 0:  # more than one candidate left
+        j = 0  # the strongest harmonic not taken yet (the lowest on a tie)
+        longest = -1.0
+        for h in range(1, N_HARMONICS + 1):
+            if not used >> h & 1 and math.hypot(sums[2 * h - 1], sums[2 * h]) > longest:
+                longest = math.hypot(sums[2 * h - 1], sums[2 * h])
+                j = h
+        if j == 0:
+            break
+        used |= 1 << j
+        top = -math.inf
+        for m in range(k):
+            if keep >> m & 1:
+                angle = j * (base + m * step)
+                top = max(top, sums[2 * j - 1] * math.cos(angle) + sums[2 * j] * math.sin(angle))
+        for m in range(k):
+            angle = j * (base + m * step)
+            if sums[2 * j - 1] * math.cos(angle) + sums[2 * j] * math.sin(angle) < \
+                    top - RESOLUTION_MARGIN * sums[0]:
+                keep &= ~(1 << m)
+    chosen = 0
+    best = -math.inf
+    for m in range(k):
+        if keep >> m & 1:
+            total = 0.0
+            for j in range(1, N_HARMONICS + 1):
+                if j % k != 0:
+                    angle = j * (base + m * step)
+                    total += sums[2 * j - 1] * math.cos(angle) + sums[2 * j] * math.sin(angle)
+            if total > best:
+                best = total
+                chosen = m
+    turn = (base + chosen * step) / (2.0 * math.pi)
+    turn -= math.floor(turn)
+    return 0.0 if turn >= 1.0 else turn  # -tiny + 1 can round to exactly 1
 
 
 def make_invariant(histograms, invariance, turns):

@@ -1,9 +1,23 @@
 """Reading image files (the only module that touches the file system)."""
 
+import errno
 import os
 import stat
+import traceback
+import warnings
 
 import numpy as np
+
+#: Pillow modes that NumPy would read as something other than grey or colour
+#: intensities (CMYK as four inverted channels, a palette's indices, ...):
+#: such files are converted as Pillow converts them, to the mode given.
+PILLOW_CONVERSIONS = {
+    "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB", "HSV": "RGB", "RGBX": "RGB",
+    "RGBa": "RGBA", "P": "RGB", "PA": "RGBA", "LA": "L", "La": "L",
+}
+
+#: Pillow modes whose pixels NumPy takes as they are (8-bit grey and colour).
+PLAIN_MODES = frozenset({"L", "RGB", "RGBA"})
 
 
 class ImageReadError(ValueError):
@@ -60,9 +74,16 @@ def read_image(path):
     8 bits; those files (and only those) are decoded with OpenCV instead,
     when ``opencv-python-headless`` is installed, so that their values stay
     16-bit. Without OpenCV they are refused with a message saying so, rather
-    than read at the wrong scale. Files that Pillow refuses as decompression
-    bombs (more than twice ``PIL.Image.MAX_IMAGE_PIXELS`` pixels) are refused
-    here too.
+    than read at the wrong scale.
+
+    Before anything is decoded, the header is read with Pillow: an image of
+    more than twice ``PIL.Image.MAX_IMAGE_PIXELS`` pixels is refused as a
+    decompression bomb, whatever its format, and so is a file of several
+    pages or frames (a multi-page TIFF, an animated GIF), rather than read as
+    one image. Modes whose values are not intensities are converted as
+    Pillow converts them: CMYK, YCbCr, LAB, HSV and palette images to RGB
+    (RGBA for a palette with transparency), grey+alpha to grey. Files Pillow
+    does not recognise are left to imageio's other readers.
 
     Parameters
     ----------
@@ -96,28 +117,19 @@ def read_image(path):
     from skimage import io  # deferred: keeps `import gradhist_sklearn` light
 
     path = os.fspath(path)
+    _check_file(path)
     try:
-        status = os.stat(path)
-    except (OSError, ValueError):  # what os.path.exists reads as "does not exist"
-        raise ImageReadError(path, "no such file") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise ImageReadError(path, "it is a directory, not an image file")
-    if status.st_size == 0:
-        raise ImageReadError(path, "the file is empty")
-    try:
-        if _is_deep_colour_png(path):
+        conversion = _pillow_precheck(path)
+        if _is_deep_colour_png(path):  # before Pillow, which would reduce it to 8 bits
             image = _read_deep_colour_png(path)
+        elif conversion is not None:
+            image = _read_with_pillow(path, conversion)
         else:
-            image = np.asarray(io.imread(path))
+            image = _imageio_read(io, path)
     except ImageReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
-        # Only the first line: imageio appends advice on installing plugins,
-        # which does not help with a file that is not an image.
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        raise ImageReadError(
-            path, f"not a readable image file ({type(exc).__name__}: {first_line})"
-        ) from exc
+        raise ImageReadError(path, f"not a readable image file ({_first_line(exc)})") from exc
     if image.ndim == 3 and image.shape[-1] == 2:
         image = image[..., 0]
     if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4)):
@@ -127,6 +139,108 @@ def read_image(path):
         f"expected a single grey or colour image, got an array of shape "
         f"{image.shape} (a multi-page file or a volume?)",
     )
+
+
+def _first_line(exc):
+    """``Type: first line`` of an exception: imageio appends advice on
+    installing plugins, which does not help with a file that is not an image."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line}"
+
+
+def _check_file(path):
+    """An :class:`ImageReadError` saying why ``path`` is not a file to read:
+    missing, a dangling or looping link, no permission, a directory, empty."""
+    try:
+        status = os.stat(path)
+    except ValueError:  # a NUL in the name
+        raise ImageReadError(path, "no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            reason = "a loop of symbolic links"
+        elif exc.errno == errno.ENOENT and os.path.islink(path):
+            reason = f"a dangling symbolic link (to {os.readlink(path)!r}, which does not exist)"
+        elif exc.errno == errno.ENOENT:
+            reason = "no such file"
+        else:
+            reason = f"cannot access it: {exc.strerror or exc}"
+        raise ImageReadError(path, reason) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ImageReadError(path, "it is a directory, not an image file")
+    if status.st_size == 0:
+        raise ImageReadError(path, "the file is empty")
+
+
+def _pillow_precheck(path):
+    """Check what Pillow reads of the header before anything is decoded.
+
+    Refuses (:class:`ImageReadError`) an image of more pixels than the limit
+    (``2 * PIL.Image.MAX_IMAGE_PIXELS``, whatever its format: a small file can
+    declare a huge image) and a file of several pages or frames, which would
+    otherwise be blended into one image. Returns the mode to convert to for
+    the modes of :data:`PILLOW_CONVERSIONS`, the mode itself for the
+    :data:`PLAIN_MODES` of formats other than TIFF (read by Pillow, within a
+    ``with``: imageio's plugin objects, once interrupted half-built by
+    Ctrl-C, printed ``Exception ignored in: PluginV3.__del__``), else None:
+    left to imageio (TIFF to tifffile, 16-bit and float modes, and files
+    Pillow does not recognise).
+    """
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:
+                size, mode = image.size, image.mode
+                frames = getattr(image, "n_frames", 1)
+                kind = image.format
+                transparent = "transparency" in image.info
+        except Image.DecompressionBombError as exc:
+            raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
+        except Exception:  # noqa: BLE001 - not Pillow's: imageio may know it
+            return None
+    limit = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
+    if limit and size[0] * size[1] > limit:  # Pillow checks some formats only
+        raise ImageReadError(
+            path, f"refused as a decompression bomb: {size[0]} x {size[1]} pixels, more "
+            f"than {limit} (twice PIL.Image.MAX_IMAGE_PIXELS)")
+    if frames > 1:
+        raise ImageReadError(
+            path, f"it holds {frames} pages or frames, not one image; save the page "
+            "wanted as a file of its own")
+    if mode == "P" and transparent:
+        return "RGBA"
+    if mode in PLAIN_MODES and kind != "TIFF":
+        return mode
+    return PILLOW_CONVERSIONS.get(mode)
+
+
+def _read_with_pillow(path, mode):
+    """Decode with Pillow, converted to ``mode`` if it is another one."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image if image.mode == mode else image.convert(mode))
+
+
+def _imageio_read(io, path):
+    """``io.imread(path)``, without the warnings imageio gives for a file it
+    cannot read: its DICOM plugin's deprecation, and the file it leaves open
+    (closed here, by dropping the failed attempt's frames at once)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"imageio")
+        warnings.filterwarnings("ignore", message=".*legacy `DICOM` plugin",
+                                category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=ResourceWarning)
+        try:
+            return np.asarray(io.imread(path))
+        except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
+            reason = _first_line(exc)
+            if "Could not find a backend" in reason:
+                reason = "no reader recognises its content"
+            traceback.clear_frames(exc.__traceback__)
+            del exc
+    raise ImageReadError(path, f"not a readable image file ({reason})")
 
 
 #: PNG colour types that carry more than one channel (grey+alpha, RGB, RGBA).

@@ -53,8 +53,8 @@ class HistogramOptions:
     rotation_invariant: bool = True
     normalize: object = True
     operator: str = "gaussian"
-    sigma: object = 1.0
-    invariance: str = "centre_of_mass_rebin"
+    sigma: object = 1.25
+    invariance: str = "dominant_harmonic"
     frame: tuple = None
     size: tuple = None
     include_orientation: bool = True
@@ -149,9 +149,17 @@ class HistogramOptions:
         return self.block_length * self.n_blocks * len(self.scales)
 
     @property
+    def n_orientations(self):
+        """Orientation columns per image: the main orientation and the
+        orientation strength of every scale when ``include_orientation``,
+        else none."""
+        return 2 * len(self.scales) if self.include_orientation else 0
+
+    @property
     def n_columns(self):
-        """Output columns per image: the values, then the main orientation if asked."""
-        return self.n_values + self.include_orientation
+        """Output columns per image: the values, then the main orientation and
+        the orientation strength of every scale if asked."""
+        return self.n_values + self.n_orientations
 
     @property
     def period(self):
@@ -160,15 +168,18 @@ class HistogramOptions:
 
     @property
     def alignment(self):
-        """How the engine aligns each image while binning: ``'pixels'`` (the
-        gradients' mean direction), ``'peak'``, or None when it bins plainly
-        (the histogram-based methods are applied after; rings measure every
+        """How the engine aligns each image while binning: ``'harmonics'``
+        (the gradients' dominant circular harmonic), ``'pixels'`` (their mean
+        direction), ``'peak'``, or None when it bins plainly (the
+        histogram-based methods are applied after; rings measure every
         angle from the radial direction instead). An aligned grid takes
-        ``'peak'`` for ``invariance='peak'`` and the mean direction otherwise."""
+        ``'harmonics'`` for ``invariance='dominant_harmonic'``, ``'peak'``
+        for ``'peak'`` and the mean direction otherwise (the histogram-based
+        methods cannot turn a grid)."""
         if not self.rotation_invariant or self.layout == "rings":
             return None
         if self.layout == "grid":
-            return "peak" if self.invariance == "peak" else "pixels"
+            return REBINNING_METHODS.get(self.invariance, "pixels")
         return REBINNING_METHODS.get(self.invariance)
 
     @property
@@ -184,7 +195,10 @@ class HistogramOptions:
         bin's centre in degrees to three decimals (``angle_022.500``), or
         ``dft_magnitude_{k}`` for the DFT magnitudes; the scale prefix only
         when ``sigma`` is a sequence. The format does not depend on
-        ``angle_bins``.
+        ``angle_bins``. Then, with ``include_orientation``,
+        ``[sigma{s}_]main_orientation`` and ``[sigma{s}_]orientation_strength``
+        for each scale in turn (each scale's gradients have their own main
+        orientation).
         """
         if self.block_length != self.n_bins:
             width = max(2, len(str(self.block_length - 1)))
@@ -202,5 +216,6 @@ class HistogramOptions:
         scales = [f"sigma{s:g}_" for s in self.scales] if self.multiscale else [""]
         names = [s + b + v for s in scales for b in blocks for v in values]
         if self.include_orientation:
-            names.append("main_orientation")
+            names += [s + name for s in scales
+                      for name in ("main_orientation", "orientation_strength")]
         return names

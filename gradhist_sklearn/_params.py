@@ -14,7 +14,8 @@ cannot drift apart. The modules that own each choice (``_gradients``,
 OPERATOR_NAMES = ("sobel", "scharr", "prewitt", "farid", "central", "gaussian")
 
 #: Names accepted by the ``invariance`` parameter.
-INVARIANCE_METHODS = ("centre_of_mass", "centre_of_mass_rebin", "peak", "dft_magnitude")
+INVARIANCE_METHODS = ("dominant_harmonic", "centre_of_mass", "centre_of_mass_rebin", "peak",
+                      "dft_magnitude")
 
 #: The spatial layouts: one histogram, concentric rings, a grid of cells.
 LAYOUTS = ("global", "rings", "grid")
@@ -34,7 +35,7 @@ TRANSFORMER_DEFAULTS = {
     "size": None,
     "image_shape": None,
     "include_orientation": False,
-    "invariance": "centre_of_mass_rebin",
+    "invariance": "dominant_harmonic",
     "sigma": (0.5, 1.0, 2.0),
     "layout": "global",
     "n_rings": 3,

@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from ._histogram import gradient_histogram
-from ._invariance import centre_of_mass_turns
+from ._invariance import centre_of_mass_turns, orientation_strengths
 
 _KINDS = ("polar", "bar")
 
@@ -32,9 +32,10 @@ class GradientHistogramDisplay:
     """Gradient-orientation histogram visualisation.
 
     Draws a histogram as a rose (polar) diagram or as bars, and marks its
-    main orientation. Create it with :meth:`from_image` or
-    :meth:`from_histogram` rather than directly; both draw at once. The
-    constructor only stores the values, and :meth:`plot` draws them. All
+    main orientation, with its value and strength in the legend. Create it
+    with :meth:`from_image` or :meth:`from_histogram` rather than directly;
+    both draw at once. The constructor only stores the values, and
+    :meth:`plot` draws them. All
     drawn artists are kept as attributes, in the manner of scikit-learn's
     ``*Display`` classes.
 
@@ -54,14 +55,21 @@ class GradientHistogramDisplay:
         Main orientation in degrees, as reported by
         :func:`gradient_histogram`. None computes it from ``histogram`` as its
         circular centre of mass.
+    orientation_strength : float or None, default=None
+        How well the main orientation is defined, in ``[0, 1]``, as reported
+        by :func:`gradient_histogram`. None computes it from ``histogram``
+        (its mean resultant length). Shown in the legend: near 0, the
+        marker's angle is decided by small differences and means little.
     unidirectional : bool, default=False
         Whether the histogram covers 180 degrees (opposite directions folded
         together) rather than 360.
     rotation_invariant : bool, default=False
-        Whether the histogram has been shifted so that its centre of mass lies
-        at bin 0. Its bin angles are then relative to the main orientation,
-        so the orientation marker is drawn at 0 and the main orientation is
-        only given in the legend.
+        Whether the histogram has been aligned (``rotation_invariant=True``
+        in :func:`gradient_histogram`): its bin angles are then relative to
+        the image's alignment angle. The marker is drawn where the main
+        orientation lies on that relative axis, the drawn histogram's own
+        centre of mass, and the legend gives both that angle and
+        ``main_orientation`` as measured in the image.
 
     Attributes
     ----------
@@ -79,9 +87,11 @@ class GradientHistogramDisplay:
         None otherwise.
     orientation_line_ : matplotlib Line2D
         The main-orientation marker: a radius (a diameter when
-        unidirectional) on a polar plot, a vertical line on a bar plot.
+        unidirectional) on a polar plot, a vertical line on a bar plot. Its
+        label, the legend's entry, starts with the angle it is drawn at.
     orientation_angle_ : float
-        Angle in degrees at which the marker is drawn.
+        Angle in degrees at which the marker is drawn (on a bar plot,
+        wrapped into the drawn range ``[-width / 2, period - width / 2)``).
 
     See Also
     --------
@@ -98,11 +108,14 @@ class GradientHistogramDisplay:
     36
     >>> round(display.orientation_angle_, 1) == round(display.main_orientation, 1)
     True
+    >>> display.orientation_line_.get_label()
+    'main orientation 307.9° (strength 0.05)'
     >>> plt.close(display.figure_)
     """
 
     def __init__(
-        self, histogram, *, main_orientation=None, unidirectional=False, rotation_invariant=False
+        self, histogram, *, main_orientation=None, orientation_strength=None,
+        unidirectional=False, rotation_invariant=False
     ):
         histogram = np.asarray(histogram, dtype=float)
         if histogram.ndim != 1 or histogram.size == 0:
@@ -120,6 +133,12 @@ class GradientHistogramDisplay:
         elif not np.isfinite(main_orientation):
             raise ValueError(f"main_orientation must be finite, got {main_orientation!r}.")
         self.main_orientation = float(main_orientation)
+        if orientation_strength is None:
+            orientation_strength = float(orientation_strengths(histogram[np.newaxis])[0])
+        elif not 0.0 <= orientation_strength <= 1.0:
+            raise ValueError(
+                f"orientation_strength must lie in [0, 1], got {orientation_strength!r}.")
+        self.orientation_strength = float(orientation_strength)
 
     @property
     def _period(self):
@@ -169,8 +188,8 @@ class GradientHistogramDisplay:
             raise ValueError(f"kind must be 'polar' or 'bar', got {kind!r}.")
         ax = self._axes_for(kind, ax)
         self.bin_centres_ = np.arange(self.histogram.size) * self._bin_width
-        marker = 0.0 if self.rotation_invariant else self.main_orientation
-        bar_kwargs, line_kwargs = self._styles(bar_kwargs, line_kwargs)
+        marker = self._marker_angle()
+        bar_kwargs, line_kwargs = self._styles(bar_kwargs, line_kwargs, marker)
         self.mirror_bars_ = None
         if kind == "polar":
             self._plot_polar(ax, marker, bar_kwargs, line_kwargs)
@@ -199,11 +218,19 @@ class GradientHistogramDisplay:
             raise ValueError("kind='bar' needs an ordinary (not polar) Axes.")
         return ax
 
-    def _styles(self, bar_kwargs, line_kwargs):
+    def _marker_angle(self):
+        """Where the main orientation lies on the drawn axis, in degrees: as
+        given for a plain histogram; for an aligned one, relative to the
+        alignment angle, i.e. the drawn histogram's own centre of mass."""
+        if not self.rotation_invariant:
+            return self.main_orientation
+        return float(centre_of_mass_turns(self.histogram[np.newaxis])[0] * self._period)
+
+    def _styles(self, bar_kwargs, line_kwargs, marker):
         """The user's bar and marker keyword arguments over the defaults."""
         bar_kwargs = {"edgecolor": "white", "linewidth": 0.5, **(bar_kwargs or {})}
         line_kwargs = {"color": "tab:red", "linewidth": 2.0, **(line_kwargs or {})}
-        line_kwargs.setdefault("label", self._orientation_label())
+        line_kwargs.setdefault("label", self._orientation_label(marker))
         return bar_kwargs, line_kwargs
 
     def _plot_polar(self, ax, marker, bar_kwargs, line_kwargs):
@@ -244,7 +271,7 @@ class GradientHistogramDisplay:
         ax.set_xlim(-width / 2, self._period - width / 2)
         step = 90 if not self.unidirectional else 45
         ax.set_xticks(np.arange(0, self._period, step))
-        relative = " relative to the main orientation" if self.rotation_invariant else ""
+        relative = " relative to the alignment angle" if self.rotation_invariant else ""
         ax.set_xlabel(f"gradient orientation{relative} (degrees)")
         ax.set_ylabel("magnitude")
 
@@ -260,8 +287,13 @@ class GradientHistogramDisplay:
     def _add_legend(ax):
         ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
 
-    def _orientation_label(self):
-        return f"main orientation {self.main_orientation:.1f}°"
+    def _orientation_label(self, marker):
+        """The marker's legend entry: the angle it is drawn at first."""
+        strength = f"strength {self.orientation_strength:.2f}"
+        if not self.rotation_invariant:
+            return f"main orientation {marker:.1f}° ({strength})"
+        return (f"main orientation {marker:.1f}° relative "
+                f"({self.main_orientation:.1f}° in the image; {strength})")
 
     @classmethod
     def from_histogram(
@@ -269,6 +301,7 @@ class GradientHistogramDisplay:
         histogram,
         *,
         main_orientation=None,
+        orientation_strength=None,
         unidirectional=False,
         rotation_invariant=False,
         ax=None,
@@ -289,11 +322,16 @@ class GradientHistogramDisplay:
         main_orientation : float or None, default=None
             Main orientation in degrees. None computes it from ``histogram``
             as its circular centre of mass.
+        orientation_strength : float or None, default=None
+            Strength of the main orientation, in ``[0, 1]``. None computes it
+            from ``histogram`` (its mean resultant length).
         unidirectional : bool, default=False
             Whether the histogram covers 180 degrees rather than 360.
         rotation_invariant : bool, default=False
-            Whether the histogram was shifted so that its centre of mass lies
-            at bin 0 (the marker is then drawn at 0).
+            Whether the histogram was aligned (its bin angles relative to the
+            image's alignment angle); the marker is then drawn at its own
+            centre of mass, where the main orientation lies relative to
+            that angle.
         ax : matplotlib Axes, default=None
             Axes to draw on (polar for ``kind="polar"``); None creates one.
         kind : {'polar', 'bar'}, default='polar'
@@ -329,6 +367,7 @@ class GradientHistogramDisplay:
         display = cls(
             histogram,
             main_orientation=main_orientation,
+            orientation_strength=orientation_strength,
             unidirectional=unidirectional,
             rotation_invariant=rotation_invariant,
         )
@@ -367,10 +406,11 @@ class GradientHistogramDisplay:
         **params : dict
             Parameters of :func:`gradient_histogram` (``angle_bins``,
             ``operator``, ``frame``, ``mask``, ...), with its defaults. With
-            ``rotation_invariant=True`` (the default) the marker is drawn at 0
-            and the legend gives the main orientation measured before the
-            shift; pass ``rotation_invariant=False`` to see the orientations as
-            they are in the image. ``invariance='dft_magnitude'`` gives no
+            ``rotation_invariant=True`` (the default) the angles are relative
+            to the image's alignment angle, the marker is drawn where the main
+            orientation lies on them, and the legend gives it both ways; pass
+            ``rotation_invariant=False`` to see the orientations as they are
+            in the image. ``invariance='dft_magnitude'`` gives no
             histogram to draw and is refused.
 
         Returns
@@ -409,6 +449,7 @@ class GradientHistogramDisplay:
         return cls.from_histogram(
             result.histogram,
             main_orientation=result.main_orientation,
+            orientation_strength=result.orientation_strength,
             unidirectional=options["unidirectional"],
             rotation_invariant=options["rotation_invariant"],
             ax=ax,

@@ -65,7 +65,9 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 default='gaussian'
         Derivative kernel; see :func:`image_gradients` for each one's scale.
         The default derivative of Gaussian keeps the rotation-invariant rows
-        stable under arbitrary turns; ``'sobel'`` is OpenCV's 3x3 Sobel.
+        stable under arbitrary turns and is in intensity units per pixel;
+        ``'sobel'`` (:func:`image_gradients`'s default) is OpenCV's 3x3
+        Sobel, 8 times larger.
     frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
         Region-of-interest frame applied to every image, as in
         :func:`gradient_histogram`.
@@ -78,12 +80,19 @@ default='gaussian'
         ``image.ravel()`` gives), so ``height * width`` must equal
         ``n_features``. When None, each row is read as a one-pixel-high
         image of ``n_features`` pixels (a 1-D signal, whose gradients all
-        point along x). Ignored for 3-D and 4-D arrays, lists of images and
-        file paths, which carry their own shapes.
+        point along x), and ``fit`` warns, since flattened images (as
+        ``load_digits`` gives) or one image without its batch axis are the
+        likelier meanings; ``image_shape=(1, n_features)`` says it.
+        Ignored for 3-D and 4-D arrays, lists of images and file paths,
+        which carry their own shapes.
     include_orientation : bool, default=False
-        Append each image's main orientation (degrees) as a last column.
-    invariance : {'centre_of_mass_rebin', 'centre_of_mass', 'peak', \
-'dft_magnitude'}, default='centre_of_mass_rebin'
+        Append two columns per scale of ``sigma``: each image's main
+        orientation at that scale (degrees, the centre of mass of its plain
+        histogram) and its orientation strength (in ``[0, 1]``; near 0 when
+        the main orientation is not defined: see :class:`GradientHistogram`),
+        after all the histogram values.
+    invariance : {'dominant_harmonic', 'centre_of_mass_rebin', 'centre_of_mass', \
+'peak', 'dft_magnitude'}, default='dominant_harmonic'
         Rotation-invariance method, used when ``rotation_invariant`` is True;
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
@@ -92,7 +101,7 @@ default='gaussian'
         Scale in pixels of the ``'gaussian'`` operator (ignored by the
         others, which then give a single block); a sequence gives one block of
         columns per scale. The default
-        three scales serve classification; ``sigma=1.0, normalize=True``
+        three scales serve classification; ``sigma=1.25, normalize=True``
         gives the single histogram of :func:`gradient_histogram`'s defaults.
     layout : {'global', 'rings', 'grid'}, default='global'
         One histogram of the whole region, ``n_rings`` concentric rings
@@ -166,7 +175,7 @@ default='gaussian'
     One scale and ``normalize=True`` give :func:`gradient_histogram`'s rows:
 
     >>> from gradhist_sklearn import gradient_histogram
-    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.0, normalize=True)
+    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.25, normalize=True)
     >>> rows = single.fit_transform(images)
     >>> rows.shape
     (5, 8)
@@ -280,8 +289,8 @@ default='gaussian'
             it one per ring or cell of the layout, each of ``angle_bins``
             values (``angle_bins // 2`` when unidirectional; half of that
             plus one for ``invariance='dft_magnitude'`` of the global
-            layout); plus one column when ``include_orientation`` is True.
-            The default is ``3 * 36 = 108`` columns.
+            layout); plus two columns per scale when ``include_orientation``
+            is True. The default is ``3 * 36 = 108`` columns.
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
@@ -301,8 +310,8 @@ default='gaussian'
         ...     angle_bins=4, operator="sobel", sigma=1.0, normalize=True,
         ...     include_orientation=True).fit(images)
         >>> transformer.transform(images).round(2)
-        array([[7.  , 0.  , 0.  , 0.  , 0.  ],
-               [7.33, 0.  , 0.  , 0.  , 0.  ]])
+        array([[7.  , 0.  , 0.  , 0.  , 0.  , 1.  ],
+               [7.33, 0.  , 0.  , 0.  , 0.  , 1.  ]])
 
         The default ``normalize='sqrt'`` gives their square roots:
 
@@ -338,12 +347,13 @@ default='gaussian'
             ``angle_010.000``, ...), after ``sigma{s}_`` (``sigma0.5_``,
             ``sigma1_``, ``sigma2_`` by default) when ``sigma`` is a
             sequence and ``ring{k}_`` or ``cell{row}_{col}_`` for the rings
-            and grid layouts; then ``main_orientation`` when
+            and grid layouts; then ``[sigma{s}_]main_orientation`` and
+            ``[sigma{s}_]orientation_strength`` for each scale in turn when
             ``include_orientation`` is True. With ``rotation_invariant=True``
-            the angles are relative to each image's alignment angle (its
-            centre of mass, or its peak for ``invariance='peak'``), or for
-            rings to the radial direction at each pixel. For
-            ``invariance='dft_magnitude'``
+            the angles are relative to each image's alignment angle (the
+            direction of its dominant harmonic, its centre of mass, or its
+            peak, as ``invariance`` says), or for rings to the radial
+            direction at each pixel. For ``invariance='dft_magnitude'``
             the values are ``dft_magnitude_00``, ``dft_magnitude_01``, ...:
             the magnitude of harmonic ``k``, which has period
             ``360 / k`` degrees (``180 / k`` when unidirectional); harmonic

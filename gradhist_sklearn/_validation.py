@@ -302,6 +302,13 @@ def check_choice(name, value, choices):
     return value
 
 
+#: The scales ``check_sigma`` accepts, in pixels. Below 0.01 the kernel's
+#: weights underflow (1e-200 gave NaN gradients) while it has long been the
+#: central difference; above 1000 the kernels' length (``8 * sigma + 1`` taps)
+#: runs out of memory before it means anything for an image.
+SIGMA_RANGE = (0.01, 1000.0)
+
+
 def check_sigma(sigma):
     """Check the scale of the ``'gaussian'`` operator; return it as a float."""
     if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):
@@ -313,6 +320,13 @@ def check_sigma(sigma):
         raise ValueError(
             f"sigma must be a positive finite number of pixels (the Gaussian's "
             f"standard deviation), got {sigma!r}."
+        )
+    if not SIGMA_RANGE[0] <= sigma <= SIGMA_RANGE[1]:
+        raise ValueError(
+            f"sigma must lie in [{SIGMA_RANGE[0]:g}, {SIGMA_RANGE[1]:g}] pixels, got "
+            f"{sigma!r}: below {SIGMA_RANGE[0]:g} the derivative of Gaussian is half "
+            f"the central difference already (operator='central'), and above "
+            f"{SIGMA_RANGE[1]:g} its kernels would hold more than 8000 taps."
         )
     return float(sigma)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 #: ``gradient_histogram``'s defaults where the transformer's differ: with
 #: these the transformer's rows are the function's histograms.
-FUNCTION_DEFAULTS = dict(sigma=1.0, normalize=True)
+FUNCTION_DEFAULTS = dict(sigma=1.25, normalize=True)
 
 #: The transformer's default scales: one block of columns each.
 DEFAULT_SCALES = (0.5, 1.0, 2.0)
@@ -122,3 +122,121 @@ def write_bad_files(folder):
     for name, content in files.items():
         (folder / name).write_bytes(content)
     return [folder / name for name in files]
+
+
+def _patched(data, offset, fmt, *values):
+    data = bytearray(data)
+    struct.pack_into(fmt, data, offset, *values)
+    return bytes(data)
+
+
+def _pillow_bytes(image, fmt, **kwargs):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def tiff_bomb_bytes(width=16000, height=16000):
+    """A small deflate TIFF whose header declares ``width`` x ``height`` grey
+    pixels (one strip): a reader that trusts it allocates gigabytes."""
+    pixels = zlib.compress(bytes(width), 9)  # one row of zeros: all the file holds
+    entries = [  # (tag, type, count, value); type 3 SHORT, 4 LONG
+        (256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 8),
+        (262, 3, 1, 1), (273, 4, 1, 8), (277, 3, 1, 1), (278, 4, 1, height),
+        (279, 4, 1, len(pixels)),
+    ]
+    ifd_offset = 8 + len(pixels)
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHII" if kind == 4 else "<HHIHxx", tag, kind, count, value)
+        for tag, kind, count, value in entries) + struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", ifd_offset) + pixels + ifd
+
+
+def bomb_bytes():
+    """Small files of several formats whose headers declare more pixels than
+    ``2 * PIL.Image.MAX_IMAGE_PIXELS``: name -> bytes."""
+    small = np.zeros((8, 8), np.uint8)
+    gif = _pillow_bytes(small, "GIF")
+    descriptor = gif.index(b",", 13)  # the image descriptor after the palette
+    jpeg = _pillow_bytes(small, "JPEG")
+    sof = jpeg.index(b"\xff\xc0")
+    return {
+        "bomb.png": bomb_png_bytes(),
+        "bomb.tif": tiff_bomb_bytes(),
+        "bomb.gif": _patched(_patched(gif, 6, "<HH", 65535, 65535),
+                             descriptor + 5, "<HH", 65535, 65535),
+        "bomb.bmp": _patched(_pillow_bytes(small, "BMP"), 18, "<ii", 20000, 20000),
+        "bomb.jpg": _patched(jpeg, sof + 5, ">HH", 65000, 65000),
+        "bomb.pgm": b"P5\n20000 20000\n255\n" + bytes(64),
+    }
+
+
+def multi_page_tiff_bytes(pages=3):
+    """A grey TIFF of ``pages`` 16 x 16 pages of different values."""
+    import io
+
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((16, 16), 40 * k, np.uint8)) for k in range(pages)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="TIFF", save_all=True, append_images=frames[1:])
+    return buffer.getvalue()
+
+
+def cmyk_jpeg_bytes(rgb):
+    """``rgb`` (uint8, h x w x 3) saved as a CMYK JPEG."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).convert("CMYK").save(buffer, format="JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def write_hostile_corpus(folder):
+    """A folder of files a hostile (or unlucky) user could give the command:
+    decompression bombs of every format, multi-page and animated files, CMYK,
+    palette and grey+alpha images, a link loop, a dangling link, text and
+    empty files with image names, and good images under odd names (a newline,
+    unicode, a leading dash, quotes and commas, bytes that are not UTF-8).
+
+    Returns ``{name: None}`` for a file that must become a row and ``{name:
+    words}`` for one that must be listed in the errors file with a reason
+    holding ``words``.
+    """
+    import os
+
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    coins, astronaut = cut_images()["coins.png"], cut_images()["astronaut.png"]
+    expected = {}
+    for name, content in bomb_bytes().items():
+        (folder / name).write_bytes(content)
+        expected[name] = "decompression bomb"
+    (folder / "pages.tif").write_bytes(multi_page_tiff_bytes(3))
+    frames = [Image.fromarray(np.full((8, 8), 60 * k, np.uint8)) for k in range(3)]
+    frames[0].save(folder / "moving.gif", save_all=True, append_images=frames[1:])
+    expected.update({"pages.tif": "3 pages", "moving.gif": "3 pages"})
+    (folder / "cmyk.jpg").write_bytes(cmyk_jpeg_bytes(astronaut))
+    Image.fromarray(astronaut).convert("P").save(folder / "palette.png")
+    Image.fromarray(coins).convert("LA").save(folder / "grey_alpha.png")
+    expected.update({"cmyk.jpg": None, "palette.png": None, "grey_alpha.png": None})
+    os.symlink("loop.png", folder / "loop.png")
+    os.symlink("nowhere.png", folder / "dangling.png")
+    os.symlink(".", folder / "folder_loop")  # a folder linking to itself
+    expected.update({"loop.png": "loop of symbolic links", "dangling.png": "dangling"})
+    (folder / "notes.png").write_text("this is a text file, not an image\n")
+    (folder / "empty.jpg").write_bytes(b"")
+    expected.update({"notes.png": "not a readable image", "empty.jpg": "empty"})
+    odd = ["new\nline.png", "ünïcødé ✓.png", " leading space.png", "-dash.png",
+           'quote"s, comma.png', os.fsdecode(b"latin1-\xe9t\xe9.png")]
+    for name in odd:
+        (folder / name).write_bytes(png_bytes(coins))
+        expected[name] = None
+    return expected

@@ -2,6 +2,7 @@
 progress bar."""
 
 import fcntl
+import importlib.util
 import io
 import os
 import signal
@@ -21,6 +22,10 @@ from gradhist_sklearn._cli._run import Console, Progress
 from gradhist_sklearn._cli._signals import Terminated, deferred_signals, sigterm_raises
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes")
+
+#: pyarrow is optional: without it (as at the declared floors) skip, not fail.
+needs_pyarrow = pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None,
+                                   reason="pyarrow is not installed (the [parquet] extra)")
 
 
 @pytest.fixture(autouse=True)
@@ -79,6 +84,7 @@ def wait_for(condition, what):
     [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
      (signal.SIGINT, 130, 2, True)],
 )
+@needs_pyarrow
 def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
     """Stop a run mid-way: the old OUTPUT stays as it was, byte for byte, and
     no temporary file remains. ``whole_group`` signals the command and its
@@ -150,7 +156,8 @@ def one_image_run(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".npz"])
+@pytest.mark.parametrize("suffix", [".csv", pytest.param(".parquet", marks=needs_pyarrow),
+                                    ".npz"])
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, capsys, suffix,
                                                    sig, status):
@@ -243,7 +250,8 @@ def test_signal_during_the_commit_takes_effect_after_it(one_image_run, monkeypat
     assert (one_image_run / "out.csv").read_bytes() == (one_image_run / "whole.csv").read_bytes()
     assert (one_image_run / "out.csv.errors.csv").exists()
     assert sorted(os.listdir(one_image_run)) == [
-        "images", "out.csv", "out.csv.errors.csv", "whole.csv", "whole.csv.errors.csv"]
+        "images", "out.csv", "out.csv.errors.csv", "out.csv.options.json", "whole.csv",
+        "whole.csv.errors.csv", "whole.csv.options.json"]
 
 
 def test_deferred_signals_hold_signals_until_the_body_ends():
@@ -391,7 +399,70 @@ def test_extract_is_callable_without_the_command(tmp_path):
     write_images(tmp_path / "images")
     options = HistogramOptions(angle_bins=12, include_orientation=False)
     summary = _extract.extract([str(tmp_path / "images")], tmp_path / "out.npz", options)
-    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "errors": 0,
-                       "errors_file": None}
+    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "dropped": 0,
+                       "unsearched": 0, "errors": 0, "errors_file": None}
     with np.load(tmp_path / "out.npz") as data:
         assert list(data["columns"]) == options.feature_names()
+
+
+def _children(pid):
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # not a process, or gone meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(entry))
+    return children
+
+
+def _watching(pid):
+    """True when process ``pid`` runs the thread that watches its parent."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return False
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm") as file:
+                if file.read().strip() == "gradhist-parent":
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def _ended(pid):
+    """Gone, or a zombie (its new parent may never reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    image = tmp_path / "one.png"
+    image.write_bytes(png_bytes(cut_images()["coins.png"]))
+    (tmp_path / "images").mkdir()
+    for i in range(4000):  # enough work that the run is still going when it is killed
+        os.link(image, tmp_path / "images" / f"{i:04d}.png")
+    command = [sys.executable, "-m", "gradhist_sklearn", "extract", "images", "-o", "out.csv",
+               "-j", "2", "-q"]
+    # Worker processes run with the numpy engine (the compiled one runs threads,
+    # which end with the process anyway).
+    env = {**os.environ, "GRADHIST_ENGINE": "plain"}
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL, env=env)
+    try:
+        wait_for(lambda: sum(map(_watching, _children(process.pid))) == 2,
+                 "two workers watching their parent")
+        workers = [pid for pid in _children(process.pid) if _watching(pid)]
+    finally:
+        process.kill()  # SIGKILL: no clean-up of any kind in the parent
+        process.wait()
+    wait_for(lambda: all(map(_ended, workers)), "the workers' end")

@@ -71,7 +71,8 @@ def test_npz_members_are_what_np_save_writes(tmp_path):
         return buffer.getvalue()
 
     with zipfile.ZipFile(path) as archive:
-        assert archive.namelist() == ["features.npy", "paths.npy", "columns.npy", "options.npy"]
+        assert archive.namelist() == ["features.npy", "paths.npy", "columns.npy", "options.npy",
+                                      "made_by.npy"]
         assert archive.read("features.npy") == saved(np.array([r for _, r in rows]))
         assert archive.read("paths.npy") == saved(np.array([p for p, _ in rows]))
         assert archive.read("columns.npy") == saved(np.array(COLUMNS))
@@ -90,8 +91,13 @@ def test_an_empty_npz_table_loads(tmp_path):
 
 def test_stored_options_are_the_file_format():
     """Tables written earlier record exactly these keys and values, and a
-    resume compares them with ``==``: changing them breaks ``--resume``."""
-    assert stored_options(HistogramOptions(include_orientation=False)) == {
+    resume compares them with ``==``: changing them breaks ``--resume``.
+    (The options' former defaults named, as they are now
+    ``dominant_harmonic`` and ``sigma=1.25``: such a table then resumes only
+    with them named.)"""
+    options = HistogramOptions(include_orientation=False, invariance="centre_of_mass_rebin",
+                               sigma=1.0)
+    assert stored_options(options) == {
         "angle_bins": 36, "unidirectional": False, "rotation_invariant": True,
         "normalize": True, "operator": "gaussian", "sigma": 1.0,
         "invariance": "centre_of_mass_rebin", "include_orientation": False,

@@ -121,13 +121,25 @@ def test_dask_array_is_transformed_lazily_block_by_block(images):
     np.testing.assert_array_equal(got, GradientHistogramTransformer().fit_transform(images))
 
 
+def test_a_bad_image_is_named_by_its_index_in_x_not_in_its_block(images):
+    X = images.astype(float)
+    X[9, 3, 3] = np.nan
+    transformer = GradientHistogramTransformer().fit(X[:2])
+    lazy = transformer.transform(da.from_array(X, chunks=(4, -1, -1)))
+    with pytest.raises(ValueError, match="^Image 9 contains NaN"):
+        lazy.compute(scheduler="synchronous")
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (1, 7), (1, 1, 1), (1, 4, 4), (2, 3, 3, 3)])
 def test_tiny_all_zero_input_is_finite_and_silent(shape):
     """What dask-ml's ParallelPostFit feeds transform to learn the output type."""
     X = np.zeros(shape)
+    # Its 2-D input is one-pixel-high images, said explicitly (else fit warns).
+    image_shape = (1, shape[1]) if len(shape) == 2 else None
+    transformer = GradientHistogramTransformer(include_orientation=True, image_shape=image_shape)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        features = GradientHistogramTransformer(include_orientation=True).fit_transform(X)
+        features = transformer.fit_transform(X)
     assert np.isfinite(features).all()
     np.testing.assert_array_equal(features, 0.0)
 

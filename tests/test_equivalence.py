@@ -73,25 +73,67 @@ def test_numba_equals_plain_float32(photos, operator):
 
 
 @pytest.mark.explicit_engines
+@pytest.mark.parametrize("invariance", ["centre_of_mass_rebin", "dominant_harmonic"])
 @pytest.mark.parametrize("operator", OPERATORS + ["gaussian"])
 @pytest.mark.parametrize("unidirectional", [False, True])
 @pytest.mark.parametrize("roi", [dict(), dict(frame=(20.0, 10.0, 17.0), size=(50, 60))])
 @pytest.mark.parametrize("buffered", [True, False])
-def test_fused_rebin_equals_the_numpy_route(photos, operator, unidirectional, roi, buffered,
-                                           monkeypatch):
-    # centre_of_mass_rebin compiled (alignment from the summed gradient
-    # vectors, angles kept between the passes or computed again) against
-    # numpy: plain histogram, numpy gradients, second binning pass.
+def test_fused_rebin_equals_the_numpy_route(photos, invariance, operator, unidirectional, roi,
+                                           buffered, monkeypatch):
+    # The re-binning methods compiled (alignment from the summed gradient
+    # vectors, or from the summed harmonic vectors; angles kept between the
+    # passes or computed again) against numpy: plain histogram, numpy
+    # gradients, second binning pass.
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     if not buffered:
         monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
 
     params = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
-                  normalize=True, operator=operator, invariance="centre_of_mass_rebin", **roi)
-    fast, fast_turns = stack_histograms(photos, HistogramOptions(engine="numba", **params))
-    plain, plain_turns = stack_histograms(photos, HistogramOptions(engine="plain", **params))
+                  normalize=True, operator=operator, invariance=invariance, **roi)
+    stack = np.concatenate([photos, _hard_images(photos.shape[1:])])
+    fast, fast_orientations = stack_histograms(stack, HistogramOptions(engine="numba", **params))
+    plain, plain_orientations = stack_histograms(stack,
+                                                 HistogramOptions(engine="plain", **params))
     np.testing.assert_allclose(fast, plain, rtol=1e-9, atol=1e-12 * plain.max())
-    np.testing.assert_allclose(fast_turns, plain_turns, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(fast_orientations, plain_orientations, rtol=1e-12, atol=1e-9)
+
+
+def _hard_images(shape):
+    """Images whose first harmonic vanishes or is weak, cropped to ``shape``:
+    a brick wall, a point-symmetric pattern of cosines (odd harmonics zero
+    up to rounding) and a binary silhouette."""
+    from test_invariance import symmetric_pattern
+
+    height, width = shape
+    brick = data.brick()[100:100 + height, 200:200 + width].astype(np.float64)
+    pattern = symmetric_pattern(23.0, size=max(shape))[:height, :width]
+    horse = data.horse()[100:100 + height, 150:150 + width] * 255.0
+    return np.stack([brick, pattern, horse])
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("unidirectional", [False, True])
+def test_engines_agree_on_the_dominant_harmonic_of_turned_patterns(unidirectional):
+    # The synthetic pattern of tests/test_invariance.py (first harmonic zero),
+    # turned: both engines give the same rows and orientations.
+    pytest.importorskip("numba")
+    from test_invariance import central_disc, symmetric_pattern
+
+    stack = np.stack([symmetric_pattern(angle) for angle in (0.0, 17.3, 103.7, 311.9)])
+    params = dict(unidirectional=unidirectional, invariance="dominant_harmonic")
+    rows = {}
+    for engine in ("numba", "plain"):
+        rows[engine] = stack_histograms(stack, HistogramOptions(engine=engine, **params),
+                                        central_disc())
+    np.testing.assert_allclose(rows["numba"][0], rows["plain"][0], rtol=1e-9,
+                               atol=1e-12 * rows["plain"][0].max())
+    if unidirectional:  # folded, the second harmonic is the first: well defined
+        np.testing.assert_allclose(rows["numba"][1], rows["plain"][1], rtol=1e-12, atol=1e-9)
+    else:
+        # Strength zero up to rounding: there is no main orientation to agree
+        # on (each engine's is the direction of its own rounding noise).
+        np.testing.assert_allclose(rows["numba"][1][:, 1], rows["plain"][1][:, 1], atol=1e-12)
+        assert rows["plain"][1][:, 1].max() < 1e-12
 
 
 @pytest.mark.explicit_engines
@@ -136,14 +178,16 @@ def test_numba_handles_non_contiguous_stacks(photos):
 
 #: The spatial layouts both engines must agree on: rings measured from the
 #: x-axis and from the radial direction, and the grid plain, turned to the
-#: gradients' mean direction and turned to the histogram's peak.
+#: gradients' dominant harmonic (the default), to their mean direction and
+#: to the histogram's peak.
 LAYOUTS = {
     "rings": dict(layout="rings", rotation_invariant=False),
     "invariant rings": dict(layout="rings"),
     "one ring": dict(layout="rings", n_rings=1),
     "five rings, 12 bins": dict(layout="rings", n_rings=5, angle_bins=12),
     "grid": dict(layout="grid", rotation_invariant=False),
-    "aligned grid": dict(layout="grid"),
+    "aligned grid": dict(layout="grid"),  # the dominant harmonic, the default
+    "mean-aligned grid": dict(layout="grid", invariance="centre_of_mass_rebin"),
     "peak-aligned grid": dict(layout="grid", invariance="peak"),
     "aligned 2x4 grid": dict(layout="grid", grid_shape=(2, 4)),
 }
@@ -222,7 +266,33 @@ def test_layouts_numba_equals_plain_on_tiny_images(shape, name):
 
 
 @pytest.mark.explicit_engines
-@pytest.mark.parametrize("name", ["aligned grid", "aligned 2x4 grid"])
+@pytest.mark.parametrize("layout", ["global", "grid"])
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("roi", [dict(), dict(frame=(20.0, 10.0, 17.0), size=(50, 60))])
+@pytest.mark.parametrize("buffered", [True, False])
+def test_dominant_harmonic_of_every_aligning_layout_numba_equals_plain(
+        photos, layout, unidirectional, roi, buffered, monkeypatch):
+    # The default alignment wherever a layout aligns (the global histogram,
+    # the turned grid), on photographs and on images whose first harmonic
+    # vanishes: the engines take each image's angle with the same decision
+    # function, so they agree to rounding, 1e-14 of the largest value (the
+    # orientation strengths to 1e-14 too).
+    numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
+    if not buffered:
+        monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
+    stack = np.concatenate([photos, _hard_images(photos.shape[1:])])
+    params = dict(layout=layout, unidirectional=unidirectional, normalize=False,
+                  include_orientation=True, invariance="dominant_harmonic", **roi)
+    fast, fast_orientations = stack_histograms(stack, HistogramOptions(engine="numba", **params))
+    plain, plain_orientations = stack_histograms(stack,
+                                                 HistogramOptions(engine="plain", **params))
+    np.testing.assert_allclose(fast, plain, rtol=0, atol=1e-14 * plain.max())
+    np.testing.assert_allclose(fast_orientations[:, 1], plain_orientations[:, 1], rtol=0,
+                               atol=1e-14)
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", ["aligned grid", "mean-aligned grid", "aligned 2x4 grid"])
 def test_aligned_grid_without_kept_angles_equals_plain(photos, name, monkeypatch):
     # Images larger than BUFFER_PIXELS compute their gradients again in the
     # second pass instead of keeping the first pass's angles.
@@ -305,7 +375,8 @@ def test_integer_chunks_equal_float_chunks(photos, monkeypatch):
     for i, image in enumerate(photos):
         alone = gradient_histogram(image, operator="sobel")
         np.testing.assert_array_equal(from_int[0][i], alone.histogram)
-        assert from_int[1][i] == alone.main_orientation
+        assert from_int[1][i, 0] == alone.main_orientation
+        assert from_int[1][i, 1] == alone.orientation_strength
 
 
 @pytest.fixture(scope="module")
@@ -373,8 +444,9 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
                                        **FUNCTION_DEFAULTS).fit_transform(batch)
     assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
     expected = [gradient_histogram(image) for image in batch]
-    np.testing.assert_array_equal(got[:, :-1], [e.histogram for e in expected])
-    np.testing.assert_array_equal(got[:, -1], [e.main_orientation for e in expected])
+    np.testing.assert_array_equal(got[:, :-2], [e.histogram for e in expected])
+    np.testing.assert_array_equal(got[:, -2], [e.main_orientation for e in expected])
+    np.testing.assert_array_equal(got[:, -1], [e.orientation_strength for e in expected])
 
 
 def _count_stack_lengths(monkeypatch, module, name):

@@ -159,6 +159,7 @@ def check_result(result, params, dtype_in):
     assert (result.histogram >= -1e-6 * (np.abs(result.histogram).sum() + 1e-300)).all()
     period = 180.0 if params.get("unidirectional", False) else 360.0
     assert 0.0 <= result.main_orientation < period
+    assert 0.0 <= result.orientation_strength <= 1.0
 
 
 @given(image=hostile_arrays(), params=parameters)
@@ -345,7 +346,7 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
                                                **params, **extra)
     with expect_documented() as context:
         rows = transformer.fit_transform(X)
-        assert rows.shape == (len(stack), n_values(params) + include_orientation)
+        assert rows.shape == (len(stack), n_values(params) + 2 * include_orientation)
         assert rows.dtype == (np.float32 if stack.dtype == np.float32 else np.float64)
         assert np.isfinite(rows).all()
         # Each row is the image's own, as gradient_histogram computes it.
@@ -354,7 +355,8 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
             check_result(result, params, image.dtype)
             np.testing.assert_array_equal(row[:n_values(params)], result.histogram)
             if include_orientation:
-                assert row[-1] == np.float64(result.main_orientation).astype(rows.dtype)
+                assert row[-2] == np.float64(result.main_orientation).astype(rows.dtype)
+                assert row[-1] == np.float64(result.orientation_strength).astype(rows.dtype)
     check_legal_refusal(context)
 
 

@@ -5,7 +5,15 @@ import sys
 
 import numpy as np
 import pytest
-from _images import cut_images, png_bytes, write_bad_files, write_images
+from _images import (
+    bomb_bytes,
+    cmyk_jpeg_bytes,
+    cut_images,
+    multi_page_tiff_bytes,
+    png_bytes,
+    write_bad_files,
+    write_images,
+)
 from skimage import io
 
 from gradhist_sklearn import GradientHistogramTransformer, ImageReadError, read_image
@@ -147,3 +155,134 @@ def test_transformer_still_raises_on_the_first_bad_path(mixed_paths):
     with pytest.raises(ImageReadError, match=r"truncated\.png") as info:
         GradientHistogramTransformer().fit_transform(paths)
     assert info.value.path == first_bad
+
+
+# -- hostile files: refused from the header, converted as Pillow does ---------------
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Reading pixels fails: what passes read only headers."""
+    from PIL import ImageFile
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+    monkeypatch.setattr(io, "imread", refuse)
+
+
+@pytest.mark.parametrize("name", sorted(bomb_bytes()))
+def test_every_format_s_bomb_is_refused_from_its_header(tmp_path, no_decoding, name):
+    path = tmp_path / name
+    path.write_bytes(bomb_bytes()[name])
+    with pytest.raises(ImageReadError, match="decompression bomb"):
+        read_image(path)
+
+
+@pytest.mark.parametrize("fmt, suffix", [("PNG", ".png"), ("TIFF", ".tif"), ("JPEG", ".jpg"),
+                                         ("BMP", ".bmp"), ("GIF", ".gif"), ("PPM", ".pgm"),
+                                         ("WEBP", ".webp")])
+def test_one_pixel_limit_for_every_format(tmp_path, monkeypatch, fmt, suffix):
+    from PIL import Image
+
+    path = tmp_path / f"image{suffix}"
+    Image.fromarray(cut_images()["camera_a.png"]).save(path, format=fmt)  # 64 x 48
+    assert read_image(path).shape[:2] == (64, 48)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 64 * 48 // 2 - 1)
+    with pytest.raises(ImageReadError, match="decompression bomb"):
+        read_image(path)
+
+
+def test_a_multi_page_tiff_is_refused_not_blended(tmp_path):
+    for pages in (2, 3, 4):
+        path = tmp_path / f"pages{pages}.tif"
+        path.write_bytes(multi_page_tiff_bytes(pages))
+        with pytest.raises(ImageReadError, match=f"holds {pages} pages"):
+            read_image(path)
+
+
+def test_an_animated_gif_is_refused(tmp_path):
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((8, 8), 60 * k, np.uint8)) for k in range(3)]
+    path = tmp_path / "moving.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    with pytest.raises(ImageReadError, match="holds 3 pages or frames"):
+        read_image(path)
+
+
+def test_cmyk_jpeg_is_read_as_pillow_converts_it_to_rgb(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "print.jpg"
+    path.write_bytes(cmyk_jpeg_bytes(cut_images()["astronaut.png"]))
+    image = read_image(path)
+    assert image.shape == (60, 50, 3)
+    with Image.open(path) as opened:
+        np.testing.assert_array_equal(image, np.asarray(opened.convert("RGB")))
+
+
+@pytest.mark.parametrize("mode, as_mode", [("P", "RGB"), ("LA", "L"), ("YCbCr", "RGB")])
+def test_other_modes_are_read_as_pillow_converts_them(tmp_path, mode, as_mode):
+    from PIL import Image
+
+    rgb = Image.fromarray(cut_images()["astronaut.png"])
+    path = tmp_path / ("image.jpg" if mode == "YCbCr" else "image.png")
+    if mode == "YCbCr":
+        rgb.convert("YCbCr").save(path, format="JPEG")
+    else:
+        rgb.convert(mode).save(path)
+    with Image.open(path) as opened:
+        expected = np.asarray(opened.convert(as_mode))
+    np.testing.assert_array_equal(read_image(path), expected)
+
+
+def test_links_that_cannot_be_followed_say_why(tmp_path):
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
+    with pytest.raises(ImageReadError, match="loop of symbolic links"):
+        read_image(tmp_path / "loop.png")
+    with pytest.raises(ImageReadError, match="dangling symbolic link"):
+        read_image(tmp_path / "dangling.png")
+
+
+def test_a_text_file_gives_one_clear_error_and_no_warning(tmp_path):
+    import gc
+    import warnings
+
+    path = tmp_path / "notes.png"
+    path.write_text("this is a text file, not an image\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            read_image(path)
+        except ImageReadError as exc:  # kept by the caller: must not hold the file open
+            error = exc
+        gc.collect()
+    assert "``" not in str(error) and "no reader recognises" in error.reason
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".bmp", ".gif"])
+def test_ctrl_c_during_garbage_collection_prints_nothing(tmp_path, monkeypatch, suffix):
+    # imageio's plugin objects close their file again in __del__, when the
+    # garbage collector gets to them: a Ctrl-C landing then was printed as
+    # "Exception ignored in: PluginV3.__del__" under the command's message.
+    # Files of the common formats are read by Pillow within a ``with``.
+    import gc
+
+    from imageio.core.v3_plugin_api import PluginV3
+    from PIL import Image
+
+    path = tmp_path / f"photo{suffix}"
+    Image.fromarray(cut_images()["astronaut.png"]).save(path)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def interrupted(self):
+        raise KeyboardInterrupt  # the signal, as the collector runs __del__
+
+    monkeypatch.setattr(PluginV3, "__del__", interrupted)
+    assert read_image(path).shape[:2] == (60, 50)
+    gc.collect()
+    assert unraisable == []

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _harmonics import harmonic_sums, reference_turn
 from _images import FUNCTION_DEFAULTS, default_rows
 from skimage import data
 
@@ -17,7 +18,7 @@ def photo():
     return data.camera()[100:131, 200:231].astype(np.float64)  # 31 x 31, odd: a centre pixel
 
 
-def brute_force(image, *, layout, angle_bins=12, n_rings=3, grid_shape=(3, 3), sigma=1.0,
+def brute_force(image, *, layout, angle_bins=12, n_rings=3, grid_shape=(3, 3), sigma=1.25,
                 rotation_invariant=False, turn=0.0):
     """Every pixel's vote written out one by one, from the layout's definition."""
     gx, gy = image_gradients(image, operator="gaussian", sigma=sigma)
@@ -80,10 +81,25 @@ def test_every_ring_and_cell_equals_the_brute_force_reference(photo, params):
 
 
 def test_aligned_grid_equals_the_reference_turned_by_the_alignment_angle(photo):
-    got = gradient_histogram(photo, angle_bins=12, normalize=False, layout="grid")
+    got = gradient_histogram(photo, angle_bins=12, normalize=False, layout="grid",
+                             invariance="centre_of_mass_rebin")
     gx, gy = image_gradients(photo, operator="gaussian")
     turn = math.degrees(math.atan2(gy.sum(), gx.sum()))  # the gradients' mean direction
     expected = brute_force(photo, layout="grid", turn=turn)
+    np.testing.assert_allclose(got.histogram, expected, rtol=1e-9, atol=1e-9 * expected.max())
+
+
+def test_grid_turns_to_the_dominant_harmonic():
+    # The default alignment: the grid and the angles turn by the rule's angle
+    # from the brute-force harmonic sums (tests/_harmonics.py). A brick wall:
+    # its first harmonic nearly vanishes, so the mean direction would be
+    # noise; the second harmonic leads.
+    brick = data.brick()[::4, ::4][:31, :31].astype(np.float64)
+    gx, gy = image_gradients(brick, operator="gaussian")
+    turn, margin, k = reference_turn(harmonic_sums(gx, gy))
+    assert k == 2 and margin > 1e-6 * np.hypot(gx, gy).sum()
+    got = gradient_histogram(brick, angle_bins=12, normalize=False, layout="grid")
+    expected = brute_force(brick, layout="grid", turn=turn * 360.0)
     np.testing.assert_allclose(got.histogram, expected, rtol=1e-9, atol=1e-9 * expected.max())
 
 
@@ -177,7 +193,9 @@ def test_feature_names_say_scale_block_and_angle():
     assert list(names[:5]) == ["sigma0.5_ring0_angle_000.000", "sigma0.5_ring0_angle_090.000",
                                "sigma0.5_ring0_angle_180.000", "sigma0.5_ring0_angle_270.000",
                                "sigma0.5_ring1_angle_000.000"]
-    assert names[-1] == "main_orientation" and len(names) == 2 * 2 * 4 + 1
+    assert list(names[-4:]) == ["sigma0.5_main_orientation", "sigma0.5_orientation_strength",
+                                "sigma2_main_orientation", "sigma2_orientation_strength"]
+    assert len(names) == 2 * 2 * 4 + 2 * 2
     grid = GradientHistogramTransformer(layout="grid", grid_shape=(1, 2), angle_bins=16,
                                         sigma=1.0)
     names = grid.fit(np.zeros((1, 9, 9))).get_feature_names_out()

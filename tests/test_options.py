@@ -26,7 +26,7 @@ def test_defaults_are_the_function_s_defaults(engine):
     for name in shared:
         default = signature[name].default
         assert getattr(options, name) == STORED.get(name, {}).get(default, default), name
-    assert (options.normalize, options.sigma, options.layout) == ("pixels", 1.0, "global")
+    assert (options.normalize, options.sigma, options.layout) == ("pixels", 1.25, "global")
     assert options.engine == engine and options.include_orientation is True
 
 
@@ -57,18 +57,20 @@ def test_values_are_normalised():
 
 
 @pytest.mark.parametrize("params, n_bins, n_values, n_columns, period", [
-    (dict(), 36, 36, 37, 360.0),
+    (dict(), 36, 36, 38, 360.0),
     (dict(unidirectional=True, include_orientation=False), 18, 18, 18, 180.0),
-    (dict(invariance="dft_magnitude"), 36, 19, 20, 360.0),
-    (dict(invariance="dft_magnitude", rotation_invariant=False), 36, 36, 37, 360.0),
-    (dict(angle_bins=10, unidirectional=True, invariance="dft_magnitude"), 5, 3, 4, 180.0),
+    (dict(invariance="dft_magnitude"), 36, 19, 21, 360.0),
+    (dict(invariance="dft_magnitude", rotation_invariant=False), 36, 36, 38, 360.0),
+    (dict(angle_bins=10, unidirectional=True, invariance="dft_magnitude"), 5, 3, 5, 180.0),
     (dict(sigma=(0.5, 1.0, 2.0), include_orientation=False), 36, 3 * 36, 3 * 36, 360.0),
-    (dict(sigma=(1.0, 2.0), invariance="dft_magnitude"), 36, 2 * 19, 2 * 19 + 1, 360.0),
-    (dict(layout="rings", n_rings=4, angle_bins=12), 12, 4 * 12, 4 * 12 + 1, 360.0),
+    # two orientation columns per scale
+    (dict(sigma=(1.0, 2.0), invariance="dft_magnitude"), 36, 2 * 19, 2 * 19 + 4, 360.0),
+    (dict(sigma=(1.0, 2.0), operator="sobel"), 36, 36, 36 + 2, 360.0),  # no scale: one block
+    (dict(layout="rings", n_rings=4, angle_bins=12), 12, 4 * 12, 4 * 12 + 2, 360.0),
     (dict(layout="grid", grid_shape=(2, 3), sigma=(1.0, 2.0), angle_bins=8,
-          unidirectional=True), 4, 2 * 6 * 4, 2 * 6 * 4 + 1, 180.0),
+          unidirectional=True), 4, 2 * 6 * 4, 2 * 6 * 4 + 4, 180.0),
     # rings and grids bin every block plainly: no DFT magnitudes
-    (dict(layout="rings", invariance="dft_magnitude"), 36, 3 * 36, 3 * 36 + 1, 360.0),
+    (dict(layout="rings", invariance="dft_magnitude"), 36, 3 * 36, 3 * 36 + 2, 360.0),
 ])
 def test_sizes(params, n_bins, n_values, n_columns, period):
     options = HistogramOptions(**params)
@@ -78,10 +80,18 @@ def test_sizes(params, n_bins, n_values, n_columns, period):
 
 
 @pytest.mark.parametrize("params, alignment", [
-    (dict(), "pixels"), (dict(invariance="peak"), "peak"),
+    (dict(), "harmonics"), (dict(invariance="centre_of_mass_rebin"), "pixels"),
+    (dict(invariance="peak"), "peak"),
     (dict(invariance="centre_of_mass"), None), (dict(invariance="dft_magnitude"), None),
     (dict(rotation_invariant=False), None),
     (dict(rotation_invariant=False, invariance="peak"), None),
+    # rings measure angles from the radial direction; a grid always aligns
+    (dict(layout="rings"), None), (dict(layout="rings", invariance="peak"), None),
+    (dict(layout="grid"), "harmonics"), (dict(layout="grid", invariance="peak"), "peak"),
+    (dict(layout="grid", invariance="centre_of_mass_rebin"), "pixels"),
+    (dict(layout="grid", invariance="centre_of_mass"), "pixels"),
+    (dict(layout="grid", invariance="dft_magnitude"), "pixels"),
+    (dict(layout="grid", rotation_invariant=False), None),
 ])
 def test_alignment(params, alignment):
     assert HistogramOptions(**params).alignment == alignment
@@ -101,6 +111,8 @@ def test_alignment(params, alignment):
     (dict(operator=np.array("sobel")), ValueError, "Unknown operator"),
     (dict(invariance="median"), ValueError, "Unknown invariance 'median'"),
     (dict(sigma=0.0), ValueError, "sigma must be a positive finite number"),
+    (dict(sigma=1e-200), ValueError, r"sigma must lie in \[0.01, 1000\] pixels, got 1e-200"),
+    (dict(sigma=(1.0, 1e9)), ValueError, "above 1000 its kernels would hold"),
     (dict(sigma="1"), TypeError, "sigma must be a positive real number"),
     (dict(sigma=()), ValueError, "sigma must hold at least one scale"),
     (dict(sigma=(1.0, 1)), ValueError, "sigma must not repeat a scale"),
@@ -156,7 +168,7 @@ def test_from_params_keeps_only_its_fields():
 
 @pytest.mark.parametrize("params, names", [
     (dict(angle_bins=4), ["angle_000.000", "angle_090.000", "angle_180.000", "angle_270.000",
-                          "main_orientation"]),
+                          "main_orientation", "orientation_strength"]),
     (dict(angle_bins=3, sigma=(1.0, 2.5), include_orientation=False),
      ["sigma1_angle_000.000", "sigma1_angle_120.000", "sigma1_angle_240.000",
       "sigma2.5_angle_000.000", "sigma2.5_angle_120.000", "sigma2.5_angle_240.000"]),
@@ -166,7 +178,11 @@ def test_from_params_keeps_only_its_fields():
     (dict(angle_bins=2, layout="grid", grid_shape=(1, 2), sigma=(0.5,)),
      ["sigma0.5_cell0_0_angle_000.000", "sigma0.5_cell0_0_angle_180.000",
       "sigma0.5_cell0_1_angle_000.000", "sigma0.5_cell0_1_angle_180.000",
-      "main_orientation"]),
+      "sigma0.5_main_orientation", "sigma0.5_orientation_strength"]),
+    (dict(angle_bins=2, sigma=(1.0, 2.0)),
+     ["sigma1_angle_000.000", "sigma1_angle_180.000", "sigma2_angle_000.000",
+      "sigma2_angle_180.000", "sigma1_main_orientation", "sigma1_orientation_strength",
+      "sigma2_main_orientation", "sigma2_orientation_strength"]),
     (dict(angle_bins=16, unidirectional=True, include_orientation=False),
      ["angle_000.000", "angle_022.500", "angle_045.000", "angle_067.500", "angle_090.000",
       "angle_112.500", "angle_135.000", "angle_157.500"]),

@@ -1,5 +1,7 @@
 """GradientHistogramDisplay: check what is drawn, with the Agg backend."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -78,7 +80,7 @@ def test_orientation_marker_polar():
     assert radii[-1] == pytest.approx(max(display.histogram))
     assert display.orientation_angle_ == pytest.approx(90.0)
     labels = [t.get_text() for t in display.ax_.get_legend().get_texts()]
-    assert labels == ["main orientation 90.0°"]
+    assert labels == ["main orientation 90.0° (strength 1.00)"]
 
 
 def test_orientation_marker_bar():
@@ -118,16 +120,78 @@ def test_unidirectional_polar_draws_an_axis():
     np.testing.assert_allclose(sorted(set(np.round(thetas, 12))), [0.0, np.pi], atol=1e-12)
 
 
-def test_rotation_invariant_marker_at_zero():
-    image = _wedge_image()
-    shifted = gradient_histogram(image, angle_bins=36)
-    plain = gradient_histogram(image, angle_bins=36, rotation_invariant=False)
-    display = GradientHistogramDisplay.from_image(image, angle_bins=36, kind="bar")
-    np.testing.assert_allclose([b.get_height() for b in display.bars_], shifted.histogram)
-    assert display.orientation_angle_ == 0.0
-    # The legend still gives the orientation measured before the shift.
-    assert display.main_orientation == pytest.approx(plain.main_orientation)
-    assert "relative to the main orientation" in display.ax_.get_xlabel()
+def drawn_angle(display, kind):
+    """The marker's angle read back from the drawn artist, in degrees."""
+    xdata = np.asarray(display.orientation_line_.get_xdata(), dtype=float)
+    if kind == "polar":
+        # A radius [a, a], or a diameter [a + pi, a + pi, a, a]: its last point.
+        return float(np.degrees(xdata[-1]))
+    assert xdata[0] == xdata[-1]  # a vertical line
+    return float(xdata[0])
+
+
+def labelled_angle(display):
+    """The angle the marker's legend entry names first."""
+    (text,) = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert text == display.orientation_line_.get_label()
+    return float(re.match(r"main orientation (-?[0-9.]+)°", text).group(1))
+
+
+def circular_gap(a, b, period):
+    return abs((a - b + period / 2) % period - period / 2)
+
+
+def brick_and_stripes():
+    """Both polarities on a periodic texture, and a wedge."""
+    from skimage import data
+
+    return [data.brick()[::4, ::4], _wedge_image()]
+
+
+@pytest.mark.parametrize("kind", ["polar", "bar"])
+@pytest.mark.parametrize("rotation_invariant", [False, True])
+@pytest.mark.parametrize("unidirectional", [False, True])
+@pytest.mark.parametrize("invariance", ["dominant_harmonic", "centre_of_mass", "peak"])
+def test_marker_is_drawn_at_the_angle_it_labels(kind, rotation_invariant, unidirectional,
+                                                invariance):
+    period = 180.0 if unidirectional else 360.0
+    for image in brick_and_stripes():
+        params = dict(angle_bins=36, unidirectional=unidirectional,
+                      rotation_invariant=rotation_invariant, invariance=invariance)
+        result = gradient_histogram(image, **params)
+        display = GradientHistogramDisplay.from_image(image, kind=kind, **params)
+        drawn = drawn_angle(display, kind)
+        assert circular_gap(drawn, labelled_angle(display), period) <= 0.05  # label: 0.1 deg
+        # Where it should be, worked out from the bars as drawn: the main
+        # orientation of a plain histogram; for an aligned one, where the
+        # main orientation falls on its relative axis, its centre of mass.
+        heights = np.array([bar.get_height() for bar in display.bars_])
+        angles = 2 * np.pi * np.arange(len(heights)) / len(heights)
+        centre = np.angle((heights * np.exp(1j * angles)).sum()) * period / (2 * np.pi)
+        expected = centre if rotation_invariant else result.main_orientation
+        assert circular_gap(drawn, expected, period) < 1e-9
+        if rotation_invariant:
+            label = display.orientation_line_.get_label()
+            assert f"{result.main_orientation:.1f}° in the image" in label
+            assert "relative to the alignment angle" in display.ax_.get_xlabel() or kind == "polar"
+        assert f"strength {result.orientation_strength:.2f}" in labelled_text(display)
+        plt.close(display.figure_)
+
+
+def labelled_text(display):
+    return display.ax_.get_legend().get_texts()[0].get_text()
+
+
+def test_strength_is_shown_and_checked():
+    stripe = np.zeros((24, 24))
+    stripe[:, 10:14] = 100.0  # two opposite edges: no main orientation
+    display = GradientHistogramDisplay.from_image(stripe, rotation_invariant=False)
+    assert display.orientation_strength < 0.01
+    assert "(strength 0.00)" in labelled_text(display)
+    computed = GradientHistogramDisplay([0.0, 3.0, 1.0, 0.0])  # strength from the bars
+    assert computed.orientation_strength == pytest.approx(np.hypot(3.0, 1.0) / 4.0)
+    with pytest.raises(ValueError, match="orientation_strength"):
+        GradientHistogramDisplay([1.0, 2.0], orientation_strength=1.5)
 
 
 def test_draws_on_given_axes_and_keeps_kwargs():

@@ -1,6 +1,7 @@
 """GradientHistogramTransformer: scikit-learn API, input forms, parallelism."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -112,26 +113,33 @@ def test_include_orientation_and_feature_names(images):
     transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True,
                                                **FUNCTION_DEFAULTS)
     rows = transformer.fit_transform(images)
-    assert rows.shape == (len(images), 9)
-    assert list(transformer.get_feature_names_out()) == EIGHT_ANGLES + ["main_orientation"]
-    np.testing.assert_allclose(
-        rows[:, -1], [gradient_histogram(im, angle_bins=8).main_orientation for im in images])
+    assert rows.shape == (len(images), 10)
+    assert list(transformer.get_feature_names_out()) == EIGHT_ANGLES + [
+        "main_orientation", "orientation_strength"]
+    singles = [gradient_histogram(im, angle_bins=8) for im in images]
+    np.testing.assert_allclose(rows[:, -2], [single.main_orientation for single in singles])
+    np.testing.assert_allclose(rows[:, -1], [single.orientation_strength for single in singles])
+    assert ((rows[:, -1] >= 0) & (rows[:, -1] <= 1)).all()
     odd = GradientHistogramTransformer(angle_bins=7, **FUNCTION_DEFAULTS).fit(images)
     odd = odd.get_feature_names_out()
     assert odd[1] == "angle_051.429" and len(set(odd)) == 7
     uni = GradientHistogramTransformer(angle_bins=8, unidirectional=True, **FUNCTION_DEFAULTS)
     assert list(uni.fit(images).get_feature_names_out()) == EIGHT_ANGLES[:4]
     # The default three scales: each block's names prefixed with its sigma,
-    # and the main orientation is the first scale's.
+    # then each scale's main orientation and strength, prefixed the same way.
     transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True)
     rows = transformer.fit_transform(images)
-    assert rows.shape == (len(images), 3 * 8 + 1)
+    assert rows.shape == (len(images), 3 * 8 + 3 * 2)
     assert list(transformer.get_feature_names_out()) == [
         f"sigma{sigma}_{angle}" for sigma in ("0.5", "1", "2") for angle in EIGHT_ANGLES
-    ] + ["main_orientation"]
-    np.testing.assert_allclose(
-        rows[:, -1],
-        [gradient_histogram(im, angle_bins=8, sigma=0.5).main_orientation for im in images])
+    ] + [f"sigma{sigma}_{name}" for sigma in ("0.5", "1", "2")
+         for name in ("main_orientation", "orientation_strength")]
+    for k, sigma in enumerate((0.5, 1.0, 2.0)):
+        singles = [gradient_histogram(im, angle_bins=8, sigma=sigma) for im in images]
+        np.testing.assert_allclose(rows[:, 24 + 2 * k],
+                                   [single.main_orientation for single in singles])
+        np.testing.assert_allclose(rows[:, 25 + 2 * k],
+                                   [single.orientation_strength for single in singles])
     odd = GradientHistogramTransformer(angle_bins=7).fit(images).get_feature_names_out()
     assert odd[1] == "sigma0.5_angle_051.429" and odd[7] == "sigma1_angle_000.000"
     assert len(set(odd)) == 3 * 7
@@ -154,12 +162,28 @@ def test_set_output_dataframes(images, library):
 
 def test_two_d_input_without_image_shape_is_one_row_images():
     X = np.array([[0.0, 1.0, 4.0, 9.0], [5.0, 5.0, 5.0, 5.0]])
-    rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
-                                        normalize=False, sigma=1.0).fit_transform(X)
+    with pytest.warns(UserWarning, match="one-pixel-high image of 4 pixels"):
+        rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
+                                            normalize=False, sigma=1.25).fit_transform(X)
     expected = [gradient_histogram(row[None, :], angle_bins=4, rotation_invariant=False,
                                    normalize=False).histogram for row in X]
     np.testing.assert_array_equal(rows, expected)
     assert rows[1].sum() == 0
+
+
+def test_two_d_input_without_image_shape_warns_with_the_likelier_readings():
+    digits = np.zeros((5, 64))  # load_digits' rows: flattened 8x8 images
+    with pytest.warns(UserWarning, match=r"perhaps image_shape=\(8, 8\)") as caught:
+        transformer = GradientHistogramTransformer().fit(digits)
+    assert caught[0].filename == __file__  # points at the caller, not the library
+    with pytest.warns(UserWarning, match=r"one grey image, pass X\[np.newaxis\]"):
+        GradientHistogramTransformer().fit_transform(np.zeros((30, 40)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        transformer.transform(digits)  # said once, at fit
+        ones = GradientHistogramTransformer(image_shape=(1, 64)).fit_transform(digits)
+        eights = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(digits)
+    assert ones.shape == eights.shape == (5, 3 * 36)
 
 
 def test_fit_records_shape_and_transform_checks_it(images):

@@ -257,6 +257,16 @@ def test_two_d_object_rows_follow_scikit_learn():
         fit_transform(X)
 
 
+def test_dataframe_column_of_text_is_named():
+    pandas = pytest.importorskip("pandas")
+    numbers = pandas.DataFrame({"p0": [0.0, 1.0], "p1": [2.0, 3.0]})
+    mixed = numbers.assign(p1=numbers["p1"].astype(object))  # numbers as objects
+    np.testing.assert_array_equal(fit_transform(mixed), fit_transform(numbers))
+    text = numbers.assign(label=["a", "b"], other=[1, "x"])
+    with pytest.raises(ValueError, match="2 column\\(s\\) that are not numeric: 'label', 'other'"):
+        fit_transform(text)
+
+
 def test_masked_array_with_masked_pixels_is_refused(image):
     masked = np.ma.masked_greater(image, 200)
     with pytest.raises(TypeError, match="masked array with masked pixels"):
@@ -432,15 +442,15 @@ def test_one_by_one_image(operator):
     assert result.main_orientation == 0.0
     ones = np.full((3, 1, 1), 5, dtype=np.uint8)
     rows = function_rows(ones, include_orientation=True, operator=operator)
-    np.testing.assert_array_equal(rows, np.zeros((3, 37)))
+    np.testing.assert_array_equal(rows, np.zeros((3, 38)))  # no orientation, strength 0
     # The defaults: 36 zeros at each of the three scales (one block for the
-    # operators without a scale), and orientation 0.
+    # operators without a scale), and orientation and strength 0 at each.
     n_scales = 3 if operator == "gaussian" else 1
     rows = fit_transform(ones, include_orientation=True, operator=operator)
-    np.testing.assert_array_equal(rows, np.zeros((3, n_scales * 36 + 1)))
+    np.testing.assert_array_equal(rows, np.zeros((3, n_scales * (36 + 2))))
     for layout, n_blocks in (("rings", 3), ("grid", 9)):
         rows = fit_transform(ones, include_orientation=True, operator=operator, layout=layout)
-        np.testing.assert_array_equal(rows, np.zeros((3, n_scales * n_blocks * 36 + 1)))
+        np.testing.assert_array_equal(rows, np.zeros((3, n_scales * (n_blocks * 36 + 2))))
 
 
 @pytest.mark.parametrize("shape", [(1, 2), (2, 1), (1, 6), (4, 1)])
@@ -456,9 +466,9 @@ def test_rings_of_a_thin_image_hold_no_pixel(shape, normalize):
     # In a batch beside an image that has gradients in its rings.
     rows = fit_transform([image, np.outer(np.arange(5.0), np.arange(5.0))],
                          include_orientation=True, **params)
-    assert rows.shape == (2, 3 * 3 * 36 + 1) and np.isfinite(rows).all()
+    assert rows.shape == (2, 3 * (3 * 36 + 2)) and np.isfinite(rows).all()
     np.testing.assert_array_equal(rows[0], 0.0)
-    assert (rows[1, :-1] > 0).any()
+    assert (rows[1, :3 * 3 * 36] > 0).any()
 
 
 @pytest.mark.parametrize("n", [2, 3, 10])
@@ -544,7 +554,8 @@ def test_extreme_magnitudes_are_exactly_rescaled(image, exponent, normalize):
     assert result.main_orientation == pytest.approx(reference.main_orientation, abs=1e-9)
     rows = function_rows(np.stack([small_ints, scaled]), include_orientation=True,
                          normalize=normalize)
-    np.testing.assert_allclose(rows[1, :-1], expected, rtol=1e-12, atol=2.0**-1070)
+    np.testing.assert_allclose(rows[1, :-2], expected, rtol=1e-12, atol=2.0**-1070)
+    assert rows[1, -1] == pytest.approx(result.orientation_strength, rel=1e-12)
 
 
 @pytest.mark.parametrize("exponent", [996, 600, 200, -200, -600, -1000, -1060, -1061])
@@ -564,9 +575,10 @@ def test_extreme_magnitudes_square_roots_are_exact(image, exponent):
     np.testing.assert_allclose(result, root(reference), rtol=1e-12, atol=0)
     # The default transformer: three scales, each its exact root, finite.
     rows = fit_transform(np.stack([small_ints, scaled]), include_orientation=True)
-    assert rows.shape == (2, 3 * 36 + 1) and np.isfinite(rows).all()
-    np.testing.assert_allclose(rows[1, :-1], root(rows[0, :-1] ** 2), rtol=1e-12, atol=0)
-    np.testing.assert_allclose(rows[1, :-1], np.concatenate(
+    assert rows.shape == (2, 3 * (36 + 2)) and np.isfinite(rows).all()
+    values = slice(0, 3 * 36)  # then each scale's orientation and strength
+    np.testing.assert_allclose(rows[1, values], root(rows[0, values] ** 2), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(rows[1, values], np.concatenate(
         [root(gradient_histogram(small_ints, sigma=s).histogram) for s in DEFAULT_SCALES]),
         rtol=1e-12, atol=0)
 
@@ -601,11 +613,12 @@ def test_ragged_list(image):
     rows = function_rows(images, include_orientation=True)
     for row, item in zip(rows, images, strict=True):
         expected = gradient_histogram(item)
-        np.testing.assert_array_equal(row[:-1], expected.histogram)
-        assert row[-1] == expected.main_orientation
+        np.testing.assert_array_equal(row[:-2], expected.histogram)
+        assert row[-2] == expected.main_orientation
+        assert row[-1] == expected.orientation_strength
     assert np.isfinite(rows).all()
     rows = fit_transform(images, include_orientation=True)
-    np.testing.assert_array_equal(rows[:, :-1], default_rows(images))
+    np.testing.assert_array_equal(rows[:, :3 * 36], default_rows(images))
     assert np.isfinite(rows).all()
 
 
@@ -650,8 +663,9 @@ def test_float32_batches_give_float32(image, form):
     rows = fit_transform(X, include_orientation=True, **params)
     assert rows.dtype == np.float32 and np.isfinite(rows).all()
     double = fit_transform(images.astype(np.float64), include_orientation=True)
-    np.testing.assert_allclose(rows[:, :-1], double[:, :-1], rtol=1e-5,
-                               atol=1e-5 * double[:, :-1].max())
+    values = slice(0, 3 * 36)  # the histograms, not the orientations
+    np.testing.assert_allclose(rows[:, values], double[:, values], rtol=1e-5,
+                               atol=1e-5 * double[:, values].max())
 
 
 def test_float16_and_long_double_compute_in_float64(image):

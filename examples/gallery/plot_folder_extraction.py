@@ -37,16 +37,19 @@ paths = sorted(folder.glob("*.png"))
 print(f"{len(paths)} files in {folder}")
 
 # %%
-# Extract: plain histograms (``rotation_invariant=False``) with the main
-# orientation as an extra column, two workers. The images have different
-# sizes; each row is normalised by its own pixel count.
+# Extract: plain histograms (``rotation_invariant=False``) at one scale
+# (``gradient_histogram``'s ``sigma=1.25``, normalised by the pixel count)
+# with the main orientation and its strength as two extra columns, two
+# workers. The images have different sizes; each row is normalised by its
+# own pixel count.
 
 transformer = GradientHistogramTransformer(
-    angle_bins=36, rotation_invariant=False, include_orientation=True, n_jobs=2
+    angle_bins=36, rotation_invariant=False, sigma=1.25, normalize=True,
+    include_orientation=True, n_jobs=2
 )
 features = transformer.fit_transform(paths)
 columns = transformer.get_feature_names_out()
-print(features.shape, columns[:3], "...", columns[-1])
+print(features.shape, columns[:3], "...", columns[-2:])
 
 # %%
 # The same table from the command line. ``gradhist extract`` reads the folder
@@ -58,7 +61,8 @@ print(features.shape, columns[:3], "...", columns[-1])
 table = folder / "features.csv"
 subprocess.run(
     [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o", str(table),
-     "--no-rotation-invariant", "--include-orientation", "--n-jobs", "2", "--quiet"],
+     "--no-rotation-invariant", "--sigma", "1.25", "--normalize", "pixels",
+     "--include-orientation", "--n-jobs", "2", "--quiet"],
     check=True,
 )
 with open(table, newline="") as handle:
@@ -66,7 +70,7 @@ with open(table, newline="") as handle:
     header = next(reader)
     rows = list(reader)
 from_command = np.array([[float(value) for value in row[1:]] for row in rows])
-print(header[:3], "...", header[-1])
+print(header[:3], "...", header[-2:])
 print("rows in path order:", [Path(row[0]).stem for row in rows])
 print("same numbers as the transformer:", np.array_equal(from_command, features))
 
@@ -76,7 +80,7 @@ print("same numbers as the transformer:", np.array_equal(from_command, features)
 # edges), text around 90 and 270 degrees (across the lines of writing);
 # grass and gravel spread evenly over every direction.
 
-histograms = features[:, :-1]
+histograms = features[:, :-2]  # the last two: main orientation and strength
 shares = histograms / histograms.sum(axis=1, keepdims=True)
 fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
 shown = ax.imshow(shares, aspect="auto", cmap="viridis", extent=[-5, 355, len(paths) - 0.5, -0.5])
@@ -86,14 +90,15 @@ ax.set_title("share of gradient magnitude per orientation bin")
 fig.colorbar(shown, ax=ax)
 
 # %%
-# Each row back as a rose diagram, with the orientation column as the marker.
+# Each row back as a rose diagram, with the orientation column as the marker
+# and its strength in the title (near 0: the marker means little).
 
 fig, axes = plt.subplots(2, 4, figsize=(12, 6.5), subplot_kw={"projection": "polar"},
                          layout="constrained")
 for ax, path, row in zip(axes.flat, paths, features, strict=False):
-    GradientHistogramDisplay.from_histogram(row[:-1], main_orientation=row[-1], ax=ax,
-                                            legend=False)
-    ax.set_title(f"{path.stem}: {row[-1]:.0f}°", fontsize="small")
+    GradientHistogramDisplay.from_histogram(row[:-2], main_orientation=row[-2],
+                                            orientation_strength=row[-1], ax=ax, legend=False)
+    ax.set_title(f"{path.stem}: {row[-2]:.0f}° (strength {row[-1]:.2f})", fontsize="small")
     ax.set_yticklabels([])
 for ax in axes.flat[len(paths):]:
     ax.set_visible(False)

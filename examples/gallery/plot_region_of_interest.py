@@ -28,6 +28,17 @@ def corners(frame, size):
     return x + u * np.cos(a) - v * np.sin(a), y + u * np.sin(a) + v * np.cos(a)
 
 
+def inside(shape, frame, size):
+    """The pixels whose centres lie in the rectangle: ``0 <= u < width`` and
+    ``0 <= v < height`` in frame coordinates, as the package decides."""
+    x, y, angle = frame
+    a = np.radians(angle)
+    rows, cols = np.indices(shape) + 0.5
+    u = np.cos(a) * (cols - x) + np.sin(a) * (rows - y)
+    v = -np.sin(a) * (cols - x) + np.cos(a) * (rows - y)
+    return (u >= 0) & (u < size[0]) & (v >= 0) & (v < size[1])
+
+
 def draw(ax, image, frame, size, title):
     # extent puts pixel (r, c) centre at (c + 0.5, r + 0.5), as the package does
     h, w = image.shape
@@ -62,11 +73,11 @@ difference = np.abs(after.histogram - before.histogram).sum() / before.histogram
 print(f"main orientation in the frame: {before.main_orientation:.1f} and "
       f"{after.main_orientation:.1f} degrees; histograms differ by {100 * difference:.1f}%")
 
-fig = plt.figure(figsize=(12, 8), layout="constrained")
-draw(fig.add_subplot(2, 2, 1), image, frame, size, f"frame {frame}")
-draw(fig.add_subplot(2, 2, 2), turned, turned_frame, size,
+fig = plt.figure(figsize=(13, 4.2), layout="constrained")
+draw(fig.add_subplot(1, 3, 1), image, frame, size, f"frame {frame}")
+draw(fig.add_subplot(1, 3, 2), turned, turned_frame, size,
      f"image turned {turn:.0f}°, frame turned with it")
-ax = fig.add_subplot(2, 2, 3)
+ax = fig.add_subplot(1, 3, 3)
 GradientHistogramDisplay.from_histogram(
     before.histogram, main_orientation=before.main_orientation, ax=ax, kind="bar",
     bar_kwargs={"alpha": 0.6, "label": "original"},
@@ -77,13 +88,31 @@ ax.set_title("histograms in the frame's coordinates agree")
 
 # %%
 # A boolean mask restricts the region further: here only the bright pixels
-# of the rectangle (the sky and the face) count.
+# of the rectangle (the sky and the face) count. Left, the pixels that vote
+# (the rest of the picture dimmed); right, their histogram. Gradients are
+# still computed on the whole image, so the mask's own border adds no edge:
+# the pixels just inside it keep the gradients of the picture.
 
 bright = image > 120
 masked = gradient_histogram(image, frame=frame, size=size, mask=bright,
                             rotation_invariant=False)
-ax = fig.add_subplot(2, 2, 4, projection="polar")
-GradientHistogramDisplay.from_histogram(masked.histogram,
-                                        main_orientation=masked.main_orientation, ax=ax)
-ax.set_title("rectangle and mask (pixels brighter than 120)", fontsize="small")
+rectangle = gradient_histogram(image, frame=frame, size=size, rotation_invariant=False)
+voting = inside(image.shape, frame, size) & bright
+print(f"{np.count_nonzero(voting)} pixels vote: the rectangle's bright ones; main "
+      f"orientation {masked.main_orientation:.1f} degrees (strength "
+      f"{masked.orientation_strength:.2f}), against {rectangle.main_orientation:.1f} "
+      f"(strength {rectangle.orientation_strength:.2f}) for the whole rectangle")
+
+fig = plt.figure(figsize=(10, 4.4), layout="constrained")
+ax = fig.add_subplot(1, 2, 1)
+ax.imshow(np.where(voting, image, 0.25 * image), cmap="gray", vmin=0, vmax=255,
+          extent=[0, image.shape[1], image.shape[0], 0])
+ax.plot(*corners(frame, size), color="tab:orange", linewidth=2)
+ax.set_title("pixels that vote: in the rectangle and brighter than 120", fontsize="small")
+ax.set_axis_off()
+ax = fig.add_subplot(1, 2, 2, projection="polar")
+GradientHistogramDisplay.from_histogram(
+    masked.histogram, main_orientation=masked.main_orientation,
+    orientation_strength=masked.orientation_strength, ax=ax)
+ax.set_title("their histogram", fontsize="small")
 plt.show()

@@ -10,9 +10,13 @@ into place, so OUTPUT is whole or as it was. Only the list of file names
 grows with the number of files; images and rows are held a chunk at a time.
 """
 
+import contextlib
 import heapq
 import json
 import os
+import sys
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from operator import itemgetter
@@ -20,20 +24,24 @@ from operator import itemgetter
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 
+from .. import __version__
 from .._batch import FILES_PER_CHUNK, gray_of_path, histograms_of_files, plan_slices
 from .._io import ImageReadError
 from ._files import find_images
 from ._signals import Terminated, deferred_signals
 from ._tables import (
+    CSV_RECORD_SUFFIX,
     ErrorLog,
+    OutputLock,
     ParquetTable,
     TempFiles,
     import_pyarrow,
+    made_by,
     stored_options,
     table_format,
     write_rows,
 )
-from ._usage import UsageError
+from ._usage import OutputError, UsageError
 
 
 class InterruptedAfterCommit(BaseException):
@@ -59,6 +67,9 @@ class _Plan:
     todo: list  # the files to compute, sorted
     skipped: int  # files found that are already rows of OUTPUT
     problems: list  # (input, reason) for inputs that gave no file
+    unsearched: int = 0  # sub-directories not searched (no --recursive)
+    kept: dict = None  # path in OUTPUT -> path written, for the rows kept
+    dropped: int = 0  # rows of OUTPUT whose files are no longer among the inputs
 
 
 @dataclass
@@ -67,6 +78,7 @@ class _Written:
 
     table_name: str
     errors_name: str
+    companions: list = None  # (scratch name, suffix of OUTPUT) committed with it
     rows: int = 0
     new: int = 0
     errors: int = 0
@@ -95,53 +107,118 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
     -------
     summary : dict
         ``rows`` written, ``new`` rows, ``kept`` rows from a resumed OUTPUT,
-        ``skipped`` files already there, ``errors`` count, ``errors_file``.
+        ``skipped`` files already there, ``dropped`` rows of a resumed OUTPUT
+        whose files are gone, ``unsearched`` sub-directories, ``errors``
+        count, ``errors_file``.
 
     Raises
     ------
     UsageError
-        OUTPUT cannot be written, or cannot be resumed, as asked.
+        OUTPUT cannot be written, or cannot be resumed, as asked; an INPUT
+        does not exist, or is OUTPUT; another run is writing OUTPUT.
+    OutputError
+        Writing OUTPUT or its scratch files failed (disk full, no permission).
     InterruptedAfterCommit
         A signal arrived while OUTPUT was being put in place; it is written.
     """
-    plan = _plan(inputs, os.fspath(output), options, recursive=recursive, resume=resume)
-    temp = TempFiles(plan.output)
-    try:
-        written = _write(plan, temp, options, n_jobs, report, progress)
-        _commit(plan, temp, written)
-    except BaseException:
-        with deferred_signals():  # a second Ctrl-C must not stop the clean-up
-            temp.remove_all()
-        raise
+    output = os.fspath(output)
+    table_class = _table_class(output)
+    found = find_images(inputs, recursive=recursive, exclude=_companions(output))
+    _refuse_output_among_inputs(output, inputs, found.paths)
+    lock = OutputLock(output)
+    with _writing(output, "lock"):
+        lock.acquire()
+    with lock:  # held already; released however the run ends
+        plan = _plan(found, output, table_class, options, resume=resume)
+        temp = TempFiles(plan.output)
+        with _writing(output, "clean up beside"):
+            temp.remove_stale()
+        try:
+            with _writing(output, "write"):
+                written = _write(plan, temp, options, n_jobs, report, progress)
+                _commit(plan, temp, written)
+        except BaseException:
+            with deferred_signals():  # a second Ctrl-C must not stop the clean-up
+                temp.remove_all()
+            raise
     return {
-        "rows": written.rows,
-        "new": written.new,
-        "kept": written.rows - written.new,
-        "skipped": plan.skipped,
+        "rows": written.rows, "new": written.new, "kept": written.rows - written.new,
+        "skipped": plan.skipped, "dropped": plan.dropped, "unsearched": plan.unsearched,
         "errors": written.errors,
         "errors_file": plan.errors_path if written.errors else None,
     }
 
 
+@contextlib.contextmanager
+def _writing(output, what):
+    """Turn an ``OSError`` of the body into an :class:`OutputError` naming OUTPUT."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise OutputError(f"cannot {what} {output}: {reason}{where}") from exc
+
+
 # -- before reading any file ----------------------------------------------------------
 
 
-def _plan(inputs, output, options, *, recursive, resume):
-    """Check OUTPUT, read the paths ``--resume`` keeps, and list the files to do."""
-    table_class = _table_class(output)
+def _companions(output):
+    """The files a run writes beside OUTPUT, never taken as inputs."""
+    return [output + ".errors.csv", output + CSV_RECORD_SUFFIX]
+
+
+def _refuse_output_among_inputs(output, inputs, found):
+    """A :class:`UsageError` if OUTPUT is one of the inputs (named, or matched
+    by a pattern): the run would replace a file it reads."""
+    target = os.path.realpath(output)
+    for path in [*inputs, *found]:
+        if os.path.realpath(path) == target:
+            raise UsageError(
+                f"OUTPUT {output!r} is also an INPUT ({path!r}); writing it would "
+                "replace a file being read: choose another OUTPUT"
+            )
+
+
+def _plan(found, output, table_class, options, *, resume):
+    """Read the paths ``--resume`` keeps, and list the files to do."""
     errors_path = output + ".errors.csv"
     columns, stored = options.feature_names(), stored_options(options)
     resuming = resume and os.path.exists(output)
-    kept = _kept_paths(output, table_class, columns, stored) if resuming else set()
-    found, problems = find_images(inputs, recursive=recursive, exclude=[output, errors_path])
-    todo = [p for p in found if p not in kept]
-    skipped = len(found) - len(todo)
+    todo, kept, dropped = found.paths, None, 0
+    if resuming:
+        old_paths, directory = _kept_paths(output, table_class, columns, stored)
+        todo, kept, dropped = _match_resolved(found.paths, old_paths, directory)
+    skipped = len(found.paths) - len(todo)
+    problems = list(found.problems)
     if table_class.utf8_paths_only:
         todo, unstorable = _split_by_utf8(todo)
         problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
                          "(write a .csv or .npz instead)") for p in unstorable]
     return _Plan(output, errors_path, table_class, columns, stored, resuming, todo, skipped,
-                 problems)
+                 problems, found.unsearched, kept, dropped)
+
+
+def _match_resolved(paths, old_paths, directory):
+    """Match the files found with the rows of OUTPUT by resolved path (the
+    same file named relative and absolute, or from another working directory,
+    is one file).
+
+    Returns ``(todo, kept, dropped)``: the files found that have no row; for
+    each row whose file is still found, its path rewritten relative to the
+    working directory of this run; and the number of rows whose files are not.
+    """
+    resolved = {os.path.realpath(p) for p in paths}
+    kept, dropped, done = {}, 0, set()
+    for old in old_paths:
+        location = os.path.join(directory, old)
+        if os.path.realpath(location) in resolved:
+            kept[old] = old if os.path.isabs(old) else os.path.relpath(location)
+            done.add(os.path.realpath(location))
+        else:
+            dropped += 1
+    todo = [p for p in paths if os.path.realpath(p) not in done]
+    return todo, kept, dropped
 
 
 def _table_class(output):
@@ -158,23 +235,28 @@ def _table_class(output):
 
 
 def _kept_paths(output, table_class, columns, stored):
-    """The paths of an existing OUTPUT, after checking that it was written
-    with these options (as far as it records them)."""
+    """The paths of an existing OUTPUT and the directory they are relative
+    to, after checking that it was written with these options by this
+    version of gradhist-sklearn."""
     try:
-        old_columns, old_options, paths = table_class.read_paths(output)
+        old_columns, _, paths = table_class.read_paths(output)
+        old_options, old_made_by = table_class.read_record(output)
     except Exception as exc:  # noqa: BLE001 - any reader failure means "cannot resume"
         raise UsageError(f"cannot resume from {output!r}: {exc}") from exc
-    if old_columns is not None and list(old_columns) != columns:
+    advice = "use the options and version it was written with, or drop --resume"
+    if old_options is None or not old_made_by:
+        raise UsageError(f"cannot resume: {output!r} does not record the options and the "
+                         f"version that wrote it (written by an older version?); drop --resume")
+    if old_made_by.get("gradhist_sklearn") != __version__:
         raise UsageError(
-            f"cannot resume: {output!r} has other columns than these options give; "
-            f"use the options it was written with, or drop --resume"
-        )
-    if old_options is not None and old_options != stored:
+            f"cannot resume: {output!r} was written by gradhist-sklearn "
+            f"{old_made_by.get('gradhist_sklearn')}, this is {__version__}; {advice}")
+    if list(old_columns) != columns or old_options != stored:
         raise UsageError(
             f"cannot resume: {output!r} was written with other options "
-            f"({json.dumps(old_options)}); use them, or drop --resume"
+            f"({json.dumps(old_options)}); {advice}"
         )
-    return set(paths)
+    return paths, old_made_by.get("directory") or os.getcwd()
 
 
 def _is_utf8(text):
@@ -195,19 +277,65 @@ def _split_by_utf8(paths):
 # -- computing and writing the rows ---------------------------------------------------
 
 
-def features_of_paths_tolerant(paths, options, pixels_per_chunk=None):
+#: Seconds between two looks of a worker at its parent process.
+PARENT_POLL = 0.5
+
+_watching_parent = threading.Lock()  # held once a worker's watch has started
+
+
+def end_with_parent(parent):
+    """In a worker process of the run whose process id is ``parent``: end
+    this process as soon as that one ends, however it ends.
+
+    joblib's workers otherwise outlive a parent killed with SIGKILL until
+    their idle timeout (minutes), holding memory. A daemon thread looks at
+    the parent process id: when the parent dies the worker is re-parented
+    (to init or a subreaper), its parent id changes, and it exits. Nothing
+    happens in the run's own process (``n_jobs=1``), nor in a process whose
+    parent is not ``parent`` (not a worker of this run).
+    """
+    if os.getpid() == parent or os.getppid() != parent:
+        return
+    if not _watching_parent.acquire(blocking=False):
+        return  # one watch per process
+
+    def watch():
+        _name_this_thread(b"gradhist-parent")
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)  # no clean-up: the results have no one to go to
+
+    threading.Thread(target=watch, name="gradhist-parent-watch", daemon=True).start()
+
+
+def _name_this_thread(name):
+    """Give the running thread a name the system shows (``ps -L``,
+    ``/proc/PID/task/TID/comm``; Linux only, best effort): a watch in a
+    worker can then be seen from outside."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            ctypes.CDLL(None).prctl(15, name[:15], 0, 0, 0)  # 15: PR_SET_NAME
+
+
+def features_of_paths_tolerant(paths, options, pixels_per_chunk=None, parent=None):
     """Worker task: like :func:`gradhist_sklearn._batch.features_of_paths`, but
-    a file that cannot be used is reported instead of aborting the chunk.
+    a file that cannot be used is reported instead of aborting the chunk; in
+    a worker process, that process ends with ``parent`` (:func:`end_with_parent`).
 
     Returns
     -------
     ok : list of int
         Positions in ``paths`` of the files that became rows, in order.
     histograms : ndarray of float64, shape (len(ok), n_values)
-    orientations : ndarray of float64, shape (len(ok),)
+    orientations : ndarray of float64, shape (len(ok), 2 * n_scales)
+        Main orientation and orientation strength of each scale.
     errors : list of (int, str)
         Position in ``paths`` and reason, for each file that did not.
     """
+    if parent is not None:
+        end_with_parent(parent)
     errors = []
 
     def read(position, path):
@@ -241,7 +369,8 @@ class _NewRows:
         slices = plan_slices(len(self.todo), 1, FILES_PER_CHUNK,
                              min_chunks=4 * effective_n_jobs(self.n_jobs))
         results = Parallel(n_jobs=self.n_jobs, return_as="generator")(
-            delayed(features_of_paths_tolerant)(self.todo[a:b], self.options)
+            delayed(features_of_paths_tolerant)(self.todo[a:b], self.options,
+                                                parent=os.getpid())
             for a, b in slices
         )
         try:
@@ -287,13 +416,16 @@ def _all_rows(plan, new_rows):
     (both are sorted by path)."""
     if not plan.resuming:
         return iter(new_rows)
-    return heapq.merge(plan.table_class.iter_rows(plan.output), new_rows, key=itemgetter(0))
+    kept = ((plan.kept[path], row) for path, row in plan.table_class.iter_rows(plan.output)
+            if path in plan.kept)
+    return heapq.merge(kept, new_rows, key=itemgetter(0))
 
 
 def _write(plan, temp, options, n_jobs, report, progress):
     """Write the table and the errors file as scratch files; return them."""
     written = _Written(temp.new(plan.table_class.suffix), temp.new(".errors.csv"))
-    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp)
+    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, made_by())
+    written.companions = table.companions
     try:
         with ErrorLog(written.errors_name, report or (lambda path, reason: None)) as errors:
             for item, reason in plan.problems:
@@ -332,7 +464,15 @@ def _commit(plan, temp, written):
     committed = False
     try:
         with deferred_signals():
+            # A companion (the CSV's record of options) goes first, then the
+            # table, then the new companion: killed in between, OUTPUT has no
+            # record, and a resume refuses it rather than trusting an old one.
+            for _, suffix in written.companions:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(plan.output + suffix)
             temp.commit(written.table_name, plan.output)
+            for name, suffix in written.companions:
+                temp.commit(name, plan.output + suffix)
             if written.errors:
                 temp.commit(written.errors_name, plan.errors_path)
             elif os.path.exists(plan.errors_path):

@@ -2,6 +2,9 @@
 
 import glob
 import os
+from dataclasses import dataclass, field
+
+from ._usage import UsageError
 
 #: File-name extensions taken from a directory (case-insensitive). Files named
 #: on the command line, or matched by a glob pattern, are read whatever their
@@ -12,6 +15,21 @@ IMAGE_EXTENSIONS = frozenset(
 )
 
 
+@dataclass
+class Found:
+    """What the INPUT arguments name.
+
+    ``paths``: the files, sorted; ``problems``: ``(input or folder, reason)``
+    for what gave no file (a folder that cannot be listed, a pattern that
+    matched nothing); ``unsearched``: sub-directories of directory INPUTs not
+    searched because ``--recursive`` was not given.
+    """
+
+    paths: list
+    problems: list = field(default_factory=list)
+    unsearched: int = 0
+
+
 def _is_hidden(name):
     return name.startswith(".")
 
@@ -20,36 +38,75 @@ def _is_image_name(name):
     return not _is_hidden(name) and os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
 
-def _images_in(directory, recursive):
-    """Image files inside ``directory`` (hidden files and folders skipped)."""
-    found = []
+def _is_directory(entry):
+    """``entry.is_dir()``, False for a link that cannot be followed (a loop,
+    a dangling link): it is then taken as a file, and its reader says why it
+    cannot be read."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _images_in(directory, recursive, found):
+    """Add the image files inside ``directory`` to ``found`` (hidden files and
+    folders skipped); a folder that cannot be listed is a problem, not a crash."""
     if recursive:
-        for root, dirs, files in os.walk(directory):
+        def unreadable(error):
+            found.problems.append((error.filename or directory,
+                                   f"cannot list this folder: {error.strerror or error}"))
+
+        for root, dirs, files in os.walk(directory, onerror=unreadable):
             dirs[:] = [d for d in dirs if not _is_hidden(d)]
-            found.extend(os.path.join(root, f) for f in files if _is_image_name(f))
-    else:
+            found.paths.extend(os.path.join(root, f) for f in files if _is_image_name(f))
+        return
+    try:
         with os.scandir(directory) as entries:
-            found.extend(
-                entry.path
-                for entry in entries
-                if _is_image_name(entry.name) and entry.is_file()
-            )
-    return found
+            for entry in entries:
+                if _is_directory(entry):
+                    found.unsearched += not _is_hidden(entry.name)
+                elif _is_image_name(entry.name):
+                    found.paths.append(entry.path)
+    except OSError as exc:
+        found.problems.append((directory, f"cannot list this folder: {exc.strerror or exc}"))
 
 
-def _files_of(item, recursive):
-    """The files one INPUT names, and why it named none (or None)."""
+def _pattern_problem(item, recursive):
+    reason = "the pattern matched no file"
+    if "**" in item and not recursive:
+        reason += " ('**' matches sub-directories only with -r/--recursive)"
+    return reason
+
+
+def _add_files_of(item, recursive, found):
+    """Add the files one INPUT names to ``found``, or the reason it names none."""
+    before = (len(found.paths), len(found.problems))
     if os.path.isdir(item):
-        paths = _images_in(item, recursive)
-        return paths, None if paths else "the directory holds no image file (by extension)"
-    if os.path.lexists(item):
-        return [item], None
-    if any(c in item for c in "*?["):
-        paths = []
+        _images_in(item, recursive, found)
+        if (len(found.paths), len(found.problems)) == before:
+            found.problems.append((item, "the directory holds no image file (by extension)"))
+    elif os.path.lexists(item):
+        found.paths.append(item)
+    elif any(c in item for c in "*?["):
         for match in glob.glob(item, recursive=recursive):
-            paths.extend(_images_in(match, recursive) if os.path.isdir(match) else [match])
-        return paths, None if paths else "the pattern matched no file"
-    return [], "no such file or directory"
+            if os.path.isdir(match):
+                _images_in(match, recursive, found)
+            else:
+                found.paths.append(match)
+        if len(found.paths) == before[0]:
+            found.problems.append((item, _pattern_problem(item, recursive)))
+    else:
+        raise UsageError(f"INPUT {item!r} does not exist (no such file or directory)"
+                         + _number_hint(item))
+
+
+def _number_hint(item):
+    """A hint for an INPUT that is a number: a second scale meant for --sigma."""
+    try:
+        float(item)
+    except ValueError:
+        return ""
+    return "; --sigma takes one value or a comma-separated list, such as --sigma 1,2"
 
 
 def find_images(inputs, *, recursive=False, exclude=()):
@@ -67,16 +124,22 @@ def find_images(inputs, *, recursive=False, exclude=()):
 
     Returns
     -------
-    paths : list of str
-        Normalised paths (``os.path.normpath``), sorted, without repeats.
-    problems : list of (str, str)
-        Inputs that gave no file, with the reason.
+    Found
+        ``paths``: normalised (``os.path.normpath``), sorted, each file once
+        (a file named twice, say relative and absolute, gives its first
+        name); ``problems`` and ``unsearched`` as :class:`Found` says.
+
+    Raises
+    ------
+    UsageError
+        An INPUT that is neither a file, a directory nor a pattern.
     """
     excluded = {os.path.abspath(p) for p in exclude}
-    found, problems = set(), []
+    found = Found([])
     for item in inputs:
-        paths, problem = _files_of(item, recursive)
-        if problem is not None:
-            problems.append((item, problem))
-        found.update(os.path.normpath(p) for p in paths if os.path.abspath(p) not in excluded)
-    return sorted(found), problems
+        _add_files_of(item, recursive, found)
+    by_location = {}
+    for path in sorted(os.path.normpath(p) for p in found.paths):
+        by_location.setdefault(os.path.abspath(path), path)
+    found.paths = sorted(p for a, p in by_location.items() if a not in excluded)
+    return found

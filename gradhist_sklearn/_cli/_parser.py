@@ -17,8 +17,10 @@ EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
 one table: a 'path' column, then one column per histogram value (named as
 GradientHistogramTransformer.get_feature_names_out names them, such as
-sigma0.5_angle_010.000), then 'main_orientation' with --include-orientation.
-The defaults are the transformer's and the numbers exactly its rows.
+sigma0.5_angle_010.000), then with --include-orientation each scale's
+main orientation and orientation strength (sigma0.5_main_orientation,
+sigma0.5_orientation_strength, ...). The defaults are the transformer's and
+the numbers exactly its rows.
 
 Rows are sorted by path. The table is written to a temporary file beside OUTPUT
 and renamed when complete, so OUTPUT is whole or absent, even after Ctrl-C.
@@ -30,13 +32,17 @@ EXTRACT_EPILOG = """\
 exit status:
   0  every input became a row
   1  some inputs could not be read (see OUTPUT.errors.csv); the rest is written
-  2  bad usage (unknown option, unknown OUTPUT extension, ...)
-  130  interrupted (Ctrl-C): OUTPUT is left as it was
+  2  bad usage (unknown option, unknown OUTPUT extension, an INPUT that does not
+     exist, OUTPUT among the INPUTs, another run writing OUTPUT, --resume of a
+     table written with other options or another version); nothing is written
+  3  OUTPUT could not be written (disk full, no permission): it is left as it was
+  130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was
 
 examples:
   gradhist extract photos/ -o features.parquet --n-jobs -1
   gradhist extract 'scans/**/*.tif' --recursive -o features.csv --angle-bins 16
   gradhist extract photos/ -o features.parquet --resume    # only new files
+  gradhist extract photos/ -o features.npz --sigma 1,2,4   # three scales
 """
 
 
@@ -102,10 +108,12 @@ def build_parser():
         help=f"derivative kernel (default: {DEFAULTS['operator']}; sobel and scharr "
         "are at OpenCV's scale)",
     )
+    # One argument, commas between scales: a list of words (nargs='+') would
+    # also swallow INPUTs written after it (--sigma 1 2 imgs).
     options.add_argument(
-        "--sigma", type=float, nargs="+", default=list(DEFAULTS["sigma"]), metavar="S",
-        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each "
-        f"(default: {' '.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
+        "--sigma", type=_scales, default=list(DEFAULTS["sigma"]), metavar="S[,S...]",
+        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each, "
+        f"commas between them (default: {','.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
     )
     options.add_argument(
         "--layout", default=DEFAULTS["layout"], choices=LAYOUTS,
@@ -129,8 +137,10 @@ def build_parser():
     )
     options.add_argument(
         "--include-orientation", action="store_true",
-        help="add a last column 'main_orientation': the histogram's circular centre "
-        "of mass in degrees, before any rotation-invariant shift",
+        help="add two last columns per scale: 'main_orientation', the histogram's "
+        "circular centre of mass in degrees, before any rotation-invariant step, and "
+        "'orientation_strength', how well it is defined (0 to 1); named with the "
+        "scale's prefix (sigma0.5_main_orientation) when there are several scales",
     )
     run = extract.add_argument_group("run options")
     run.add_argument(
@@ -151,10 +161,20 @@ def build_parser():
     run.add_argument(
         "--resume", action="store_true",
         help="keep the rows of an existing OUTPUT and compute only the files not in "
-        "it (OUTPUT must have been written with the same options)",
+        "it (OUTPUT must have been written with the same options, by the same version)",
     )
     parser.extract_parser = extract
     return parser
+
+
+def _scales(text):
+    """``--sigma``'s value: one number, or numbers separated by commas."""
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number or numbers separated by commas (such as 0.5,1,2), "
+            f"got {text!r}") from None
 
 
 def check_run_options(args):

@@ -1,8 +1,9 @@
 """Running the ``gradhist`` command: exit status, messages and progress.
 
 Exit status: 0 when every input became a row, 1 when some file could not be
-read (the others are written), 2 for bad usage, 130 when interrupted (143
-for SIGTERM).
+read (the others are written), 2 for bad usage (a missing INPUT among them),
+3 when OUTPUT could not be written (a full disk, no permission), 130 when
+interrupted (143 for SIGTERM).
 
 The extraction (numpy, joblib, scikit-learn: most of a second to import) is
 imported only once a run starts, inside the handling of Ctrl-C: ``--help``
@@ -17,14 +18,21 @@ import warnings
 
 from ._parser import build_parser, check_run_options, histogram_options
 from ._signals import Terminated, sigterm_raises
-from ._usage import UsageError
+from ._usage import OutputError, UsageError
+
+#: Exit status when OUTPUT could not be written.
+OUTPUT_FAILED = 3
 
 
 def main(argv=None):
     """Run the command; return its exit status."""
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            # Said by the sub-command's parser, so that its usage line is shown.
+            (parser.extract_parser if args.command == "extract" else parser).error(
+                f"unrecognized arguments: {' '.join(unknown)}")
         if args.command != "extract":
             parser.print_help(sys.stderr)
             return 2
@@ -54,6 +62,9 @@ def run_extract(args, usage):
             )
     except UsageError as exc:
         usage.error(str(exc))
+    except OutputError as exc:
+        console.say(f"gradhist: {exc}")
+        return OUTPUT_FAILED
     except (KeyboardInterrupt, Terminated) as exc:
         return console.interrupted(args.output, exc)
     except BaseException as exc:
@@ -95,6 +106,11 @@ def summary_line(summary, output):
         parts.append(f"{summary['kept']} kept, {summary['new']} new")
     if summary["skipped"]:
         parts.append(f"{summary['skipped']} files already there")
+    if summary.get("dropped"):
+        parts.append(f"{summary['dropped']} rows dropped (their files are no longer inputs)")
+    if summary.get("unsearched"):
+        parts.append(f"{summary['unsearched']} sub-directories not searched (-r searches "
+                     "them)")
     if summary["errors"]:
         parts.append(f"{summary['errors']} unreadable, listed in {summary['errors_file']}")
     return "gradhist: " + "; ".join(parts)

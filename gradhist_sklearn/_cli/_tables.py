@@ -15,13 +15,20 @@ import itertools
 import json
 import math
 import os
+import re
 import secrets
 import tempfile
 import zipfile
 
 import numpy as np
 
+from .. import __version__
 from ._usage import UsageError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: runs on one output are not kept apart
+    fcntl = None
 
 #: Rows gathered before they are written (one parquet row group, one csv flush).
 ROWS_PER_WRITE = 4096
@@ -51,6 +58,21 @@ def stored_options(options):
     return json.loads(json.dumps(stored))
 
 
+def made_by():
+    """What a table records of the run that wrote it, besides its options: the
+    version of gradhist-sklearn (``--resume`` refuses another one: its numbers
+    may differ) and the working directory, which relative paths are relative
+    to (so that a resume from another folder still finds the files)."""
+    return {"gradhist_sklearn": __version__, "directory": os.getcwd()}
+
+
+#: The CSV table's companion file, ``OUTPUT`` + this: a JSON object with the
+#: ``options`` and ``made_by`` records. A sidecar, not a header line, so that
+#: the CSV stays what every reader (pandas, numpy, a spreadsheet) expects: the
+#: column names on the first line, then the rows.
+CSV_RECORD_SUFFIX = ".options.json"
+
+
 def import_pyarrow():
     """``(pyarrow, pyarrow.parquet)``, or a :class:`UsageError` saying what to install."""
     try:
@@ -74,7 +96,12 @@ class CsvTable:
     suffix = ".csv"
     utf8_paths_only = False
 
-    def __init__(self, path, columns, options, temp):
+    def __init__(self, path, columns, options, temp, made_by=None):
+        record = temp.new(CSV_RECORD_SUFFIX)
+        with open(record, "w", encoding="utf-8") as file:
+            json.dump({"options": options, "made_by": made_by}, file)
+        #: Scratch files committed with the table: (name, suffix added to OUTPUT).
+        self.companions = [(record, CSV_RECORD_SUFFIX)]
         self.file = _open_text(path, "w")
         self.writer = csv.writer(self.file)
         self.writer.writerow(["path", *columns])
@@ -100,6 +127,16 @@ class CsvTable:
             return header[1:], None, [row[0] for row in reader]
 
     @staticmethod
+    def read_record(path):
+        """``(options, made_by)`` from the sidecar file; ``(None, None)`` without it."""
+        try:
+            with open(path + CSV_RECORD_SUFFIX, encoding="utf-8") as file:
+                record = json.load(file)
+        except FileNotFoundError:
+            return None, None
+        return record.get("options"), record.get("made_by")
+
+    @staticmethod
     def iter_rows(path):
         with _open_text(path, "r") as file:
             reader = csv.reader(file)
@@ -112,12 +149,14 @@ class ParquetTable:
     suffix = ".parquet"
     utf8_paths_only = True  # parquet strings must be valid UTF-8
 
-    def __init__(self, path, columns, options, temp):
+    def __init__(self, path, columns, options, temp, made_by=None):
         pa, pq = import_pyarrow()
         self.pa = pa
+        self.companions = []
         self.schema = pa.schema(
             [("path", pa.string())] + [(name, pa.float64()) for name in columns],
-            metadata={b"gradhist": json.dumps(options).encode()},
+            metadata={b"gradhist": json.dumps(options).encode(),
+                      b"gradhist_made_by": json.dumps(made_by).encode()},
         )
         self.writer = pq.ParquetWriter(path, self.schema)
 
@@ -145,6 +184,14 @@ class ParquetTable:
         for batch in file.iter_batches(columns=["path"]):
             paths.extend(batch.column(0).to_pylist())
         return names[1:], options, paths
+
+    @staticmethod
+    def read_record(path):
+        """``(options, made_by)`` from the schema's metadata (None where absent)."""
+        _, pq = import_pyarrow()
+        metadata = pq.read_schema(path).metadata or {}
+        return tuple(json.loads(metadata[key]) if key in metadata else None
+                     for key in (b"gradhist", b"gradhist_made_by"))
 
     @staticmethod
     def iter_rows(path):
@@ -202,8 +249,8 @@ def _small_member(archive, name):
 
 
 class NpzTable:
-    """``.npz`` with arrays ``features`` (n, k), ``paths`` (n,), ``columns`` (k,)
-    and ``options`` (a JSON string).
+    """``.npz`` with arrays ``features`` (n, k), ``paths`` (n,), ``columns`` (k,),
+    ``options`` and ``made_by`` (JSON strings).
 
     An npy member needs its final shape in its header, so rows are streamed
     into two scratch files beside the output, and the archive is assembled
@@ -213,10 +260,12 @@ class NpzTable:
     suffix = ".npz"
     utf8_paths_only = False
 
-    def __init__(self, path, columns, options, temp):
+    def __init__(self, path, columns, options, temp, made_by=None):
         self.path = path
         self.columns = list(columns)
         self.options = options
+        self.made_by = made_by
+        self.companions = []
         self.n_rows = 0
         self.longest = 1
         self.features_name = temp.new(".features")
@@ -251,6 +300,7 @@ class NpzTable:
             for name, value in (
                 ("columns", np.array(self.columns, dtype=str)),
                 ("options", np.array(json.dumps(self.options))),
+                ("made_by", np.array(json.dumps(self.made_by))),
             ):
                 with archive.open(f"{name}.npy", "w") as member:
                     np.lib.format.write_array(member, value, allow_pickle=False)
@@ -275,6 +325,15 @@ class NpzTable:
                 options = json.loads(str(_small_member(archive, "options")))
             paths = [str(p) for block in _member_blocks(archive, "paths") for p in block]
         return columns, options, paths
+
+    @staticmethod
+    def read_record(path):
+        """``(options, made_by)`` from the JSON members (None where absent)."""
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            return tuple(json.loads(str(_small_member(archive, name)))
+                         if f"{name}.npy" in names else None
+                         for name in ("options", "made_by"))
 
     @staticmethod
     def iter_rows(path):
@@ -345,7 +404,8 @@ class TempFiles:
         # A prefix of this run's own, so that a file created just before an
         # interruption (before its name was recorded) is still found, and
         # another run's scratch files are never touched.
-        self.prefix = f".{os.path.basename(output)}.{os.getpid()}-{secrets.token_hex(4)}."
+        self.output_name = os.path.basename(output)
+        self.prefix = f".{self.output_name}.{os.getpid()}-{secrets.token_hex(4)}."
         self.names = []
 
     def new(self, suffix):
@@ -368,6 +428,21 @@ class TempFiles:
                 os.remove(name)
         self.names.clear()
 
+    def remove_stale(self):
+        """Remove the scratch files that earlier runs on this output left
+        behind when they were killed (SIGKILL, a power cut); return how many.
+        Only under :class:`OutputLock`: no other run is then writing them."""
+        directory = self.directory
+        # The names this class gives: .NAME.<pid>-<8 hex digits>.<random><suffix>.tmp
+        ours = re.compile(rf"\.{re.escape(self.output_name)}\.\d+-[0-9a-f]{{8}}\..*\.tmp\Z",
+                          re.DOTALL)
+        stale = [entry for entry in os.listdir(directory)
+                 if ours.match(entry) and not entry.startswith(self.prefix)]
+        for entry in stale:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(directory, entry))
+        return len(stale)
+
     def commit(self, name, target):
         """Make ``name`` (a finished scratch file) appear as ``target`` at once."""
         with open(name, "rb") as file:
@@ -378,3 +453,58 @@ class TempFiles:
         os.chmod(name, 0o666 & ~umask)
         os.replace(name, target)
         self.names.remove(name)
+
+
+class OutputLock:
+    """An exclusive lock on one OUTPUT for the length of a run, so that two
+    runs writing it at once cannot lose each other's rows: the second is
+    refused (a :class:`UsageError`) rather than made to wait, which could be
+    for hours. The lock is ``flock`` on a hidden file beside the output,
+    released by the system when the process ends however it ends, so a
+    killed run never leaves a stale lock; the file is removed on release."""
+
+    def __init__(self, output):
+        directory, name = os.path.split(os.path.abspath(output))
+        self.path = os.path.join(directory, f".{name}.lock")
+        self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def acquire(self):
+        """Take the lock (at once if this object holds it already); return self."""
+        if fcntl is None:
+            return self
+        while self.fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise UsageError(
+                    f"another gradhist run is writing this OUTPUT (it holds {self.path}); "
+                    "wait for it to end, or choose another OUTPUT"
+                ) from None
+            # The holder before us may have removed the file between our open
+            # and our lock: then we locked a file no one else will see; again.
+            if _same_file(fd, self.path):
+                self.fd = fd
+            else:
+                os.close(fd)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.fd is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)  # while still locked: the next run makes its own
+            os.close(self.fd)
+            self.fd = None
+
+
+def _same_file(fd, path):
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(fd)
+    return (opened.st_dev, opened.st_ino) == (status.st_dev, status.st_ino)

@@ -2,7 +2,7 @@
 
 An engine is a module with one function::
 
-    histograms(stack, region, options) -> (histograms, turns)
+    histograms(stack, region, options) -> (histograms, orientations)
 
 ``stack`` is a validated ``(n_images, height, width)`` array of any real
 dtype, at a safe scale (:func:`~gradhist_sklearn._validation.scale_to_safe_range`);
@@ -13,10 +13,13 @@ returns the unnormalised float64 histograms ``(n_images, options.n_blocks *
 options.n_bins)``, one histogram per spatial block (ring or grid cell) side
 by side (one block for the ``global`` layout), binned at each image's
 alignment angle when ``options.alignment`` says so (the re-binning
-invariance methods, and the grid turned with it), and the centre of mass of
-each plain histogram (of all the pixels that count) as a fraction of the
-circle (zeros when ``options.include_orientation`` is False and nothing
-else needed the plain histogram). Normalising, the
+invariance methods: ``'harmonics'``, ``'pixels'``, ``'peak'``; the grid
+turned with it), and ``orientations``, float64 ``(n_images, 2)``: the
+centre of mass of each plain histogram (of all the pixels that count) as a
+fraction of the circle and its orientation strength
+(:func:`~gradhist_sklearn._invariance.plain_orientations`; zeros when
+``options.include_orientation`` is False and nothing else needed the plain
+histogram). Normalising, the
 histogram-based invariance methods and the dtype of the result are the
 caller's (:func:`gradhist_sklearn._histogram.stack_histograms`), so both
 engines share them.

@@ -41,7 +41,12 @@ import math
 import numba
 import numpy as np
 
-from .._invariance import centre_of_mass_turns, peak_positions
+from .._invariance import (
+    dominant_harmonic_turn,
+    harmonic_vectors,
+    peak_positions,
+    plain_orientations,
+)
 from .._layouts import centred_coordinates, remembered, ring_placement
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
@@ -481,6 +486,52 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
         vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
 
 
+# The dominant_harmonic method: the per-pixel vectors are harmonic_vectors
+# (the products the reference's pixel_harmonics takes, in real arithmetic),
+# and the per-image decision is dominant_harmonic_turn itself, so both engines
+# decide with the same function. Both live in _invariance and are compiled
+# here; numba's cache does not see edits to them (nor to the constants they
+# read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
+# would show the stale kernel).
+_harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
+_dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
+
+
+@numba.njit(inline="always", **_JIT)
+def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, offset,
+                   unidirectional, with_positions):
+    """Magnitudes and harmonic vectors (``vectors[h]``: component ``h`` of
+    :func:`_harmonic_vectors`) of a band of gradients, 0 outside the region;
+    with ``with_positions``, also their angles in bins less ``offset`` (not
+    yet wrapped), as :func:`_angles_row` gives them."""
+    for x in range(gxrow.shape[0]):
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        magnitude = math.sqrt(gx * gx + gy * gy)
+        magnitudes[x] = magnitude
+        if with_positions:
+            positions[x] = _angle(gx, gy) * scale - offset
+        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        v = _harmonic_vectors(gx, gy, magnitude, inverse, unidirectional)
+        vectors[0, x] = v[0]
+        vectors[1, x] = v[1]
+        vectors[2, x] = v[2]
+        vectors[3, x] = v[3]
+        vectors[4, x] = v[4]
+        vectors[5, x] = v[5]
+        vectors[6, x] = v[6]
+        vectors[7, x] = v[7]
+
+
+@numba.njit(inline="always", **_JIT)
+def _add_harmonics(sums, magnitudes, vectors, n):
+    """Add a band's magnitudes and harmonic vectors (first ``n`` pixels) to
+    the image's :func:`_dominant_turn` sums."""
+    sums[0] += _sum4(magnitudes[:n])
+    for h in range(8):
+        sums[1 + h] += _sum4(vectors[h, :n])
+
+
 @numba.njit(inline="always", **_JIT)
 def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset,
                 unidirectional):
@@ -565,6 +616,36 @@ def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
 
 
 @numba.njit(inline="always", **_JIT)
+def _harmonics_pass(stack, i, source, buffers, scale, offset, unidirectional, sums):
+    """The first pass over an image aligned to its gradients' dominant
+    harmonic: band by band, the gradients, and into ``sums`` (9 values) the
+    sums of their magnitudes and :func:`_harmonic_vectors`, which
+    :func:`_dominant_turn` takes.
+
+    ``source`` is :func:`_direction_pass`'s; ``buffers`` is ``(positions,
+    magnitudes, vectors, band_magnitudes)``: when the first two are
+    image-sized (not empty), the angles (in bins, less ``offset``) and
+    magnitudes are kept in them for the second pass; ``vectors`` (8 rows)
+    and ``band_magnitudes`` hold one band.
+    """
+    tables, operator, area, band, band_rows = source
+    positions, magnitudes, vectors, band_magnitudes = buffers
+    gx, gy, keep = band[2], band[3], band[4]
+    height, width = stack.shape[1], stack.shape[2]
+    buffered = positions.shape[0] > 0
+    sums[:] = 0.0
+    for y0 in range(0, height, band_rows):
+        y1 = min(y0 + band_rows, height)
+        _band_gradients(stack, i, y0, y1, tables, operator, area, band)
+        n = (y1 - y0) * width
+        o = y0 * width if buffered else 0
+        mags = magnitudes[o:o + n] if buffered else band_magnitudes[:n]
+        _harmonics_row(gx[:n], gy[:n], keep, positions[o:o + n], mags, vectors, scale, offset,
+                       unidirectional, buffered)
+        _add_harmonics(sums, mags, vectors, n)
+
+
+@numba.njit(inline="always", **_JIT)
 def _band_buffers(width, taps):
     """Rows per band and the scratch arrays of one band: the gradient
     buffers of :func:`_band_gradients` (padded vertical smoothing, for gx,
@@ -593,12 +674,15 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
-                         buffer_pixels, out, plain_out):
-    """The ``centre_of_mass_rebin`` method, compiled. For every image of ``stack``:
+                         buffer_pixels, out, plain_out, harmonics=False):
+    """The ``centre_of_mass_rebin`` method, compiled (``dominant_harmonic``
+    with ``harmonics``). For every image of ``stack``:
 
     1. band by band, the gradients and the sum of their vectors (of the
        doubled angles when ``unidirectional``), whose direction is the
        image's alignment angle ``phi``: no angle is computed in this pass;
+       with ``harmonics``, the sums of :func:`_harmonic_vectors` and of the
+       magnitudes instead, from which :func:`_dominant_turn` takes ``phi``;
     2. the linear split at ``theta - phi`` into ``out`` and, when
        ``with_plain``, at ``theta`` into ``plain_out`` (the plain histogram,
        for the main orientation).
@@ -626,12 +710,20 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     magnitudes = np.empty(height * width if buffered else 0)
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
+    vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0))  # harmonics (pass 1)
+    band_magnitudes = np.empty(gx.shape[0] if harmonics else 0)
+    sums = np.empty(9)
     for i in range(n_images):
-        sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
-                                       scale, offsets[i], unidirectional)
-        shift = 0.0
-        if sum_x != 0.0 or sum_y != 0.0:
-            shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
+        if harmonics:
+            _harmonics_pass(stack, i, source, (positions, magnitudes, vectors, band_magnitudes),
+                            scale, offsets[i], unidirectional, sums)
+            shift = _dominant_turn(sums) * n_bins - offsets[i]
+        else:
+            sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
+                                           scale, offsets[i], unidirectional)
+            shift = 0.0
+            if sum_x != 0.0 or sum_y != 0.0:
+                shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
         hist_lo[:] = 0.0
         hist_hi[:] = 0.0
         plain_hist_lo[:] = 0.0
@@ -888,17 +980,19 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
       coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
       the grid's shape and the region's size.
 
-    ``alignment`` is ``(align_pixels, turns, degrees, angle_bins,
-    unidirectional)``: image ``i``'s grid and angles turn by ``turns[i]``
-    degrees, or, when ``align_pixels``, by the mean direction of its
-    gradients measured from its frame angle ``degrees[i]`` (a first pass,
-    :func:`_direction_pass`, whose angles are kept for images of up to
-    ``buffer_pixels`` pixels). ``area`` masks the pixels that count (the
+    ``alignment`` is ``(align, turns, degrees, angle_bins, unidirectional)``:
+    image ``i``'s grid and angles turn by ``turns[i]`` degrees when
+    ``align`` is 0; when it is 1, by the mean direction of its gradients
+    measured from its frame angle ``degrees[i]`` (a first pass,
+    :func:`_direction_pass`); when it is 2, by the direction of their
+    dominant harmonic (:func:`_harmonics_pass`, :func:`_dominant_turn`),
+    less ``degrees[i]``. The first pass keeps its angles for images of up
+    to ``buffer_pixels`` pixels. ``area`` masks the pixels that count (the
     rings' disc and the region). The other arguments are :func:`_histograms`'s.
     """
     kind, first, second, centres, blocks = layout
     rows, cols = blocks[0], blocks[1]
-    align_pixels, turns, degrees, angle_bins, unidirectional = alignment
+    align, turns, degrees, angle_bins, unidirectional = alignment
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
@@ -915,18 +1009,29 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
               np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
     plain_hi = np.empty(n_bins + 1)
-    kept = height * width if align_pixels and height * width <= buffer_pixels else 0
+    kept = height * width if align != 0 and height * width <= buffer_pixels else 0
     buffers = (np.empty(kept), np.empty(kept), np.empty(gx.shape[0]), np.empty(gx.shape[0]))
     positions, magnitudes = buffers[0], buffers[1]
+    harmonics = align == 2
+    harmonic_buffers = (positions, magnitudes,
+                        np.empty((8, gx.shape[0]) if harmonics else (8, 0)),
+                        np.empty(gx.shape[0] if harmonics else 0))
+    sums = np.empty(9)
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
     for i in range(n_images):
         turn = turns[i]
-        if align_pixels:
+        if align == 1:
             sum_x, sum_y = _direction_pass(stack, i, source, buffers, scale, offsets[i],
                                            unidirectional)
             turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
                                            angle_bins)
+        elif align == 2:
+            _harmonics_pass(stack, i, source, harmonic_buffers, scale, offsets[i],
+                            unidirectional, sums)
+            # The harmonic's direction is measured from the image's axes, the
+            # grid turns from the frame's: the frame's angle comes off.
+            turn = n_bins * _dominant_turn(sums) * (360.0 / angle_bins) - degrees[i]
         shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
         rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
         acc_lo[:] = 0.0
@@ -1070,22 +1175,22 @@ def _layout_histograms(stack, region, options):
         _histograms(stack, operator, area, binning, plain)
         turns = peak_positions(plain) * (360.0 / options.angle_bins)
         with_plain = False
-    alignment = (options.alignment == "pixels", turns, degrees, options.angle_bins,
-                 options.unidirectional)
+    align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
+    alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
                        BUFFER_PIXELS, out, plain)
     if options.include_orientation or options.alignment == "peak":
-        return out, centre_of_mass_turns(plain)
-    return out, np.zeros(n_images)
+        return out, plain_orientations(plain)
+    return out, np.zeros((n_images, 2))
 
 
 def histograms(stack, region, options):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
-    ``invariance='centre_of_mass_rebin'`` runs :func:`_rebinned_histograms`:
-    a gradient-only pass for the alignment angle, then one angle pass per
-    pixel. ``'peak'`` bins twice, the second time at each image's refined
-    peak. Every other method bins once.
+    ``invariance='centre_of_mass_rebin'`` and ``'dominant_harmonic'`` run
+    :func:`_rebinned_histograms`: a pass for the alignment angle, then one
+    angle pass per pixel. ``'peak'`` bins twice, the second time at each
+    image's refined peak. Every other method bins once.
     """
     if options.layout != "global":
         return _layout_histograms(stack, region, options)
@@ -1093,12 +1198,13 @@ def histograms(stack, region, options):
     offset = options.frame[2]
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
-    if options.alignment == "pixels":
+    if options.alignment in ("pixels", "harmonics"):
         with_plain = options.include_orientation
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
-                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain)
+                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain,
+                             options.alignment == "harmonics")
         if not with_plain:
-            return out, np.zeros(len(stack))
+            return out, np.zeros((len(stack), 2))
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
@@ -1106,4 +1212,4 @@ def histograms(stack, region, options):
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain
-    return out, centre_of_mass_turns(plain)
+    return out, plain_orientations(plain)

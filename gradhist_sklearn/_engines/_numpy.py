@@ -12,7 +12,13 @@ same numbers; this module is the one to read to know what they are.
 import numpy as np
 
 from .._gradients import stack_gradients
-from .._invariance import centre_of_mass_turns, peak_positions, pixel_centre_turns
+from .._invariance import (
+    dominant_harmonic_turn,
+    peak_positions,
+    pixel_centre_turns,
+    pixel_harmonics,
+    plain_orientations,
+)
 from .._layouts import grid_placement, ring_placement
 from .._validation import compute_dtype
 
@@ -34,18 +40,24 @@ def _histograms_of_pass(stack, angle_offset, region, options):
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        return plain, centre_of_mass_turns(plain)
-    turns = np.zeros(len(stack))
+        return plain, plain_orientations(plain)
+    orientations = np.zeros((len(stack), 2))
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        turns = centre_of_mass_turns(plain)
+        orientations = plain_orientations(plain)
     if options.alignment == "pixels":
         shift_bins = options.n_bins * pixel_centre_turns(
             gx, gy, unidirectional=options.unidirectional, angle_offset=angle_offset)
+    elif options.alignment == "harmonics":
+        # The alignment angle of the gradients as measured (not relative to
+        # the frame): binning at it gives theta - phi whatever the frame.
+        sums = harmonic_sums(gx, gy, options.unidirectional)
+        shift_bins = options.n_bins * np.array([dominant_harmonic_turn(row) for row in sums])
+        angle_offset = 0.0
     else:
         shift_bins = peak_positions(plain)
     turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
-    return bin_histograms(gx, gy, angle_offset=turned, **binning), turns
+    return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
 
 
 def _spatial_histograms(stack, angle_offset, region, options):
@@ -61,25 +73,38 @@ def _spatial_histograms(stack, angle_offset, region, options):
     else:
         placement = grid_placement(stack.shape[1:], region, options)
     gx, gy = gx[:, placement.pixels], gy[:, placement.pixels]
-    turns = np.zeros(n_images)
+    orientations = np.zeros((n_images, 2))
+    plain = None
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_bins=options.angle_bins,
                                unidirectional=options.unidirectional, angle_offset=offsets)
-        turns = centre_of_mass_turns(plain)
+        orientations = plain_orientations(plain)
     if options.alignment is None:
-        return place_histograms(gx, gy, placement, offsets, options), turns
+        return place_histograms(gx, gy, placement, offsets, options), orientations
     # An aligned grid: each image's grid and angles turn by its own angle.
-    if options.alignment == "peak":
-        aligned = peak_positions(plain) * (360.0 / options.angle_bins)
-    else:
-        aligned = options.n_bins * pixel_centre_turns(
-            gx, gy, unidirectional=options.unidirectional, angle_offset=offsets)
-        aligned *= 360.0 / options.angle_bins
+    aligned = _grid_turns(gx, gy, plain, offsets, options)
     rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
                              grid_placement(stack.shape[1:], region, options, turn),
                              offsets[i:i + 1] + turn, options)
             for i, turn in enumerate(aligned)]
-    return np.concatenate(rows), turns
+    return np.concatenate(rows), orientations
+
+
+def _grid_turns(gx, gy, plain, offsets, options):
+    """Each image's alignment angle in degrees from its frame's axis: how far
+    an aligned grid and its angles turn. ``plain``: the plain histograms
+    (used by ``'peak'`` only)."""
+    if options.alignment == "peak":
+        return peak_positions(plain) * (360.0 / options.angle_bins)
+    if options.alignment == "harmonics":
+        # The harmonic's direction is measured from the image's axes (as
+        # the global layout bins it); the grid turns from the frame's.
+        sums = harmonic_sums(gx, gy, options.unidirectional)
+        turns = np.array([dominant_harmonic_turn(row) for row in sums])
+        return options.n_bins * turns * (360.0 / options.angle_bins) - offsets
+    aligned = options.n_bins * pixel_centre_turns(
+        gx, gy, unidirectional=options.unidirectional, angle_offset=offsets)
+    return aligned * (360.0 / options.angle_bins)
 
 
 def place_histograms(gx, gy, placement, angle_offset, options):
@@ -189,6 +214,41 @@ def bin_histograms(gx, gy, *, angle_bins, unidirectional=False, angle_offset=0.0
     return np.concatenate([
         _bin_block(gx[start:start + per_block], gy[start:start + per_block], *options,
                    None if offsets is None else offsets[start:start + per_block])
+        for start in range(0, n_images, per_block)
+    ])
+
+
+#: Pixels per block of :func:`harmonic_sums`: half of :data:`BLOCK_PIXELS`,
+#: as its temporaries are complex (16 bytes a pixel), so that they take the
+#: room of the binning's and stay in the cache and the allocator's free lists
+#: rather than being fresh allocations (see docs/performance.rst).
+HARMONIC_BLOCK_PIXELS = BLOCK_PIXELS // 2
+
+
+def harmonic_sums(gx, gy, unidirectional):
+    """:func:`~gradhist_sklearn._invariance.pixel_harmonics` of each image,
+    shape (n_images, 9), taken in blocks of :data:`HARMONIC_BLOCK_PIXELS`
+    pixels (small temporaries) and added up block by block. Each image's
+    blocks are its own pixels in the same order whatever the stack, so the
+    sums do not depend on the chunking."""
+    # Contiguous rows, as pixel_centre_turns takes them: numpy sums a
+    # strided axis in another order, and a row must not depend on its batch.
+    gx = np.ascontiguousarray(gx, dtype=np.float64)
+    gy = np.ascontiguousarray(gy, dtype=np.float64)
+    n_images, n_pixels = gx.shape
+    block_pixels = HARMONIC_BLOCK_PIXELS
+    if n_pixels >= block_pixels:
+        sums = np.zeros((n_images, 9))
+        for i in range(n_images):
+            for start in range(0, n_pixels, block_pixels):
+                block = slice(start, start + block_pixels)
+                sums[i] += pixel_harmonics(gx[i:i + 1, block], gy[i:i + 1, block],
+                                           unidirectional=unidirectional)[0]
+        return sums
+    per_block = block_pixels // max(1, n_pixels)  # a region may hold no pixel
+    return np.concatenate([
+        pixel_harmonics(gx[start:start + per_block], gy[start:start + per_block],
+                        unidirectional=unidirectional)
         for start in range(0, n_images, per_block)
     ])
 
