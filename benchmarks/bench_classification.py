@@ -95,6 +95,10 @@ def transfer_score(train, train_y, test, test_y):
 def configurations(quick):
     configs = {
         "gradhist global (defaults)": dict(),
+        "rings (defaults otherwise)": dict(layout="rings"),
+        "grid upright (defaults otherwise)": dict(layout="grid", rotation_invariant=False),
+        "rings, sigma (0.5, 1, 2, 4), hellinger": dict(
+            layout="rings", sigma=(0.5, 1, 2, 4), normalize="hellinger"),
         "global, centre_of_mass_rebin (previous default)": dict(
             invariance="centre_of_mass_rebin"),
         "global, Sobel": dict(operator="sobel"),
