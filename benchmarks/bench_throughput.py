@@ -79,10 +79,12 @@ SCALES = (0.5, 1.0, 2.0)
 LAYOUT_SIZES = [(2000, 64), (200, 256), (4, 2048)]
 QUICK_LAYOUT_SIZES = [(50, 256)]
 #: (name, transformer parameters, the configuration it is compared with, goal).
+#: One scale (``sigma=1``) for the layouts, since the defaults are three:
+#: the scales' row is then three against one.
 LAYOUT_CONFIGS = [
-    ("global", {}, None, None),
-    ("rings", dict(layout="rings"), "global", 1.3),
-    ("grid", dict(layout="grid"), "global", 1.3),
+    ("global", dict(sigma=1.0), None, None),
+    ("rings", dict(layout="rings", sigma=1.0), "global", 1.3),
+    ("grid", dict(layout="grid", sigma=1.0), "global", 1.3),
     ("sigma=(0.5, 1, 2)", dict(sigma=(0.5, 1.0, 2.0)), "global", 2.0),
     ("global, sobel", dict(operator="sobel"), None, None),
     ("rings, sobel", dict(layout="rings", operator="sobel"), "global, sobel", 1.3),
