@@ -41,17 +41,7 @@ from ._tables import (
     table_format,
     write_rows,
 )
-from ._usage import OutputError, UsageError
-
-
-class InterruptedAfterCommit(BaseException):
-    """A signal that arrived while OUTPUT was being renamed into place, raised
-    once it was: OUTPUT is written. ``interruption`` is the signal's own
-    exception (``KeyboardInterrupt`` or :class:`Terminated`)."""
-
-    def __init__(self, interruption):
-        super().__init__(interruption)
-        self.interruption = interruption
+from ._usage import InterruptedAfterCommit, OutputError, UsageError
 
 
 @dataclass

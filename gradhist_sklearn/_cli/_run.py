@@ -18,7 +18,7 @@ import warnings
 
 from ._parser import build_parser, check_run_options, histogram_options
 from ._signals import Terminated, sigterm_raises
-from ._usage import OutputError, UsageError
+from ._usage import InterruptedAfterCommit, OutputError, UsageError
 
 #: Exit status when OUTPUT could not be written.
 OUTPUT_FAILED = 3
@@ -65,11 +65,7 @@ def run_extract(args, usage):
     except OutputError as exc:
         console.say(f"gradhist: {exc}")
         return OUTPUT_FAILED
-    except (KeyboardInterrupt, Terminated) as exc:
-        return console.interrupted(args.output, exc)
-    except BaseException as exc:
-        if type(exc).__name__ != "InterruptedAfterCommit":  # _extract's, raised by extract()
-            raise
+    except (KeyboardInterrupt, Terminated, InterruptedAfterCommit) as exc:
         return console.interrupted(args.output, exc)
     if not args.quiet:
         console.say(summary_line(summary, args.output))
@@ -157,7 +153,7 @@ class Console:
         if self.bar is not None:
             self.bar.discard()
             self.bar = None
-        if hasattr(exc, "interruption"):  # _extract.InterruptedAfterCommit
+        if isinstance(exc, InterruptedAfterCommit):
             self.say(f"gradhist: interrupted just after {output} was written")
             exc = exc.interruption
         else:

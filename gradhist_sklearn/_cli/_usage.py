@@ -1,4 +1,5 @@
-"""The errors of the command line that stop a run before it writes anything."""
+"""The errors of the command line, in a module that imports nothing, so that
+``_run`` catches them by type without importing the extraction."""
 
 
 class UsageError(Exception):
@@ -11,3 +12,13 @@ class OutputError(Exception):
     disk, a folder without write permission. The command prints the message on
     one line and exits with status 3, so that a script can tell it from bad
     usage (2) and from unreadable inputs (1)."""
+
+
+class InterruptedAfterCommit(BaseException):
+    """A signal that arrived while OUTPUT was being renamed into place, raised
+    once it was: OUTPUT is written. ``interruption`` is the signal's own
+    exception (``KeyboardInterrupt`` or ``_signals.Terminated``)."""
+
+    def __init__(self, interruption):
+        super().__init__(interruption)
+        self.interruption = interruption
