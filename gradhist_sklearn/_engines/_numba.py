@@ -113,7 +113,7 @@ def _split_at(position, magnitude, n_bins, inv_n):
     ``(lower bin, share of the next bin, magnitude)``."""
     position = _wrap(position, n_bins, inv_n)
     k = np.floor(position)
-    return np.intp(k), position - k, magnitude
+    return np.int32(k), position - k, magnitude
 
 
 @numba.njit(inline="always", **_JIT)
@@ -171,7 +171,7 @@ def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
         position = _angle(gx, gy) * scale
         position = position + n_bins if position < 0.0 else position
         k = math.floor(position)
-        lo = np.intp(k)
+        lo = np.int32(k)
         _store_split(x, lo - n_bins if lo >= n_bins else lo, position - k, magnitude,
                      bins_lo, w_lo, w_hi)
 
@@ -656,7 +656,7 @@ def _band_buffers(width, taps):
     size = band_rows * width
     band = (np.empty(width + 2 * r), np.empty(width + 2 * r), np.empty(size), np.empty(size),
             np.ones(size))
-    return band_rows, band, np.empty(size, dtype=np.intp), np.empty(size), np.empty(size)
+    return band_rows, band, np.empty(size, dtype=np.int32), np.empty(size), np.empty(size)
 
 
 @numba.njit(inline="always", **_JIT)
