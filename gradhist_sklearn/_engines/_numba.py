@@ -135,7 +135,7 @@ def _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi):
     w_lo[x] = magnitude - upper_weight
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
     """Magnitude, angle and linear split of a band of gradients."""
     inv_n = 1.0 / n_bins
@@ -145,7 +145,7 @@ def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
         _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n_bins):
     """:func:`_split_row` with each pixel's own reference angle (in bins)
     subtracted too, into ``split = (bins_lo, w_lo, w_hi)``."""
@@ -158,7 +158,7 @@ def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n
         _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
     """:func:`_split_row` for the common case: every pixel counts, no angle
     offset. The angle is then within half a turn of 0 (a whole turn, in bins
@@ -176,7 +176,7 @@ def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
                      bins_lo, w_lo, w_hi)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _vertical3(a, b, c, deriv, smooth, vs, vd):
     """Vertical passes over three rows, into the padded buffers (offset 1)."""
     s0, s1, s2 = smooth[0], smooth[1], smooth[2]
@@ -189,7 +189,7 @@ def _vertical3(a, b, c, deriv, smooth, vs, vd):
         vd[1 + x] = d2 * (vc - va)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
     """Vertical passes over five rows, into the padded buffers (offset 2)."""
     s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
@@ -204,7 +204,7 @@ def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
         vd[2 + x] = d4 * (ve - va) + d3 * (vdd - vb)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow):
     """Horizontal passes: derivative of ``vs`` into gx, smoothing of ``vd`` into gy."""
     s0, s1, s2 = smooth[0], smooth[1], smooth[2]
@@ -214,7 +214,7 @@ def _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow):
         gyrow[x] = s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2]
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
     s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
     d3, d4 = deriv[3], deriv[4]
@@ -224,7 +224,7 @@ def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
                     + s4 * vd[x + 4])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _vertical9(stack, i, src, deriv, smooth, vs, vd):
     """Vertical passes over nine rows (the derivative of Gaussian at
     ``sigma=1``), in one sweep of the row, into the padded buffers (offset 4)."""
@@ -243,7 +243,7 @@ def _vertical9(stack, i, src, deriv, smooth, vs, vd):
         vd[4 + x] = d8 * (v8 - v0) + d7 * (v7 - v1) + d6 * (v6 - v2) + d5 * (v5 - v3)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _horizontal9(vs, vd, deriv, smooth, gxrow, gyrow):
     s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
     s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
@@ -256,7 +256,7 @@ def _horizontal9(vs, vd, deriv, smooth, gxrow, gyrow):
                     + s8 * vd[x + 8])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _vertical17(stack, i, src, deriv, smooth, vs, vd):
     """Vertical passes over seventeen rows (the derivative of Gaussian at
     ``sigma=2``), in one sweep of the row, into the padded buffers (offset 8)."""
@@ -332,7 +332,7 @@ def _vertical17(stack, i, src, deriv, smooth, vs, vd):
                      + d9 * (v9 - v7))
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _horizontal17(vs, vd, deriv, smooth, gxrow, gyrow):
     s0 = smooth[0]
     s1 = smooth[1]
@@ -372,7 +372,7 @@ def _horizontal17(vs, vd, deriv, smooth, gxrow, gyrow):
                     + s13 * vd[x + 13] + s14 * vd[x + 14] + s15 * vd[x + 15] + s16 * vd[x + 16])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
     """Vertical passes for any odd number of taps, one tap (row) at a time."""
     r = deriv.shape[0] // 2
@@ -393,7 +393,7 @@ def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
             vd[r + x] += dj * (float(after[x]) - float(before[x]))
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow):
     for x in range(gxrow.shape[0]):
         gxrow[x] = 0.0
@@ -417,7 +417,7 @@ def _reflect(i, n):
     return period - 1 - i if i >= n else i
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _band_gradients(stack, i, y0, y1, tables, operator, area, band):
     """Gradients of rows ``y0:y1`` of image ``i`` into the band buffers
     ``gx``, ``gy`` (and the region's 0/1 weights into ``keep``).
@@ -478,7 +478,7 @@ def _direction(gx, gy, unidirectional):
     return gx, gy
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
     """:func:`_direction` of a band of gradients, 0 outside the region.
     Branch-free, so LLVM vectorises it."""
@@ -497,7 +497,7 @@ _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
 _dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, offset,
                    unidirectional, with_positions):
     """Magnitudes and harmonic vectors (``vectors[h]``: component ``h`` of
@@ -523,7 +523,7 @@ def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, of
         vectors[7, x] = v[7]
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _add_harmonics(sums, magnitudes, vectors, n):
     """Add a band's magnitudes and harmonic vectors (first ``n`` pixels) to
     the image's :func:`_dominant_turn` sums."""
@@ -532,7 +532,7 @@ def _add_harmonics(sums, magnitudes, vectors, n):
         sums[1 + h] += _sum4(vectors[h, :n])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset,
                 unidirectional):
     """Magnitude and angle (in bins, less ``offset``, not yet wrapped into the
@@ -546,7 +546,7 @@ def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset
         vx[x], vy[x] = _direction(gx, gy, unidirectional)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
     """:func:`_split_row` of angles already in bins (less ``shift``)."""
     inv_n = 1.0 / n_bins
@@ -556,7 +556,7 @@ def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
         _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _sum4(values):
     """Sum with four interleaved accumulators: independent chains, so the adds
     overlap instead of waiting for each other (the order is fixed, so the
@@ -574,7 +574,7 @@ def _sum4(values):
     return (a + b) + (c + d)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
     for x in range(n):
         lo = bins_lo[x]
@@ -582,7 +582,7 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
         hist_hi[lo + 1] += w_hi[x]
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
     """The first pass over an image that is aligned to its gradients' mean
     direction: band by band, the gradients and the sum of their vectors
@@ -615,7 +615,7 @@ def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
     return sum_x, sum_y
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _harmonics_pass(stack, i, source, buffers, scale, offset, unidirectional, sums):
     """The first pass over an image aligned to its gradients' dominant
     harmonic: band by band, the gradients, and into ``sums`` (9 values) the
@@ -645,7 +645,7 @@ def _harmonics_pass(stack, i, source, buffers, scale, offset, unidirectional, su
         _add_harmonics(sums, mags, vectors, n)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _band_buffers(width, taps):
     """Rows per band and the scratch arrays of one band: the gradient
     buffers of :func:`_band_gradients` (padded vertical smoothing, for gx,
@@ -659,7 +659,7 @@ def _band_buffers(width, taps):
     return band_rows, band, np.empty(size, dtype=np.int32), np.empty(size), np.empty(size)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _fold(hist_lo, hist_hi, n_bins, out_row):
     """Write a histogram accumulated as lower and upper halves into ``out_row``.
 
@@ -753,7 +753,7 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
         _fold(plain_hist_lo, plain_hist_hi, n_bins, plain_out[i])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _reflect_tables(height, width, taps):
     """Reflected source rows of every output row, and the source column of
     each pad (left then right): the same for every image of a stack."""
@@ -850,7 +850,7 @@ def _at(lower, block, stride):
     return np.uintp(lower) * stride + np.uintp(block)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _place_rings(ring, n, n_rings, places):
     """Each pixel's inner ring (int32) and share towards the next, from its
     ring position ``ring[x]``, into ``places``: a vectorised loop, as
@@ -861,7 +861,7 @@ def _place_rings(ring, n, n_rings, places):
         cells[x] = np.int32(inner)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _scatter_rings(places, split, n, acc):
     """The split votes of a band into the two rings nearest each pixel
     (:func:`_place_rings`). Pixels with no vote (outside the rings, or flat)
@@ -876,7 +876,7 @@ def _scatter_rings(places, split, n, acc):
         _vote(acc, at + np.uintp(1), outward[x], w_lo[x], w_hi[x])
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _place_cells(du, dv, rotation, blocks, n, places):
     """Where each pixel of a band falls on the grid, from its centred frame
     coordinates ``(du[x], dv[x])`` turned by ``rotation = (cos, sin)``, into
@@ -903,7 +903,7 @@ def _place_cells(du, dv, rotation, blocks, n, places):
         cells[x] = np.int32(top * (cols + 1) + left)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _scatter_cells(places, cols, split, n, acc):
     """The split votes of a band into the four grid cells around each pixel
     (:func:`_place_cells`), bilinearly. Pixels with no vote are skipped."""
@@ -922,7 +922,7 @@ def _scatter_cells(places, cols, split, n, acc):
         _vote(acc, at + below + right, d * a, lo, hi)
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _spread_centres(centres, o, n, band, ring, split, n_rings, acc):
     """Invariant rings: a pixel at the exact centre (flat index in
     ``centres``, this band starting at pixel ``o``) has no radial direction,
