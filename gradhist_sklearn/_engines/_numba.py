@@ -71,6 +71,12 @@ _PI = math.pi
 # reassociation, so sums keep their order and NaN/inf keep their meaning.
 _JIT = dict(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 
+# Only the scalar helpers are inline="always" (numba copies them into every
+# caller, so their loops vectorise with the caller's). The band- and row-level
+# helpers are compiled once each and called once per band or row: inlining
+# them too compiled them again in every pass that uses them, three times the
+# compile time for no speed (docs/performance.rst, "Compile time").
+
 
 @numba.njit(inline="always", **_JIT)
 def _angle(gx, gy):
