@@ -73,8 +73,15 @@ def blocked_writing(process, pipe):
     return "pipe_write" in channel
 
 
+#: Seconds a test waits for a command before it gives up: only a guard
+#: against a hang, as no verdict rests on it; it leaves time for numba to
+#: compile the kernels with an empty cache on a busy machine (about a minute
+#: per kernel here).
+PATIENCE = 600
+
+
 def wait_for(condition, what):
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + PATIENCE
     while not condition():
         assert time.monotonic() < deadline, f"the run never got to {what}"
         time.sleep(0.005)
@@ -126,7 +133,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
             os.killpg(process.pid, sig)
         else:
             process.send_signal(sig)
-        _, stderr = process.communicate(timeout=120)
+        _, stderr = process.communicate(timeout=PATIENCE)
     finally:
         if process.poll() is None:
             process.kill()
@@ -193,11 +200,12 @@ def test_n_jobs_runs_threads_with_the_compiled_engine(one_image_run, monkeypatch
         assert calls == []
 
 
+@pytest.mark.explicit_engines  # about imports: no engine runs
 def test_the_command_s_computation_imports_no_scikit_learn():
     code = ("import sys, gradhist_sklearn._cli._extract\n"
             "print([m for m in ('sklearn', 'pandas', 'pyarrow') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+                            timeout=PATIENCE)
     assert result.stdout.strip() == "[]", result.stderr
 
 
@@ -380,7 +388,7 @@ def test_progress_bar_on_a_terminal(tmp_path, bar):
                 break
             chunks.append(chunk)
         os.close(leader)
-        assert process.wait(timeout=300) == 1
+        assert process.wait(timeout=PATIENCE) == 1
         return b"".join(chunks).decode().replace("\r\n", "\n")
 
     shown = terminal_stderr()
