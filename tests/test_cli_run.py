@@ -1,6 +1,7 @@
 """Running the command: interruptions and signals, exit statuses, and the
 progress bar."""
 
+import contextlib
 import fcntl
 import importlib.util
 import io
@@ -72,8 +73,15 @@ def blocked_writing(process, pipe):
     return "pipe_write" in channel
 
 
+#: Seconds a test waits for a command before it gives up: only a guard
+#: against a hang, as no verdict rests on it; it leaves time for numba to
+#: compile the kernels with an empty cache on a busy machine (about a minute
+#: per kernel here).
+PATIENCE = 600
+
+
 def wait_for(condition, what):
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + PATIENCE
     while not condition():
         assert time.monotonic() < deadline, f"the run never got to {what}"
         time.sleep(0.005)
@@ -101,7 +109,8 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     folder.mkdir()
     rng = np.random.default_rng(0)
     blobs = [png_bytes(rng.integers(0, 256, (24, 24), dtype=np.uint8)) for _ in range(16)]
-    n_files, empty_name = 4000, "an empty file " * 10
+    # 1000 lines of over 200 bytes: several times what a pipe holds (asserted below).
+    n_files, empty_name = 1000, "an empty file " * 10
     for i in range(n_files):
         (folder / f"{i:05d}.png").write_bytes(blobs[i % len(blobs)])
         (folder / f"{i:05d}-{empty_name}.png").write_bytes(b"")
@@ -124,7 +133,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
             os.killpg(process.pid, sig)
         else:
             process.send_signal(sig)
-        _, stderr = process.communicate(timeout=120)
+        _, stderr = process.communicate(timeout=PATIENCE)
     finally:
         if process.poll() is None:
             process.kill()
@@ -191,11 +200,12 @@ def test_n_jobs_runs_threads_with_the_compiled_engine(one_image_run, monkeypatch
         assert calls == []
 
 
+@pytest.mark.explicit_engines  # about imports: no engine runs
 def test_the_command_s_computation_imports_no_scikit_learn():
     code = ("import sys, gradhist_sklearn._cli._extract\n"
             "print([m for m in ('sklearn', 'pandas', 'pyarrow') if m in sys.modules])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=300)
+                            timeout=PATIENCE)
     assert result.stdout.strip() == "[]", result.stderr
 
 
@@ -343,6 +353,7 @@ def test_console_without_a_bar_writes_only_the_messages():
     assert console.bar is None and stream.getvalue() == ""
 
 
+@pytest.mark.explicit_engines  # the bar is drawn by the command, whichever engine computes
 @pytest.mark.parametrize("bar", ["tqdm", "plain"])
 def test_progress_bar_on_a_terminal(tmp_path, bar):
     """With standard error a terminal the bar is drawn (tqdm's, or without
@@ -377,7 +388,7 @@ def test_progress_bar_on_a_terminal(tmp_path, bar):
                 break
             chunks.append(chunk)
         os.close(leader)
-        assert process.wait(timeout=300) == 1
+        assert process.wait(timeout=PATIENCE) == 1
         return b"".join(chunks).decode().replace("\r\n", "\n")
 
     shown = terminal_stderr()
@@ -419,6 +430,16 @@ def _children(pid):
     return children
 
 
+def _descendants(pid):
+    """Process ids below ``pid``: its children, theirs, and so on."""
+    found, todo = [], _children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += _children(child)
+    return found
+
+
 def _watching(pid):
     """True when process ``pid`` runs the thread that watches its parent."""
     try:
@@ -435,34 +456,114 @@ def _watching(pid):
     return False
 
 
-def _ended(pid):
-    """Gone, or a zombie (its new parent may never reap it)."""
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextlib.contextmanager
+def adopting_orphans():
+    """While the body runs, the processes orphaned below this one are
+    re-parented to it (Linux's child subreaper) rather than to init: the
+    test can then wait for them (``os.waitpid``) and leaves no zombie
+    behind, whatever init does with the orphans it inherits."""
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    if prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(error)}")
     try:
-        with open(f"/proc/{pid}/stat") as file:
-            return file.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+        yield
+    finally:
+        prctl(_PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+class Orphans:
+    """Processes adopted by this one (:func:`adopting_orphans`), reaped as they end."""
+
+    def __init__(self, pids):
+        self.pids = list(pids)
+        self.status = {}  # pid -> wait status, once reaped
+
+    def ended(self, pids=None):
+        """True once every one of ``pids`` (default: all) has ended; reaps them."""
+        for pid in self.pids if pids is None else pids:
+            if pid not in self.status:
+                try:
+                    reaped, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:  # reaped by its parent before it died
+                    reaped, status = pid, None
+                if reaped == pid:
+                    self.status[pid] = status
+        return all(pid in self.status for pid in (self.pids if pids is None else pids))
+
+    def kill_the_rest(self):
+        """SIGKILL and reap those still running (after a failure)."""
+        for pid in self.pids:
+            if pid not in self.status:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    self.status[pid] = os.waitpid(pid, 0)[1]
+
+
+#: ``python -c`` program: the command, ``main(sys.argv[1:])``, except that
+#: each task, once it has done its work in a worker, never returns. The run
+#: then holds its workers until it is killed, on any machine: no number of
+#: images is needed to keep it going long enough. The task is defined in
+#: ``__main__``, so joblib's workers receive it by value (cloudpickle); the
+#: real task it calls starts the worker's watch of its parent.
+HELD_RUN = """\
+import sys, threading
+from gradhist_sklearn._cli import _extract, main
+
+def task_that_never_returns(*args, **kwargs):
+    from gradhist_sklearn._cli._extract import features_of_paths_tolerant
+    features_of_paths_tolerant(*args, **kwargs)
+    threading.Event().wait()
+
+_extract.features_of_paths_tolerant = task_that_never_returns
+sys.exit(main(sys.argv[1:]))
+"""
 
 
 @pytest.mark.explicit_engines
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_when_the_command_is_killed(tmp_path):
-    image = tmp_path / "one.png"
-    image.write_bytes(png_bytes(cut_images()["coins.png"]))
-    (tmp_path / "images").mkdir()
-    for i in range(4000):  # enough work that the run is still going when it is killed
-        os.link(image, tmp_path / "images" / f"{i:04d}.png")
-    command = [sys.executable, "-m", "gradhist_sklearn", "extract", "images", "-o", "out.csv",
-               "-j", "2", "-q"]
-    # Worker processes run with the numpy engine (the compiled one runs threads,
-    # which end with the process anyway).
+    """Kill the command with SIGKILL: its worker processes, busy in a task
+    (which never returns), end by themselves.
+
+    Nothing here depends on timing. Each worker holds the first task it
+    takes, so the two workers take one task each and start watching their
+    parent, and the run cannot end before the kill; the test waits for both
+    watches to exist, kills the command, then waits for (and reaps) every
+    process the command left behind: this process adopts them.
+    """
+    write_images(tmp_path / "images", {name: cut_images()[name] for name in
+                                       ["camera_a.png", "camera_b.png", "coins.png"]})
+    # Worker processes run with the numpy engine (the compiled one runs
+    # threads, which end with the process anyway).
     env = {**os.environ, "GRADHIST_ENGINE": "plain"}
-    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.DEVNULL, env=env)
-    try:
-        wait_for(lambda: sum(map(_watching, _children(process.pid))) == 2,
-                 "two workers watching their parent")
-        workers = [pid for pid in _children(process.pid) if _watching(pid)]
-    finally:
-        process.kill()  # SIGKILL: no clean-up of any kind in the parent
-        process.wait()
-    wait_for(lambda: all(map(_ended, workers)), "the workers' end")
+    command = [sys.executable, "-c", HELD_RUN, "extract", "images", "-o", "out.csv",
+               "-j", "2", "-q"]
+    with adopting_orphans(), open(tmp_path / "stderr.txt", "w+") as stderr:
+        process = subprocess.Popen(command, cwd=tmp_path, stderr=stderr, env=env)
+        try:
+
+            def two_watching():
+                assert process.poll() is None, stderr.read()  # the run cannot end
+                return sum(map(_watching, _children(process.pid))) == 2
+
+            wait_for(two_watching, "two workers watching their parent")
+            workers = [pid for pid in _children(process.pid) if _watching(pid)]
+            # The workers, and the resource trackers of joblib and multiprocessing.
+            left = Orphans(_descendants(process.pid))
+        finally:
+            process.kill()  # SIGKILL: no clean-up of any kind in the parent
+            process.wait()
+        try:
+            assert process.returncode == -signal.SIGKILL
+            wait_for(lambda: left.ended(workers), "the workers' end")
+            # The trackers end once the last holder of their pipe has.
+            wait_for(left.ended, "the end of every process the command started")
+        finally:
+            left.kill_the_rest()
