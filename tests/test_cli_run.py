@@ -21,6 +21,7 @@ from _images import cut_images, png_bytes, write_images
 from gradhist_sklearn._cli import _extract, _tables, main
 from gradhist_sklearn._cli._run import Console, Progress
 from gradhist_sklearn._cli._signals import Terminated, deferred_signals, sigterm_raises
+from gradhist_sklearn._engines import ENV_VAR, numba_available
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes")
 
@@ -87,16 +88,23 @@ def wait_for(condition, what):
         time.sleep(0.005)
 
 
+@pytest.mark.explicit_engines
 @pytest.mark.parametrize(
-    "sig, status, n_jobs, whole_group",
-    [(signal.SIGINT, 130, 1, False), (signal.SIGTERM, 143, 1, False),
-     (signal.SIGINT, 130, 2, True)],
+    "sig, status, n_jobs, whole_group, command_engine",
+    [(signal.SIGINT, 130, 1, False, "auto"), (signal.SIGTERM, 143, 1, False, "auto"),
+     (signal.SIGINT, 130, 2, True, "numba"), (signal.SIGINT, 130, 2, True, "plain")],
 )
 @needs_pyarrow
-def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group):
+def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, whole_group,
+                                               command_engine):
     """Stop a run mid-way: the old OUTPUT stays as it was, byte for byte, and
     no temporary file remains. ``whole_group`` signals the command and its
     workers together, as Ctrl-C in a terminal does.
+
+    The engine matters with two jobs, run as threads with the compiled one
+    and as worker processes with numpy's: both are signalled. With one job
+    the signal lands in the command's own thread, blocked writing, whichever
+    engine computed the rows: the default engine runs.
 
     Nothing here depends on timing. The run cannot finish before the signal:
     it has more to say on standard error (a line per unreadable file) than
@@ -105,6 +113,8 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     provably started and is blocked there: its scratch files exist, and its
     main thread waits for room in the full pipe.
     """
+    if command_engine == "numba" and not numba_available():
+        pytest.skip("numba cannot be imported (a dependency: pip install numba)")
     folder = tmp_path / "images"
     folder.mkdir()
     rng = np.random.default_rng(0)
@@ -122,6 +132,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
          str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=whole_group, preexec_fn=default_sigint,
+        env={**os.environ, ENV_VAR: command_engine},
     )
     try:
         line = f"gradhist: cannot read {folder}/00000-{empty_name}.png: the file is empty"
