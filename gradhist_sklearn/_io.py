@@ -1,5 +1,6 @@
 """Reading image files (the only module that touches the file system)."""
 
+import contextlib
 import errno
 import os
 import stat
@@ -114,18 +115,18 @@ def read_image(path):
     array([[    0,  1000],
            [40000, 65535]], dtype=uint16)
     """
-    from skimage import io  # deferred: keeps `import gradhist_sklearn` light
-
     path = os.fspath(path)
     _check_file(path)
     try:
-        conversion = _pillow_precheck(path)
-        if _is_deep_colour_png(path):  # before Pillow, which would reduce it to 8 bits
-            image = _read_deep_colour_png(path)
-        elif conversion is not None:
-            image = _read_with_pillow(path, conversion)
-        else:
-            image = _imageio_read(io, path)
+        with _opened_with_pillow(path) as opened:
+            conversion = None if opened is None else _pillow_precheck(path, opened)
+            if _is_deep_colour_png(path):  # before Pillow, which would reduce it to 8 bits
+                image = _read_deep_colour_png(path)
+            elif conversion is not None:
+                image = np.asarray(opened if opened.mode == conversion
+                                   else opened.convert(conversion))
+            else:
+                image = _imageio_read(path)
     except ImageReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
@@ -171,34 +172,51 @@ def _check_file(path):
         raise ImageReadError(path, "the file is empty")
 
 
-def _pillow_precheck(path):
-    """Check what Pillow reads of the header before anything is decoded.
+@contextlib.contextmanager
+def _opened_with_pillow(path):
+    """The file opened by Pillow (its header read, nothing decoded yet), or
+    None for a file Pillow does not recognise (imageio may know it); closed
+    on leaving. A header that declares a decompression bomb is refused
+    (:class:`ImageReadError`)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except Image.DecompressionBombError as exc:
+            raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
+        except Exception:  # noqa: BLE001 - not Pillow's: imageio may know it
+            image = None
+    if image is None:
+        yield None
+        return
+    with image:
+        yield image
+
+
+def _pillow_precheck(path, image):
+    """Check what Pillow read of the header (``image``, opened by
+    :func:`_opened_with_pillow`) before anything is decoded.
 
     Refuses (:class:`ImageReadError`) an image of more pixels than the limit
     (``2 * PIL.Image.MAX_IMAGE_PIXELS``, whatever its format: a small file can
     declare a huge image) and a file of several pages or frames, which would
     otherwise be blended into one image. Returns the mode to convert to for
     the modes of :data:`PILLOW_CONVERSIONS`, the mode itself for the
-    :data:`PLAIN_MODES` of formats other than TIFF (read by Pillow, within a
-    ``with``: imageio's plugin objects, once interrupted half-built by
+    :data:`PLAIN_MODES` of formats other than TIFF (decoded by Pillow from
+    ``image``: imageio's plugin objects, once interrupted half-built by
     Ctrl-C, printed ``Exception ignored in: PluginV3.__del__``), else None:
-    left to imageio (TIFF to tifffile, 16-bit and float modes, and files
-    Pillow does not recognise).
+    left to imageio (TIFF to tifffile, 16-bit and float modes).
     """
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            with Image.open(path) as image:
-                size, mode = image.size, image.mode
-                frames = getattr(image, "n_frames", 1)
-                kind = image.format
-                transparent = "transparency" in image.info
-        except Image.DecompressionBombError as exc:
-            raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
-        except Exception:  # noqa: BLE001 - not Pillow's: imageio may know it
-            return None
+    size, mode, kind = image.size, image.mode, image.format
+    transparent = "transparency" in image.info
+    try:
+        frames = getattr(image, "n_frames", 1)
+    except Exception:  # noqa: BLE001 - frames Pillow cannot count: left to imageio
+        return None
     limit = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
     if limit and size[0] * size[1] > limit:  # Pillow checks some formats only
         raise ImageReadError(
@@ -215,18 +233,12 @@ def _pillow_precheck(path):
     return PILLOW_CONVERSIONS.get(mode)
 
 
-def _read_with_pillow(path, mode):
-    """Decode with Pillow, converted to ``mode`` if it is another one."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return np.asarray(image if image.mode == mode else image.convert(mode))
-
-
-def _imageio_read(io, path):
-    """``io.imread(path)``, without the warnings imageio gives for a file it
+def _imageio_read(path):
+    """``skimage.io.imread(path)``, without the warnings imageio gives for a file it
     cannot read: its DICOM plugin's deprecation, and the file it leaves open
     (closed here, by dropping the failed attempt's frames at once)."""
+    from skimage import io  # deferred: most files are decoded by Pillow
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"imageio")
         warnings.filterwarnings("ignore", message=".*legacy `DICOM` plugin",

@@ -237,7 +237,10 @@ def as_gray_stack(stack, first_index=0):
         gray = stack[..., :3].astype(dtype, copy=False) @ LUMA_WEIGHTS.astype(dtype)
     else:
         gray = stack.astype(dtype, copy=False)
-    check_values(gray, first_index)
+    if stack.dtype.kind == "f":
+        # Bool and integer pixels, and their grey (a weighted mean), are finite
+        # and far below the limit: only floating pixels can fail the check.
+        check_values(gray, first_index)
     return gray
 
 
