@@ -680,7 +680,7 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
-                         buffer_pixels, out, plain_out, harmonics=False):
+                         kept, out, plain_out, harmonics=False):
     """The ``centre_of_mass_rebin`` method, compiled (``dominant_harmonic``
     with ``harmonics``). For every image of ``stack``:
 
@@ -693,11 +693,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
        ``with_plain``, at ``theta`` into ``plain_out`` (the plain histogram,
        for the main orientation).
 
-    Images of up to ``buffer_pixels`` pixels keep their angles and
-    magnitudes from pass 1 in two image-sized buffers, so step 2 only splits;
-    larger ones compute gradients and angles again in step 2, which keeps
-    memory to a few bands whatever the image size. The other arguments are
-    :func:`_histograms`'s.
+    ``kept`` is two arrays (:func:`_first_pass_buffers`): when they hold
+    an image's pixels, its angles and magnitudes from pass 1 are kept in
+    them, so step 2 only splits; otherwise (empty), step 2 computes the
+    gradients and angles again, which keeps memory to a few bands whatever
+    the image size. The other arguments are :func:`_histograms`'s.
     """
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
@@ -711,9 +711,9 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     plain_hist_lo = np.empty(n_bins)
     plain_hist_hi = np.empty(n_bins + 1)
     harmonic = 2.0 if unidirectional else 1.0
-    buffered = height * width <= buffer_pixels
-    positions = np.empty(height * width if buffered else 0)
-    magnitudes = np.empty(height * width if buffered else 0)
+    buffered = kept[0].shape[0] >= height * width
+    positions = kept[0][:height * width] if buffered else kept[0][:0]
+    magnitudes = kept[1][:height * width] if buffered else kept[1][:0]
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
     vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0))  # harmonics (pass 1)
@@ -775,8 +775,9 @@ def _reflect_tables(height, width, taps):
     return rows, cols
 
 
-#: Largest image (in pixels) whose angles the re-binning kernel keeps between
-#: its two passes (16 MB of buffers); larger images compute them twice.
+#: Largest image (in pixels) whose angles and magnitudes the re-binning kernels
+#: keep between their two passes (16 bytes a pixel); larger images compute
+#: their gradients again in the second pass.
 BUFFER_PIXELS = 2**20
 
 #: Pixels split and binned per inner loop: whole rows, several of them for
@@ -968,7 +969,7 @@ def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle
 
 @numba.njit(**_JIT)
 def _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
-                       buffer_pixels, out, plain_out):
+                       kept, out, plain_out):
     """Histograms of the spatial blocks (rings or grid cells) of every image
     of ``stack`` into ``out``, ``n_blocks * n_bins`` values per image, block
     after block, and the plain histogram of the pixels that count into
@@ -992,9 +993,10 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     measured from its frame angle ``degrees[i]`` (a first pass,
     :func:`_direction_pass`); when it is 2, by the direction of their
     dominant harmonic (:func:`_harmonics_pass`, :func:`_dominant_turn`),
-    less ``degrees[i]``. The first pass keeps its angles for images of up
-    to ``buffer_pixels`` pixels. ``area`` masks the pixels that count (the
-    rings' disc and the region). The other arguments are :func:`_histograms`'s.
+    less ``degrees[i]``. The first pass keeps its angles in ``kept`` when
+    they hold an image (:func:`_rebinned_histograms`). ``area`` masks the
+    pixels that count (the rings' disc and the region). The other arguments
+    are :func:`_histograms`'s.
     """
     kind, first, second, centres, blocks = layout
     rows, cols = blocks[0], blocks[1]
@@ -1015,8 +1017,9 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
               np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
     plain_hi = np.empty(n_bins + 1)
-    kept = height * width if align != 0 and height * width <= buffer_pixels else 0
-    buffers = (np.empty(kept), np.empty(kept), np.empty(gx.shape[0]), np.empty(gx.shape[0]))
+    n_kept = height * width if align != 0 and kept[0].shape[0] >= height * width else 0
+    buffers = (kept[0][:n_kept], kept[1][:n_kept], np.empty(gx.shape[0]),
+               np.empty(gx.shape[0]))
     positions, magnitudes = buffers[0], buffers[1]
     harmonics = align == 2
     harmonic_buffers = (positions, magnitudes,
@@ -1048,7 +1051,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
             y1 = min(y0 + band_rows, height)
             n = (y1 - y0) * width
             o = y0 * width
-            if kept:
+            if n_kept:
                 if with_plain:
                     _split_positions(positions[o:o + n], magnitudes[o:o + n], 0.0,
                                      bins_lo, w_lo, w_hi, n_bins)
@@ -1127,6 +1130,22 @@ def _kernel_inputs(stack, region, options):
     return stack, _padded_kernels(*options.kernels), area
 
 
+def _first_pass_buffers(shape, options):
+    """The re-binning kernels' ``kept`` argument for images of ``shape``: two
+    float64 arrays of one image's pixels, or two empty ones when it has more
+    than :data:`BUFFER_PIXELS` pixels or nothing is re-binned.
+
+    Allocated here by numpy rather than in the kernel: numba's allocations
+    of several megabytes came from fresh memory on every call, a page fault
+    for every 4 KiB written (docs/performance.rst, "Buffers of the first
+    pass").
+    """
+    n_pixels = shape[0] * shape[1]
+    if options.alignment not in ("pixels", "harmonics") or n_pixels > BUFFER_PIXELS:
+        return np.empty(0), np.empty(0)
+    return np.empty(n_pixels), np.empty(n_pixels)
+
+
 def _binning(stack, options, angle_offset):
     """The kernels' ``binning`` argument: angles to bins, less ``angle_offset``
     degrees (one value, or one per image)."""
@@ -1184,7 +1203,7 @@ def _layout_histograms(stack, region, options):
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
     alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
-                       BUFFER_PIXELS, out, plain)
+                       _first_pass_buffers(stack.shape[1:], options), out, plain)
     if options.include_orientation or options.alignment == "peak":
         return out, plain_orientations(plain)
     return out, np.zeros((n_images, 2))
@@ -1207,7 +1226,8 @@ def histograms(stack, region, options):
     if options.alignment in ("pixels", "harmonics"):
         with_plain = options.include_orientation
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
-                             options.unidirectional, with_plain, BUFFER_PIXELS, out, plain,
+                             options.unidirectional, with_plain,
+                             _first_pass_buffers(stack.shape[1:], options), out, plain,
                              options.alignment == "harmonics")
         if not with_plain:
             return out, np.zeros((len(stack), 2))
