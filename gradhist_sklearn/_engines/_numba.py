@@ -693,11 +693,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
        ``with_plain``, at ``theta`` into ``plain_out`` (the plain histogram,
        for the main orientation).
 
-    ``kept`` is two arrays (:func:`_first_pass_buffers`): when they hold
-    an image's pixels, its angles and magnitudes from pass 1 are kept in
-    them, so step 2 only splits; otherwise (empty), step 2 computes the
-    gradients and angles again, which keeps memory to a few bands whatever
-    the image size. The other arguments are :func:`_histograms`'s.
+    ``kept`` is two arrays (:func:`_first_pass_buffers`): image-sized, they
+    keep each image's angles and magnitudes from pass 1, so step 2 only
+    splits; empty, step 2 computes the gradients and angles again, which
+    keeps memory to a few bands whatever the image size. The other
+    arguments are :func:`_histograms`'s.
     """
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
@@ -711,9 +711,8 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     plain_hist_lo = np.empty(n_bins)
     plain_hist_hi = np.empty(n_bins + 1)
     harmonic = 2.0 if unidirectional else 1.0
-    buffered = kept[0].shape[0] >= height * width
-    positions = kept[0][:height * width] if buffered else kept[0][:0]
-    magnitudes = kept[1][:height * width] if buffered else kept[1][:0]
+    positions, magnitudes = kept
+    buffered = positions.shape[0] > 0
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
     vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0))  # harmonics (pass 1)
@@ -994,7 +993,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     :func:`_direction_pass`); when it is 2, by the direction of their
     dominant harmonic (:func:`_harmonics_pass`, :func:`_dominant_turn`),
     less ``degrees[i]``. The first pass keeps its angles in ``kept`` when
-    they hold an image (:func:`_rebinned_histograms`). ``area`` masks the
+    they are image-sized (:func:`_rebinned_histograms`). ``area`` masks the
     pixels that count (the rings' disc and the region). The other arguments
     are :func:`_histograms`'s.
     """
@@ -1017,10 +1016,9 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
               np.empty(gx.shape[0]))
     plain_lo = np.empty(n_bins)
     plain_hi = np.empty(n_bins + 1)
-    n_kept = height * width if align != 0 and kept[0].shape[0] >= height * width else 0
-    buffers = (kept[0][:n_kept], kept[1][:n_kept], np.empty(gx.shape[0]),
-               np.empty(gx.shape[0]))
-    positions, magnitudes = buffers[0], buffers[1]
+    positions, magnitudes = kept
+    n_kept = positions.shape[0]
+    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]))
     harmonics = align == 2
     harmonic_buffers = (positions, magnitudes,
                         np.empty((8, gx.shape[0]) if harmonics else (8, 0)),
@@ -1130,19 +1128,18 @@ def _kernel_inputs(stack, region, options):
     return stack, _padded_kernels(*options.kernels), area
 
 
-def _first_pass_buffers(shape, options):
-    """The re-binning kernels' ``kept`` argument for images of ``shape``: two
-    float64 arrays of one image's pixels, or two empty ones when it has more
-    than :data:`BUFFER_PIXELS` pixels or nothing is re-binned.
+def _first_pass_buffers(n_pixels):
+    """The re-binning kernels' ``kept`` argument for images of ``n_pixels``
+    pixels (0 when nothing is re-binned): two float64 arrays of that size,
+    empty above :data:`BUFFER_PIXELS`.
 
     Allocated here by numpy rather than in the kernel: numba's allocations
     of several megabytes came from fresh memory on every call, a page fault
     for every 4 KiB written (docs/performance.rst, "Buffers of the first
     pass").
     """
-    n_pixels = shape[0] * shape[1]
-    if options.alignment not in ("pixels", "harmonics") or n_pixels > BUFFER_PIXELS:
-        return np.empty(0), np.empty(0)
+    if n_pixels > BUFFER_PIXELS:
+        n_pixels = 0
     return np.empty(n_pixels), np.empty(n_pixels)
 
 
@@ -1202,8 +1199,9 @@ def _layout_histograms(stack, region, options):
         with_plain = False
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
     alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
-    _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
-                       _first_pass_buffers(stack.shape[1:], options), out, plain)
+    kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0)
+    _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
+                       out, plain)
     if options.include_orientation or options.alignment == "peak":
         return out, plain_orientations(plain)
     return out, np.zeros((n_images, 2))
@@ -1227,7 +1225,7 @@ def histograms(stack, region, options):
         with_plain = options.include_orientation
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
                              options.unidirectional, with_plain,
-                             _first_pass_buffers(stack.shape[1:], options), out, plain,
+                             _first_pass_buffers(stack.shape[1] * stack.shape[2]), out, plain,
                              options.alignment == "harmonics")
         if not with_plain:
             return out, np.zeros((len(stack), 2))
