@@ -5,7 +5,9 @@
 ``gradient_histogram`` reads at each call and the transformer reads once per
 call in the parent process (its workers are told which engine to use). The
 numba runs are skipped, not failed, when numba is not installed. Tests marked
-``explicit_engines`` name their engines themselves and run once.
+``explicit_engines`` name their engines themselves and run once (with the
+engine of their module's ``DEFAULT_ENGINE`` when it has one, or of an
+indirect ``engine`` parameter).
 
 2. Hypothesis profiles for the property tests and the fuzz harness.
 
@@ -61,7 +63,9 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(autouse=True)
 def engine(request, monkeypatch):
-    name = getattr(request, "param", None)
+    # A test parametrised on ``engine`` (indirect) gets that engine; a module
+    # may name the engine of the rest of its tests (``DEFAULT_ENGINE``).
+    name = getattr(request, "param", getattr(request.module, "DEFAULT_ENGINE", None))
     if name is None:
         return None
     if name == "numba" and not numba_available():

@@ -23,7 +23,14 @@ from gradhist_sklearn._cli._run import Console, Progress
 from gradhist_sklearn._cli._signals import Terminated, deferred_signals, sigterm_raises
 from gradhist_sklearn._engines import ENV_VAR, numba_available
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes")
+# The command's handling of signals, outputs and the progress display is the
+# same whichever engine computes the rows, so the numpy engine runs (it has
+# nothing to compile, in this process or in a command's); the compiled one
+# runs where it decides the mechanism: --n-jobs as threads.
+pytestmark = [pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pipes"),
+              pytest.mark.explicit_engines]
+
+DEFAULT_ENGINE = "plain"
 
 #: pyarrow is optional: without it (as at the declared floors) skip, not fail.
 needs_pyarrow = pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None,
@@ -88,10 +95,9 @@ def wait_for(condition, what):
         time.sleep(0.005)
 
 
-@pytest.mark.explicit_engines
 @pytest.mark.parametrize(
     "sig, status, n_jobs, whole_group, command_engine",
-    [(signal.SIGINT, 130, 1, False, "auto"), (signal.SIGTERM, 143, 1, False, "auto"),
+    [(signal.SIGINT, 130, 1, False, "plain"), (signal.SIGTERM, 143, 1, False, "plain"),
      (signal.SIGINT, 130, 2, True, "numba"), (signal.SIGINT, 130, 2, True, "plain")],
 )
 @needs_pyarrow
@@ -104,7 +110,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     The engine matters with two jobs, run as threads with the compiled one
     and as worker processes with numpy's: both are signalled. With one job
     the signal lands in the command's own thread, blocked writing, whichever
-    engine computed the rows: the default engine runs.
+    engine computed the rows: the numpy engine runs.
 
     Nothing here depends on timing. The run cannot finish before the signal:
     it has more to say on standard error (a line per unreadable file) than
@@ -127,9 +133,13 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     out = tmp_path / "out"
     out.mkdir()
     (out / "features.parquet").write_bytes(b"an earlier, complete table")
+    # Sobel without re-binning: what the rows hold is not the subject, and of
+    # the compiled kernels it is the quickest to compile (the command
+    # compiles what it runs when numba's cache is empty).
     process = subprocess.Popen(
         [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o",
-         str(out / "features.parquet"), "--n-jobs", str(n_jobs)],
+         str(out / "features.parquet"), "--n-jobs", str(n_jobs), "--operator", "sobel",
+         "--no-rotation-invariant"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=whole_group, preexec_fn=default_sigint,
         env={**os.environ, ENV_VAR: command_engine},
@@ -192,6 +202,7 @@ def test_signal_while_writing_keeps_the_old_output(one_image_run, monkeypatch, c
     assert sorted(os.listdir(one_image_run)) == ["images", output.name]
 
 
+@pytest.mark.parametrize("engine", ["plain", "numba"], indirect=True)
 def test_n_jobs_runs_threads_with_the_compiled_engine(one_image_run, monkeypatch, engine):
     # Worker processes each import numpy, joblib and numba and load the
     # compiled kernels again; the compiled engine releases the GIL, so the
@@ -204,14 +215,15 @@ def test_n_jobs_runs_threads_with_the_compiled_engine(one_image_run, monkeypatch
         return compute(*args, **kwargs)
 
     monkeypatch.setattr(_extract, "histograms_of_files", recorded)
-    assert main(["extract", "images", "-o", "out.csv", "--n-jobs", "2", "--quiet"]) == 1
+    # Sobel without re-binning: the kernel the interrupted-run test compiles.
+    assert main(["extract", "images", "-o", "out.csv", "--n-jobs", "2", "--quiet",
+                 "--operator", "sobel", "--no-rotation-invariant"]) == 1
     if engine == "numba":
         assert calls and all(call == (os.getpid(), False) for call in calls)
     else:  # processes: the calls happened in other processes, unrecorded here
         assert calls == []
 
 
-@pytest.mark.explicit_engines  # about imports: no engine runs
 def test_the_command_s_computation_imports_no_scikit_learn():
     code = ("import sys, gradhist_sklearn._cli._extract\n"
             "print([m for m in ('sklearn', 'pandas', 'pyarrow') if m in sys.modules])")
@@ -364,7 +376,6 @@ def test_console_without_a_bar_writes_only_the_messages():
     assert console.bar is None and stream.getvalue() == ""
 
 
-@pytest.mark.explicit_engines  # the bar is drawn by the command, whichever engine computes
 @pytest.mark.parametrize("bar", ["tqdm", "plain"])
 def test_progress_bar_on_a_terminal(tmp_path, bar):
     """With standard error a terminal the bar is drawn (tqdm's, or without
@@ -376,7 +387,7 @@ def test_progress_bar_on_a_terminal(tmp_path, bar):
         pytest.importorskip("tqdm")
     write_images(tmp_path / "images")
     (tmp_path / "images" / "empty.png").write_bytes(b"")
-    env = dict(os.environ)
+    env = dict(os.environ)  # with the numpy engine: DEFAULT_ENGINE above
     if bar == "plain":  # a tqdm module that cannot be imported comes first on the path
         (tmp_path / "hide").mkdir()
         (tmp_path / "hide" / "tqdm.py").write_text("raise ImportError('hidden by the test')\n")
@@ -537,7 +548,6 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.explicit_engines
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_end_when_the_command_is_killed(tmp_path):
     """Kill the command with SIGKILL: its worker processes, busy in a task
@@ -551,13 +561,12 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
     """
     write_images(tmp_path / "images", {name: cut_images()[name] for name in
                                        ["camera_a.png", "camera_b.png", "coins.png"]})
-    # Worker processes run with the numpy engine (the compiled one runs
-    # threads, which end with the process anyway).
-    env = {**os.environ, "GRADHIST_ENGINE": "plain"}
+    # Worker processes run with the numpy engine (DEFAULT_ENGINE above; the
+    # compiled one runs threads, which end with the process anyway).
     command = [sys.executable, "-c", HELD_RUN, "extract", "images", "-o", "out.csv",
                "-j", "2", "-q"]
     with adopting_orphans(), open(tmp_path / "stderr.txt", "w+") as stderr:
-        process = subprocess.Popen(command, cwd=tmp_path, stderr=stderr, env=env)
+        process = subprocess.Popen(command, cwd=tmp_path, stderr=stderr)
         try:
 
             def two_watching():

@@ -13,12 +13,24 @@ from gradhist_sklearn import GradientHistogramTransformer
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
+# dask is the subject here, not the engines (tests/test_equivalence.py holds
+# them equal): the numpy engine computes, and the compiled one runs on the
+# cluster only with the cheapest of the kernels (PARAMS[-1]), so no worker
+# has a minute of compiling to do when numba's cache is empty or cannot be
+# written. The transformer resolves the engine in this process and sends its
+# name to the workers.
+pytestmark = pytest.mark.explicit_engines
+
+DEFAULT_ENGINE = "plain"
+
 
 @pytest.fixture(scope="module")
 def client():
-    """Two worker processes, one thread each; closed after this module."""
+    """Two worker processes, one thread each; closed after this module. The
+    scheduler's HTTP server takes a free port (``None`` would still take
+    8787, and another cluster on the machine would make it warn)."""
     with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
         memory_limit=0,
     ) as cluster, distributed.Client(cluster) as client:
         yield client
@@ -40,6 +52,10 @@ PARAMS = [
     {"rotation_invariant": False, "normalize": False, "operator": "central"},
 ]
 
+#: Both engines on the cheapest kernel, the numpy engine on the others.
+ENGINE_PARAMS = [pytest.param("plain", params) for params in PARAMS] + [
+    pytest.param("numba", PARAMS[-1], id="numba-cheapest")]
+
 
 # The in-process references are computed first throughout: with an empty
 # numba cache, this process then compiles each kernel once and the workers
@@ -47,8 +63,8 @@ PARAMS = [
 # same time.
 
 
-@pytest.mark.parametrize("params", PARAMS)
-def test_joblib_dask_backend_gives_the_in_process_numbers(client, images, params):
+@pytest.mark.parametrize("engine, params", ENGINE_PARAMS, indirect=["engine"])
+def test_joblib_dask_backend_gives_the_in_process_numbers(client, images, engine, params):
     ragged_images = [image[: 20 + i] for i, image in enumerate(images)]
     reference = GradientHistogramTransformer(**params).fit_transform(images)
     expected_ragged = GradientHistogramTransformer(**params).fit_transform(ragged_images)
@@ -72,8 +88,8 @@ def test_joblib_dask_backend_reads_files_on_the_workers(client, images, tmp_path
     np.testing.assert_array_equal(got, reference)
 
 
-@pytest.mark.parametrize("params", PARAMS)
-def test_dask_array_on_the_cluster(client, images, params):
+@pytest.mark.parametrize("engine, params", ENGINE_PARAMS, indirect=["engine"])
+def test_dask_array_on_the_cluster(client, images, engine, params):
     reference = GradientHistogramTransformer(**params).fit_transform(images)
     X = da.from_array(images, chunks=(4, 20, 56))  # also cut along height: merged first
     transformer = GradientHistogramTransformer(**params).fit(X)
@@ -133,8 +149,9 @@ def test_a_bad_image_is_named_by_its_index_in_x_not_in_its_block(images):
         lazy.compute(scheduler="synchronous")
 
 
+@pytest.mark.parametrize("engine", ["plain", "numba"], indirect=True)  # in this process
 @pytest.mark.parametrize("shape", [(1, 1), (1, 7), (1, 1, 1), (1, 4, 4), (2, 3, 3, 3)])
-def test_tiny_all_zero_input_is_finite_and_silent(shape):
+def test_tiny_all_zero_input_is_finite_and_silent(shape, engine):
     """What dask-ml's ParallelPostFit feeds transform to learn the output type."""
     X = np.zeros(shape)
     # Its 2-D input is one-pixel-high images, said explicitly (else fit warns).
