@@ -8,6 +8,12 @@ sorted path order with any kept rows, into a table and an errors file
 written as scratch files beside the output; :func:`_commit` renames them
 into place, so OUTPUT is whole or as it was. Only the list of file names
 grows with the number of files; images and rows are held a chunk at a time.
+
+The rows computed are also kept, as the run goes, in checkpoint parts beside
+the output (:mod:`._checkpoints`), so that a run stopped in any way loses
+little: ``--resume`` takes their rows. Rows are ordered by absolute path
+(:func:`order_key`), whatever the working directory, so that a resumed
+table and a full run's are the same table.
 """
 
 import contextlib
@@ -19,7 +25,6 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
-from operator import itemgetter
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
@@ -27,10 +32,12 @@ from joblib import Parallel, delayed, effective_n_jobs
 from .. import __version__
 from .._batch import FILES_PER_CHUNK, gray_of_path, histograms_of_files, plan_slices
 from .._io import ImageReadError
+from ._checkpoints import Checkpoints, checkpoint_record
 from ._files import find_images
 from ._signals import Terminated, deferred_signals
 from ._tables import (
     CSV_RECORD_SUFFIX,
+    CsvTable,
     ErrorLog,
     OutputLock,
     ParquetTable,
@@ -54,12 +61,14 @@ class _Plan:
     columns: list
     stored: dict  # the options recorded in the table
     resuming: bool  # OUTPUT exists and its rows are kept
-    todo: list  # the files to compute, sorted
+    todo: list  # the files that are not rows of OUTPUT, in row order (order_key)
     skipped: int  # files found that are already rows of OUTPUT
     problems: list  # (input, reason) for inputs that gave no file
     unsearched: int = 0  # sub-directories not searched (no --recursive)
     kept: dict = None  # path in OUTPUT -> path written, for the rows kept
-    dropped: int = 0  # rows of OUTPUT whose files are no longer among the inputs
+    kept_in_order: bool = True  # the kept rows are in row order in OUTPUT
+    dropped: int = 0  # rows of OUTPUT dropped (--prune: their files are not inputs)
+    outside: int = 0  # rows of OUTPUT kept whose files are not among the inputs
 
 
 @dataclass
@@ -71,11 +80,19 @@ class _Written:
     companions: list = None  # (scratch name, suffix of OUTPUT) committed with it
     rows: int = 0
     new: int = 0
+    resumed: int = 0  # rows of the new ones taken from checkpoints
     errors: int = 0
 
 
-def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False, report=None,
-            progress=None):
+def order_key(path):
+    """The order of the rows: by absolute path (then by the name itself), so
+    that it does not depend on the working directory of the run, and a
+    resumed table is in the order of a full run's."""
+    return os.path.abspath(path), path
+
+
+def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False, prune=False,
+            report=None, progress=None, note=None):
     """Extract one row per image file into ``output``.
 
     Parameters
@@ -86,57 +103,90 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         ``.csv``, ``.parquet`` or ``.npz`` file, written whole or not at all.
     options : HistogramOptions
         The histogram's options; they give the column names too.
-    recursive, n_jobs, resume
+    recursive, n_jobs, resume, prune
         As the command-line options.
     report : callable(str, str), optional
         Called with (path, reason) for each file that did not become a row.
-    progress : callable(int) -> object with ``update(n)`` and ``close()``, optional
-        Makes a progress display for a given number of files.
+    progress : callable(int, int) -> object with ``update(n)`` and ``close()``, optional
+        Makes a progress display for a number of files, of which a number are
+        done already (their rows taken from checkpoints).
+    note : callable(str), optional
+        Called with a line of information (what a resume takes from checkpoints).
 
     Returns
     -------
     summary : dict
-        ``rows`` written, ``new`` rows, ``kept`` rows from a resumed OUTPUT,
-        ``skipped`` files already there, ``dropped`` rows of a resumed OUTPUT
-        whose files are gone, ``unsearched`` sub-directories, ``errors``
+        ``rows`` written, ``new`` rows (``resumed`` of them from checkpoints),
+        ``kept`` rows from a resumed OUTPUT (``outside`` of them of files
+        not among the inputs), ``skipped`` files already there, ``dropped``
+        rows (``--prune``), ``unsearched`` sub-directories, ``errors``
         count, ``errors_file``.
 
     Raises
     ------
     UsageError
-        OUTPUT cannot be written, or cannot be resumed, as asked; an INPUT
-        does not exist, or is OUTPUT; another run is writing OUTPUT.
+        OUTPUT cannot be written, or cannot be resumed, as asked; the inputs
+        name no file, or one does not exist, or is OUTPUT; another run is
+        writing OUTPUT; checkpoints exist and the run does not resume them.
     OutputError
         Writing OUTPUT or its scratch files failed (disk full, no permission).
+    KeyboardInterrupt, Terminated
+        Interrupted before the commit. When checkpoints hold rows, the
+        exception's ``checkpoints`` attribute is ``(rows, directory)``.
     InterruptedAfterCommit
         A signal arrived while OUTPUT was being put in place; it is written.
     """
     output = os.fspath(output)
+    if prune and not resume:
+        raise UsageError("--prune drops rows of a resumed table: it goes with --resume")
     table_class = _table_class(output)
     found = find_images(inputs, recursive=recursive, exclude=_companions(output))
     _refuse_output_among_inputs(output, inputs, found.paths)
+    _refuse_no_files(found)
     lock = OutputLock(output)
     with _writing(output, "lock"):
         lock.acquire()
     with lock:  # held already; released however the run ends
-        plan = _plan(found, output, table_class, options, resume=resume)
-        temp = TempFiles(plan.output)
-        with _writing(output, "clean up beside"):
-            temp.remove_stale()
-        try:
-            with _writing(output, "write"):
-                written = _write(plan, temp, options, n_jobs, report, progress)
-                _commit(plan, temp, written)
-        except BaseException:
-            with deferred_signals():  # a second Ctrl-C must not stop the clean-up
-                temp.remove_all()
-            raise
+        plan = _plan(found, output, table_class, options, resume=resume, prune=prune)
+        checkpoints = _checkpoints(plan, options, resume)
+        written = _run(plan, checkpoints, options, n_jobs, report, progress, note)
     return {
-        "rows": written.rows, "new": written.new, "kept": written.rows - written.new,
+        "rows": written.rows, "new": written.new, "resumed": written.resumed,
+        "kept": written.rows - written.new, "outside": plan.outside,
         "skipped": plan.skipped, "dropped": plan.dropped, "unsearched": plan.unsearched,
         "errors": written.errors,
         "errors_file": plan.errors_path if written.errors else None,
     }
+
+
+def _checkpoints(plan, options, resume):
+    """The run's :class:`Checkpoints`, with the rows of earlier parts when resuming."""
+    record = checkpoint_record(plan.columns, plan.stored, options.engine)
+    checkpoints = Checkpoints(plan.output, record)
+    checkpoints.refuse_unless_resuming(resume)
+    if resume:
+        checkpoints.load()
+    return checkpoints
+
+
+def _run(plan, checkpoints, options, n_jobs, report, progress, note):
+    """Write the table and commit it; on any way out, the scratch files go
+    and the checkpoints stay (an interruption says how many rows they keep)."""
+    temp = TempFiles(plan.output)
+    with _writing(plan.output, "clean up beside"):
+        temp.remove_stale()
+    try:
+        with _writing(plan.output, "write"):
+            written = _write(plan, temp, checkpoints, options, n_jobs, report, progress, note)
+            _commit(plan, temp, written, checkpoints)
+    except BaseException as exc:
+        with deferred_signals():  # a second Ctrl-C must not stop the clean-up
+            temp.remove_all()
+            checkpoints.tidy()
+        if isinstance(exc, (KeyboardInterrupt, Terminated)) and checkpoints.exist():
+            exc.checkpoints = (checkpoints.rows, checkpoints.directory)
+        raise
+    return written
 
 
 @contextlib.contextmanager
@@ -170,45 +220,62 @@ def _refuse_output_among_inputs(output, inputs, found):
             )
 
 
-def _plan(found, output, table_class, options, *, resume):
+def _refuse_no_files(found):
+    """A :class:`UsageError` if the inputs name no file at all: a mistyped
+    pattern or folder, which must not write (or, resumed, rewrite) OUTPUT."""
+    if found.paths:
+        return
+    reasons = "; ".join(f"{item}: {reason}" for item, reason in found.problems)
+    raise UsageError(f"the INPUTs name no file ({reasons or 'nothing found'}); "
+                     "nothing was read or written")
+
+
+def _plan(found, output, table_class, options, *, resume, prune):
     """Read the paths ``--resume`` keeps, and list the files to do."""
     errors_path = output + ".errors.csv"
     columns, stored = options.feature_names(), stored_options(options)
     resuming = resume and os.path.exists(output)
-    todo, kept, dropped = found.paths, None, 0
+    todo = sorted(found.paths, key=order_key)
+    plan = _Plan(output, errors_path, table_class, columns, stored, resuming, todo, 0,
+                 list(found.problems), found.unsearched)
     if resuming:
         old_paths, directory = _kept_paths(output, table_class, columns, stored)
-        todo, kept, dropped = _match_resolved(found.paths, old_paths, directory)
-    skipped = len(found.paths) - len(todo)
-    problems = list(found.problems)
+        _match_resolved(plan, old_paths, directory, prune)
+    plan.skipped = len(found.paths) - len(plan.todo)
     if table_class.utf8_paths_only:
-        todo, unstorable = _split_by_utf8(todo)
-        problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
-                         "(write a .csv or .npz instead)") for p in unstorable]
-    return _Plan(output, errors_path, table_class, columns, stored, resuming, todo, skipped,
-                 problems, found.unsearched, kept, dropped)
+        plan.todo, unstorable = _split_by_utf8(plan.todo)
+        plan.problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
+                              "(write a .csv or .npz instead)") for p in unstorable]
+    return plan
 
 
-def _match_resolved(paths, old_paths, directory):
+def _match_resolved(plan, old_paths, directory, prune):
     """Match the files found with the rows of OUTPUT by resolved path (the
     same file named relative and absolute, or from another working directory,
-    is one file).
+    is one file), and fill in what ``plan`` keeps.
 
-    Returns ``(todo, kept, dropped)``: the files found that have no row; for
-    each row whose file is still found, its path rewritten relative to the
-    working directory of this run; and the number of rows whose files are not.
+    ``plan.todo`` keeps the files found that have no row; ``plan.kept`` maps
+    each row kept to its path rewritten relative to the working directory of
+    this run (an absolute one stays); rows whose files are not among the
+    inputs are kept (``plan.outside``) unless ``prune`` (``plan.dropped``).
     """
-    resolved = {os.path.realpath(p) for p in paths}
-    kept, dropped, done = {}, 0, set()
+    resolved = {os.path.realpath(p) for p in plan.todo}
+    kept, done = {}, set()
     for old in old_paths:
         location = os.path.join(directory, old)
-        if os.path.realpath(location) in resolved:
-            kept[old] = old if os.path.isabs(old) else os.path.relpath(location)
-            done.add(os.path.realpath(location))
+        real = os.path.realpath(location)
+        if real in resolved:
+            done.add(real)
+        elif prune:
+            plan.dropped += 1
+            continue
         else:
-            dropped += 1
-    todo = [p for p in paths if os.path.realpath(p) not in done]
-    return todo, kept, dropped
+            plan.outside += 1
+        kept[old] = old if os.path.isabs(old) else os.path.relpath(location)
+    keys = [order_key(kept[old]) for old in old_paths if old in kept]
+    plan.kept_in_order = all(a <= b for a, b in zip(keys, keys[1:]))
+    plan.kept = kept
+    plan.todo = [p for p in plan.todo if os.path.realpath(p) not in done]
 
 
 def _table_class(output):
@@ -227,12 +294,13 @@ def _table_class(output):
 def _kept_paths(output, table_class, columns, stored):
     """The paths of an existing OUTPUT and the directory they are relative
     to, after checking that it was written with these options by this
-    version of gradhist-sklearn."""
+    version of gradhist-sklearn, and that it is whole."""
     try:
         old_columns, _, paths = table_class.read_paths(output)
         old_options, old_made_by = table_class.read_record(output)
     except Exception as exc:  # noqa: BLE001 - any reader failure means "cannot resume"
         raise UsageError(f"cannot resume from {output!r}: {exc}") from exc
+    _refuse_damaged(output, table_class, len(old_columns), len(paths))
     advice = "use the options and version it was written with, or drop --resume"
     if old_options is None or not old_made_by:
         raise UsageError(f"cannot resume: {output!r} does not record the options and the "
@@ -247,6 +315,36 @@ def _kept_paths(output, table_class, columns, stored):
             f"({json.dumps(old_options)}); {advice}"
         )
     return paths, old_made_by.get("directory") or os.getcwd()
+
+
+def _refuse_damaged(output, table_class, n_columns, n_rows):
+    """A :class:`UsageError` unless every row of OUTPUT reads back whole:
+    ``n_columns`` finite values each, ``n_rows`` of them, and for a CSV a
+    last line that ends (a table cut off by a full disk, say)."""
+    try:
+        count = 0
+        for _, row in table_class.iter_rows(output):
+            count += 1
+            if len(row) != n_columns or not np.isfinite(row).all():
+                raise ValueError(f"row {count} holds {len(row)} values, not {n_columns} "
+                                 "finite ones")
+        if count != n_rows:
+            raise ValueError(f"it holds {count} rows of values for {n_rows} paths")
+        if table_class is CsvTable and not _ends_a_line(output):
+            raise ValueError("its last line is cut off")
+    except Exception as exc:  # noqa: BLE001 - any reader failure means "damaged"
+        raise UsageError(
+            f"cannot resume from {output!r}: the table is damaged ({exc}); restore it, "
+            "or run without --resume to write it afresh") from exc
+
+
+def _ends_a_line(path):
+    with open(path, "rb") as file:
+        file.seek(0, os.SEEK_END)
+        if file.tell() == 0:
+            return False
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
 
 
 def _is_utf8(text):
@@ -344,13 +442,14 @@ def features_of_paths_tolerant(paths, options, pixels_per_chunk=None, parent=Non
 
 
 class _NewRows:
-    """The ``(path, row)`` pairs of the files to do, in their order, computed
-    by joblib workers; files that give no row go to the error log. Counts the
-    rows (:attr:`count`) and advances the progress display."""
+    """The ``(path, row)`` pairs of the files to compute, in their order,
+    computed by joblib workers; files that give no row go to the error log.
+    Counts the rows (:attr:`count`), hands them to the checkpoints as each
+    chunk is done, and advances the progress display."""
 
-    def __init__(self, todo, options, n_jobs, errors, bar):
+    def __init__(self, todo, options, n_jobs, errors, bar, checkpoints):
         self.todo, self.options, self.n_jobs = todo, options, n_jobs
-        self.errors, self.bar = errors, bar
+        self.errors, self.bar, self.checkpoints = errors, bar, checkpoints
         self.count = 0
 
     def __iter__(self):
@@ -367,6 +466,7 @@ class _NewRows:
             for (a, b), result in zip(slices, results, strict=True):
                 yield from self._rows_of(self.todo[a:b], *result)
                 self.bar.update(b - a)
+                self.checkpoints.chunk_done(last=b == len(self.todo))
         finally:
             _cancel_quietly(results)
 
@@ -377,6 +477,7 @@ class _NewRows:
         if self.options.include_orientation:
             features = np.column_stack([histograms, orientations])
         self.count += len(ok)
+        self.checkpoints.add([chunk[position] for position in ok], features)
         for j, position in enumerate(ok):
             yield chunk[position], features[j]
 
@@ -401,17 +502,43 @@ class NoProgress:
         pass
 
 
-def _all_rows(plan, new_rows):
-    """The new rows, merged in path order with the rows of OUTPUT when resuming
-    (both are sorted by path)."""
-    if not plan.resuming:
-        return iter(new_rows)
-    kept = ((plan.kept[path], row) for path, row in plan.table_class.iter_rows(plan.output)
+def _kept_rows(plan):
+    """The rows of OUTPUT that a resume keeps, renamed, in row order (a table
+    that is not in it, written before rows were ordered by absolute path, is
+    put in order in memory)."""
+    rows = ((plan.kept[path], row) for path, row in plan.table_class.iter_rows(plan.output)
             if path in plan.kept)
-    return heapq.merge(kept, new_rows, key=itemgetter(0))
+    if plan.kept_in_order:
+        return rows
+    return iter(sorted(rows, key=lambda item: order_key(item[0])))
 
 
-def _write(plan, temp, options, n_jobs, report, progress):
+def _all_rows(plan, resumed_rows, new_rows):
+    """The rows of the table in row order: those taken from checkpoints, those
+    computed now, and those of OUTPUT when resuming (each stream in order)."""
+    streams = [resumed_rows, new_rows]
+    if plan.resuming:
+        streams.append(_kept_rows(plan))
+    return heapq.merge(*streams, key=lambda item: order_key(item[0]))
+
+
+def _progress(plan, checkpoints, progress, note):
+    """The files to compute, and the progress display (after a line saying
+    what checkpoints give, when they give rows)."""
+    to_compute = [p for p in plan.todo if not checkpoints.has(p)]
+    resumed = len(plan.todo) - len(to_compute)
+    if note:
+        for name, reason in checkpoints.unreadable:
+            note(f"gradhist: checkpoint part {name} cannot be read ({reason}); its files "
+                 "are computed again")
+        if resumed:
+            note(f"gradhist: resuming: {resumed} of {len(plan.todo)} files to add have rows "
+                 f"in the checkpoints of an interrupted run")
+    bar = progress(len(plan.todo), resumed) if progress else NoProgress()
+    return to_compute, resumed, bar
+
+
+def _write(plan, temp, checkpoints, options, n_jobs, report, progress, note):
     """Write the table and the errors file as scratch files; return them."""
     written = _Written(temp.new(plan.table_class.suffix), temp.new(".errors.csv"))
     table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, made_by())
@@ -420,11 +547,12 @@ def _write(plan, temp, options, n_jobs, report, progress):
         with ErrorLog(written.errors_name, report or (lambda path, reason: None)) as errors:
             for item, reason in plan.problems:
                 errors.record(item, reason)
-            bar = progress(len(plan.todo)) if progress else NoProgress()
-            new_rows = _NewRows(plan.todo, options, n_jobs, errors, bar)
-            written.rows = write_rows(table, _all_rows(plan, new_rows), len(plan.columns))
+            to_compute, written.resumed, bar = _progress(plan, checkpoints, progress, note)
+            new_rows = _NewRows(to_compute, options, n_jobs, errors, bar, checkpoints)
+            rows = _all_rows(plan, checkpoints.rows_of(plan.todo), new_rows)
+            written.rows = write_rows(table, rows, len(plan.columns))
             bar.close()
-        written.new, written.errors = new_rows.count, errors.count
+        written.new, written.errors = new_rows.count + written.resumed, errors.count
     except BaseException:
         with deferred_signals():  # interrupted or failed: release the scratch files
             _discard(table)
@@ -443,8 +571,9 @@ def _discard(table):
 # -- putting the outputs in place -----------------------------------------------------
 
 
-def _commit(plan, temp, written):
-    """Rename the finished scratch files over OUTPUT (and its errors file).
+def _commit(plan, temp, written, checkpoints):
+    """Rename the finished scratch files over OUTPUT (and its errors file),
+    then remove the checkpoints, whose rows it holds.
 
     Signals are deferred meanwhile, so an interruption lands before the
     commit (OUTPUT as it was) or after it (OUTPUT written), never in between;
@@ -468,6 +597,9 @@ def _commit(plan, temp, written):
             elif os.path.exists(plan.errors_path):
                 os.remove(plan.errors_path)  # from an earlier run: no longer true
             temp.remove_all()
+            # Killed before this, the parts stay: a resume finds their files
+            # in OUTPUT and removes them after its own commit.
+            checkpoints.remove()
             committed = True
     except (KeyboardInterrupt, Terminated) as exc:
         if committed:

@@ -161,7 +161,13 @@ def build_parser():
     run.add_argument(
         "--resume", action="store_true",
         help="keep the rows of an existing OUTPUT and compute only the files not in "
-        "it (OUTPUT must have been written with the same options, by the same version)",
+        "it, taking the rows that an interrupted run kept in its checkpoints (OUTPUT "
+        "must have been written with the same options, by the same version); rows of "
+        "files not among the INPUTs stay",
+    )
+    run.add_argument(
+        "--prune", action="store_true",
+        help="with --resume: drop the rows of OUTPUT whose files are not among the INPUTs",
     )
     parser.extract_parser = extract
     return parser

@@ -57,8 +57,9 @@ def run_extract(args, usage):
 
             summary = extract(
                 args.inputs, args.output, options, recursive=args.recursive,
-                n_jobs=args.n_jobs, resume=args.resume, report=console.report,
-                progress=console.progress,
+                n_jobs=args.n_jobs, resume=args.resume, prune=args.prune,
+                report=console.report, progress=console.progress,
+                note=None if args.quiet else console.say,
             )
     except UsageError as exc:
         usage.error(str(exc))
@@ -95,21 +96,38 @@ def _workers(options):
 
 
 def summary_line(summary, output):
-    """The last line of a run, e.g. ``gradhist: 8 rows in out.csv; 1 unreadable, ...``."""
+    """The last line of a run, e.g. ``gradhist: 8 rows in out.csv; 1 unreadable, ...``.
+
+    A resumed run (an OUTPUT whose rows are kept, or checkpoints whose rows
+    are taken) says how many rows were kept, added and dropped.
+    """
     rows = summary["rows"]
     parts = [f"{rows} row{'' if rows == 1 else 's'} in {output}"]
-    if summary["kept"]:
-        parts.append(f"{summary['kept']} kept, {summary['new']} new")
+    if summary["kept"] or summary.get("dropped") or summary.get("resumed"):
+        parts.append(_changes(summary))
     if summary["skipped"]:
         parts.append(f"{summary['skipped']} files already there")
-    if summary.get("dropped"):
-        parts.append(f"{summary['dropped']} rows dropped (their files are no longer inputs)")
     if summary.get("unsearched"):
         parts.append(f"{summary['unsearched']} sub-directories not searched (-r searches "
                      "them)")
     if summary["errors"]:
         parts.append(f"{summary['errors']} unreadable, listed in {summary['errors_file']}")
     return "gradhist: " + "; ".join(parts)
+
+
+def _changes(summary):
+    """``3 kept, 5 added, 0 dropped``, with what the numbers hold."""
+    kept = f"{summary['kept']} kept"
+    if summary.get("outside"):
+        kept += (f" ({summary['outside']} of files not among the inputs; --prune drops "
+                 "them)")
+    added = f"{summary['new']} added"
+    if summary.get("resumed"):
+        added += f" ({summary['resumed']} from checkpoints)"
+    dropped = f"{summary.get('dropped', 0)} dropped"
+    if summary.get("dropped"):
+        dropped += " (--prune: their files are not among the inputs)"
+    return f"{kept}, {added}, {dropped}"
 
 
 class Console:
@@ -121,17 +139,18 @@ class Console:
         self.show_progress = show_progress
         self.bar = None
 
-    def progress(self, total):
-        """A progress display for ``total`` files: tqdm's bar when tqdm is
+    def progress(self, total, done=0):
+        """A progress display for ``total`` files of which ``done`` are done
+        already (resumed from checkpoints): tqdm's bar when tqdm is
         installed, else :class:`Progress`; nothing to draw when not shown."""
         from ._extract import NoProgress
 
         if not (self.show_progress and total):
             return NoProgress()
         try:
-            self.bar = _TqdmBar(total, self.stream)
+            self.bar = _TqdmBar(total, self.stream, done)
         except ImportError:  # the [progress] extra is not installed
-            self.bar = Progress(total, self.stream)
+            self.bar = Progress(total, self.stream, done=done)
         return self.bar
 
     def say(self, text):
@@ -157,7 +176,12 @@ class Console:
             self.say(f"gradhist: interrupted just after {output} was written")
             exc = exc.interruption
         else:
-            self.say(f"gradhist: interrupted; {output} was not written or changed")
+            line = f"gradhist: interrupted; {output} was not written or changed"
+            kept = getattr(exc, "checkpoints", None)
+            if kept:
+                line += (f"; {kept[0]} rows are kept in {kept[1]}: run again with --resume "
+                         "to continue from them")
+            self.say(line)
         return 130 if isinstance(exc, KeyboardInterrupt) else 143
 
 
@@ -165,12 +189,12 @@ class _TqdmBar:
     """tqdm's bar behind the interface of :class:`Progress` (ImportError
     without tqdm; it is imported only when a bar is drawn)."""
 
-    def __init__(self, total, stream):
+    def __init__(self, total, stream, done=0):
         from tqdm import tqdm
 
         self.stream = stream
-        self.bar = tqdm(total=total, file=stream, unit="img", mininterval=Progress.interval,
-                        dynamic_ncols=True)
+        self.bar = tqdm(total=total, initial=done, file=stream, unit="img",
+                        mininterval=Progress.interval, dynamic_ncols=True)
 
     def update(self, n):
         self.bar.update(n)
@@ -195,16 +219,17 @@ def _duration(seconds):
 
 
 class Progress:
-    """A plain progress bar, used when tqdm is not installed: images done,
-    rate and time left, redrawn in place. Lines written with :meth:`write`
+    """A plain progress bar, used when tqdm is not installed: images done
+    (``done`` of them before this run: resumed), rate and time left, redrawn
+    in place. Lines written with :meth:`write`
     clear the bar first, so error lines are never mixed with it."""
 
     width = 24
     #: Seconds between two redraws, so a fast run is not slowed by the bar.
     interval = 0.1
 
-    def __init__(self, total, stream, *, clock=time.monotonic):
-        self.total, self.done = total, 0
+    def __init__(self, total, stream, *, done=0, clock=time.monotonic):
+        self.total, self.done, self.initial = total, done, done
         self.stream, self.clock = stream, clock
         self.start = clock()
         self._last_draw = None
@@ -224,7 +249,7 @@ class Progress:
         fraction = min(1.0, self.done / self.total)
         filled = int(round(fraction * self.width))
         elapsed = max(now - self.start, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self.initial) / elapsed  # of this run: resumed files aside
         if self.done >= self.total:
             tail = f"{_duration(elapsed)} total"
         elif rate > 0:
