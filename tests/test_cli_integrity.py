@@ -101,13 +101,18 @@ def test_resume_matches_files_by_resolved_path(images, monkeypatch, capsys, suff
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
-def test_resume_drops_the_rows_of_files_gone(images, capsys, suffix):
+def test_resume_keeps_the_rows_of_files_gone_unless_pruned(images, capsys, suffix):
     skip_without_pyarrow(suffix)
     output = images / f"out{suffix}"
     assert status_of(["extract", "images", "-o", output, "-q"]) == 0
+    rows = table_paths(output)
     os.remove(images / "images" / "coins.png")
     assert status_of(["extract", "images", "-o", output, "--resume"]) == 0
-    assert "1 rows dropped" in capsys.readouterr().err
+    assert "3 kept (1 of files not among the inputs; --prune drops them), 0 added, " \
+           "0 dropped" in capsys.readouterr().err
+    assert table_paths(output) == rows
+    assert status_of(["extract", "images", "-o", output, "--resume", "--prune"]) == 0
+    assert "2 kept, 0 added, 1 dropped" in capsys.readouterr().err
     assert table_paths(output) == [os.path.join("images", n)
                                    for n in ["camera_a.png", "camera_b.png"]]
 
@@ -269,6 +274,12 @@ def test_a_folder_that_cannot_be_listed_is_in_the_errors_file(images, monkeypatc
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refusing)
+    if not recursive:  # then the only INPUT gives no file: bad usage, nothing written
+        assert status_of(["extract", "images", "-o", "out.csv"]) == 2
+        err = capsys.readouterr().err
+        assert "images: cannot list this folder: Permission denied" in err
+        assert "Traceback" not in err and sorted(os.listdir(images)) == ["images"]
+        return
     assert status_of(["extract", "images", "-o", "out.csv", *recursive]) == 1
     assert "Traceback" not in capsys.readouterr().err
     errors = errors_of("out.csv.errors.csv")
@@ -285,7 +296,10 @@ def test_without_recursive_the_skipped_folders_are_counted(images, capsys):
 
 
 def test_a_double_star_pattern_without_recursive_hints_at_it(images, capsys):
-    assert status_of(["extract", "nothing/**/*.png", "-o", "out.csv"]) == 1
+    # It matches nothing, and nothing else is named: bad usage, with the hint.
+    assert status_of(["extract", "nothing/**/*.png", "-o", "out.csv"]) == 2
+    assert "only with -r/--recursive" in capsys.readouterr().err
+    assert status_of(["extract", "nothing/**/*.png", "images", "-o", "out.csv"]) == 1
     assert "only with -r/--recursive" in capsys.readouterr().err
 
 

@@ -88,11 +88,28 @@ def blocked_writing(process, pipe):
 PATIENCE = 600
 
 
-def wait_for(condition, what):
+def wait_for(condition, what, process=None):
+    """Poll ``condition`` until it holds; fail at once if ``process`` (a
+    ``Popen`` that must still run) has exited, with its standard error, and
+    after PATIENCE seconds in any case."""
     deadline = time.monotonic() + PATIENCE
     while not condition():
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the run ended (status {process.returncode}) before "
+                                 f"{what}:\n{_stderr_of(process)}")
         assert time.monotonic() < deadline, f"the run never got to {what}"
         time.sleep(0.005)
+
+
+def _stderr_of(process):
+    """What an ended ``process`` wrote on its standard error (a pipe or a file)."""
+    stream = process.stderr
+    if stream is None:
+        return "(standard error not captured)"
+    with contextlib.suppress(Exception):
+        stream.seek(0)
+    text = stream.read()
+    return text[-3000:] if isinstance(text, str) else text[-3000:].decode(errors="replace")
 
 
 @pytest.mark.parametrize(
@@ -147,8 +164,9 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     try:
         line = f"gradhist: cannot read {folder}/00000-{empty_name}.png: the file is empty"
         assert n_files * len(line) > pipe_capacity(process.stderr)  # so the run must block
-        wait_for(lambda: len(os.listdir(out)) >= 2, "its scratch files")
-        wait_for(lambda: blocked_writing(process, process.stderr), "a full standard error")
+        wait_for(lambda: len(os.listdir(out)) >= 2, "its scratch files", process)
+        wait_for(lambda: blocked_writing(process, process.stderr), "a full standard error",
+                 process)
         assert process.poll() is None
         if whole_group:
             os.killpg(process.pid, sig)
@@ -162,6 +180,16 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
     assert process.returncode == status, stderr[-2000:]
     lines = stderr.splitlines()
     expected = f"gradhist: interrupted; {out / 'features.parquet'} was not written or changed"
+    # Rows computed before the signal may have been committed as checkpoint
+    # parts (a part is cut once a second of work has passed): then they stay,
+    # and the line says where.
+    parts = out / ".features.parquet.parts"
+    if parts.exists():
+        assert not [name for name in os.listdir(parts) if name.endswith(".tmp")]
+        kept = [line for line in lines if line.startswith(expected + "; ")]
+        assert len(kept) == 1 and kept[0].endswith(
+            f" rows are kept in {parts}: run again with --resume to continue from them")
+        expected = kept[0]
     assert expected in lines, stderr[-2000:]
     others = [line for line in lines
               if line != expected and not line.startswith("gradhist: cannot read ")]
@@ -172,7 +200,7 @@ def test_interrupted_run_leaves_nothing_behind(tmp_path, sig, status, n_jobs, wh
         assert not any("Warning" in line for line in others), others
     else:
         assert others == [] and lines[-1] == expected  # no traceback, nothing after
-    assert os.listdir(out) == ["features.parquet"]
+    assert sorted(os.listdir(out)) == sorted(["features.parquet", *[parts.name] * parts.exists()])
     assert (out / "features.parquet").read_bytes() == b"an earlier, complete table"
 
 
@@ -432,8 +460,9 @@ def test_extract_is_callable_without_the_command(tmp_path):
     write_images(tmp_path / "images")
     options = HistogramOptions(angle_bins=12, include_orientation=False)
     summary = _extract.extract([str(tmp_path / "images")], tmp_path / "out.npz", options)
-    assert summary == {"rows": 8, "new": 8, "kept": 0, "skipped": 0, "dropped": 0,
-                       "unsearched": 0, "errors": 0, "errors_file": None}
+    assert summary == {"rows": 8, "new": 8, "resumed": 0, "kept": 0, "outside": 0,
+                       "skipped": 0, "dropped": 0, "unsearched": 0, "errors": 0,
+                       "errors_file": None}
     with np.load(tmp_path / "out.npz") as data:
         assert list(data["columns"]) == options.feature_names()
 
@@ -573,7 +602,7 @@ def test_workers_end_when_the_command_is_killed(tmp_path):
                 assert process.poll() is None, stderr.read()  # the run cannot end
                 return sum(map(_watching, _children(process.pid))) == 2
 
-            wait_for(two_watching, "two workers watching their parent")
+            wait_for(two_watching, "two workers watching their parent", process)
             workers = [pid for pid in _children(process.pid) if _watching(pid)]
             # The workers, and the resource trackers of joblib and multiprocessing.
             left = Orphans(_descendants(process.pid))
