@@ -42,7 +42,7 @@ FORMATS = [".csv", ".parquet", ".npz"]
 PATIENCE = 600
 
 #: ``python -c`` program: the real command, except that a checkpoint part is
-#: written after every chunk of FILES_PER_CHUNK files, and, when HOLD_AFTER
+#: written after every chunk of FILES_PER_CHUNK files (from the first), and, when HOLD_AFTER
 #: is given, the command sleeps once it has written HOLD_AFTER parts, until
 #: it is stopped. Arguments: FILES_PER_CHUNK HOLD_AFTER(-1: never) ARGS...
 HELD_RUN = """\
@@ -51,6 +51,7 @@ from gradhist_sklearn._cli import _checkpoints, _extract, main
 
 per_chunk, hold_after = int(sys.argv[1]), int(sys.argv[2])
 _checkpoints.CHECKPOINT_SECONDS = 0.0
+_checkpoints.CHECKPOINT_FIRST_ROWS = 0
 _extract.FILES_PER_CHUNK = per_chunk
 write, written = _checkpoints.Checkpoints.write_part, []
 
@@ -268,6 +269,7 @@ def interrupt_after(monkeypatch, n_parts):
     """In this process: a part after every chunk of 2 files, and Ctrl-C just
     after the ``n_parts``-th part is written."""
     monkeypatch.setattr(_checkpoints, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(_checkpoints, "CHECKPOINT_FIRST_ROWS", 0)
     monkeypatch.setattr(_extract, "FILES_PER_CHUNK", 2)
     write, written = _checkpoints.Checkpoints.write_part, []
 

@@ -15,8 +15,9 @@ OUTPUT's file name), holding
   (float64, one row per path), exactly the rows the table gets.
 
 When a part is written: after a chunk of files is computed, once
-:data:`CHECKPOINT_SECONDS` have passed since the previous part (never after
-the last chunk: the table is written at once then). A part is written to a
+:data:`CHECKPOINT_SECONDS` have passed since the previous part and the run
+has computed :data:`CHECKPOINT_FIRST_ROWS` rows (never after the last
+chunk: the table is written at once then). A part is written to a
 scratch file, flushed to disk (``fsync``) and renamed, so that it is whole
 or absent, whenever the run is stopped; signals wait for the rename. Which
 rows fall into which part depends on timing; the table built from them
@@ -42,6 +43,10 @@ from ._usage import UsageError
 
 #: Seconds of work between two parts, at least (a part is cut between chunks).
 CHECKPOINT_SECONDS = 1.0
+
+#: Rows a run computes before its first part: a run that small loses little
+#: when stopped, and leaves nothing beside its output.
+CHECKPOINT_FIRST_ROWS = 16
 
 #: The record's file name, inside the checkpoint directory.
 RECORD = "record.json"
@@ -116,6 +121,7 @@ class Checkpoints:
         self.rows = 0  # rows in the parts on disk
         self.next_number = 1
         self.pending_paths, self.pending_features = [], []
+        self.computed = 0  # rows computed by this run
         self.last = clock()
         self._parts = collections.OrderedDict()  # part name -> features, recently read
         self.unreadable = []  # (part name, reason): parts left aside
@@ -197,13 +203,14 @@ class Checkpoints:
 
     def add(self, paths, features):
         """Rows just computed, for the next part (``paths`` as the run names them)."""
+        self.computed += len(paths)
         if len(paths):
             self.pending_paths.extend(os.path.abspath(p) for p in paths)
             self.pending_features.append(np.array(features, dtype=np.float64))
 
     def chunk_done(self, last):
         """Between two chunks: write a part if it is time (never after the ``last``)."""
-        if not last and self.pending_paths and (
+        if not last and self.pending_paths and self.computed >= CHECKPOINT_FIRST_ROWS and (
                 self.clock() - self.last >= CHECKPOINT_SECONDS):
             self.write_part()
 
@@ -219,10 +226,11 @@ class Checkpoints:
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(scratch, os.path.join(self.directory, _part_name(self.next_number)))
+            # Counted before a signal held meanwhile is raised (at the block's end).
+            self.rows += len(self.pending_paths)
+            self.next_number += 1
+            self.pending_paths, self.pending_features = [], []
             _fsync_directory(self.directory)
-        self.rows += len(self.pending_paths)
-        self.next_number += 1
-        self.pending_paths, self.pending_features = [], []
         self.last = self.clock()
 
     def _make_directory(self):
@@ -242,7 +250,8 @@ class Checkpoints:
 
     def remove(self):
         """Remove the directory (the table holding the rows is committed)."""
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if os.path.isdir(self.directory):
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def tidy(self):
         """After a failed or interrupted run: remove the scratch file, and the
