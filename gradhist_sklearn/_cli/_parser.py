@@ -22,8 +22,10 @@ main orientation and orientation strength (sigma0.5_main_orientation,
 sigma0.5_orientation_strength, ...). The defaults are the transformer's and
 the numbers exactly its rows.
 
-Rows are sorted by path. The table is written to a temporary file beside OUTPUT
-and renamed when complete, so OUTPUT is whole or absent, even after Ctrl-C.
+Rows are sorted by absolute path. The table is written to a temporary file
+beside OUTPUT and renamed when complete, so OUTPUT is whole or absent, even
+after Ctrl-C. Rows computed are kept as the run goes in checkpoints beside
+OUTPUT (.OUTPUT.parts): after any stop, --resume continues from them.
 A file that cannot be read is named on standard error and in
 OUTPUT.errors.csv (columns path, reason); the other files are still written.
 """
@@ -33,15 +35,18 @@ exit status:
   0  every input became a row
   1  some inputs could not be read (see OUTPUT.errors.csv); the rest is written
   2  bad usage (unknown option, unknown OUTPUT extension, an INPUT that does not
-     exist, OUTPUT among the INPUTs, another run writing OUTPUT, --resume of a
-     table written with other options or another version); nothing is written
+     exist, INPUTs that name no file, OUTPUT among the INPUTs, another run
+     writing OUTPUT, --resume of a damaged table or of one written with other
+     options or another version, checkpoints and no --resume); nothing is written
   3  OUTPUT could not be written (disk full, no permission): it is left as it was
-  130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was
+  130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was, the
+       checkpoints stay (--resume continues from them)
 
 examples:
   gradhist extract photos/ -o features.parquet --n-jobs -1
   gradhist extract 'scans/**/*.tif' --recursive -o features.csv --angle-bins 16
   gradhist extract photos/ -o features.parquet --resume    # only new files
+  gradhist extract photos/ -o features.parquet --resume --prune  # and drop gone ones
   gradhist extract photos/ -o features.npz --sigma 1,2,4   # three scales
 """
 
