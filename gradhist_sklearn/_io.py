@@ -272,8 +272,10 @@ def _refuse_unless_one_image(path, layout):
 
 
 def _check_decoded(path, image, layout):
-    """The decoded pixels are the image the header declared: never a part of it."""
-    image = np.asarray(image)
+    """The decoded pixels are the image the header declared: never a part of
+    it. Returned in C order (a TIFF's separate sample planes are not): the
+    grey of a colour image depends on its memory layout in the last bit."""
+    image = np.ascontiguousarray(image)
     if image.shape[:2] != (layout.height, layout.width) or not (
             image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (2, 3, 4))):
         raise ImageReadError(
@@ -292,6 +294,10 @@ def _read(path):
     if tifffile is not None and _has_tiff_signature(path):
         return _read_tiff(path, tifffile)
     with _opened_with_pillow(path) as opened:
+        if opened is None and tifffile is None and _has_tiff_signature(path):
+            raise ImageReadError(
+                path, "not a readable image file (Pillow does not read this TIFF's sample "
+                "type or layout; tifffile reads them all: pip install tifffile)")
         if opened is None:
             raise ImageReadError(
                 path, "not a readable image file (no reader recognises its content: "
@@ -448,6 +454,7 @@ class _Quiet:
         self._handler = _Collector(self._local)
         self._readers = 0
         self._showwarning = None
+        self._shown_here = self._show  # one bound method, to know it again
 
     @contextlib.contextmanager
     def listening(self):
@@ -471,12 +478,12 @@ class _Quiet:
         for name in _READER_LOGGERS:
             logging.getLogger(name).addHandler(self._handler)
         self._showwarning = warnings.showwarning
-        warnings.showwarning = self._show
+        warnings.showwarning = self._shown_here
 
     def _remove(self):
         for name in _READER_LOGGERS:
             logging.getLogger(name).removeHandler(self._handler)
-        if warnings.showwarning is self._show:
+        if warnings.showwarning is self._shown_here:
             warnings.showwarning = self._showwarning
         self._showwarning = None
 
