@@ -35,13 +35,16 @@ class Found:
     paths: list
     problems: list = field(default_factory=list)
     unsearched: int = 0
+    #: paths a directory listing showed not to be links (resolved by their folder)
+    not_links: set = field(default_factory=set, repr=False)
 
 
-def path_order(path):
+def path_order(path, cwd=None):
     """The key the files are sorted by: the absolute path (``os.path.abspath``,
     which normalises it), so that the order does not depend on the working
-    directory the paths are relative to."""
-    return os.path.abspath(path)
+    directory the paths are relative to. ``cwd``: the working directory, when
+    the caller has it (``os.getcwd()`` is a system call)."""
+    return os.path.normpath(os.path.join(cwd or os.getcwd(), path))
 
 
 def _is_hidden(name):
@@ -97,8 +100,7 @@ def _walk(top, found, visited):
         visited.add(identity)
         entries = _listing(folder, found)
         yield folder, entries
-        stack.extend(os.path.join(folder, e.name) for e in reversed(entries)
-                     if _is_directory(e))
+        stack.extend(e.path for e in reversed(entries) if _is_directory(e))
 
 
 def _images_in(directory, recursive, found, visited):
@@ -106,14 +108,19 @@ def _images_in(directory, recursive, found, visited):
     folders skipped); with ``recursive``, those of every directory below it."""
     if recursive:
         for folder, entries in _walk(directory, found, visited):
-            found.paths.extend(os.path.join(folder, e.name) for e in entries
-                               if not _is_directory(e) and _is_image_name(e.name))
+            _add_entries(found, (e for e in entries
+                                 if _is_image_name(e.name) and not _is_directory(e)))
         return
-    for entry in _listing(directory, found):
-        if _is_directory(entry):
-            found.unsearched += 1
-        elif _is_image_name(entry.name):
-            found.paths.append(os.path.join(directory, entry.name))
+    entries = _listing(directory, found)
+    found.unsearched += sum(map(_is_directory, entries))
+    _add_entries(found, (e for e in entries if _is_image_name(e.name) and not _is_directory(e)))
+
+
+def _add_entries(found, entries):
+    for entry in entries:
+        found.paths.append(entry.path)
+        if not entry.is_symlink():
+            found.not_links.add(os.path.normpath(entry.path))
 
 
 def _matches(pattern, recursive, found):
@@ -138,8 +145,7 @@ def _matches(pattern, recursive, found):
             else:  # a last '**' matches every file and directory below
                 if folder:
                     yield folder
-                yield from (os.path.join(folder, e.name) for e in entries
-                            if not _is_directory(e))
+                yield from (e.path for e in entries if not _is_directory(e))
 
 
 def _pattern_problem(item, recursive):
@@ -181,6 +187,18 @@ def _number_hint(item):
     return "; --sigma takes one value or a comma-separated list, such as --sigma 1,2"
 
 
+def _resolved(path, folders, not_links):
+    """``os.path.realpath(path)``, resolving each folder once (``folders``
+    keeps them) and asking the system whether the file is a link only for
+    the files no directory listing has said it of (``not_links``)."""
+    if path not in not_links and os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    if folder not in folders:
+        folders[folder] = os.path.realpath(folder)
+    return os.path.join(folders[folder], name)
+
+
 def find_images(inputs, *, recursive=False, exclude=()):
     """Expand INPUT arguments into a sorted list of unique file paths.
 
@@ -216,10 +234,11 @@ def find_images(inputs, *, recursive=False, exclude=()):
     found = Found([])
     for item in inputs:
         _add_files_of(item, recursive, found)
-    by_file = {}
+    by_file, folders = {}, {}
     names = {os.path.normpath(p) for p in found.paths}
     # a file named both relative and absolute keeps its relative name
-    for path in sorted(names, key=lambda p: (path_order(p), os.path.isabs(p), p)):
-        by_file.setdefault(os.path.realpath(path), path)
+    cwd = os.getcwd()
+    for path in sorted(names, key=lambda p: (path_order(p, cwd), os.path.isabs(p), p)):
+        by_file.setdefault(_resolved(path, folders, found.not_links), path)
     found.paths = [p for real, p in by_file.items() if real not in excluded]
     return found
