@@ -607,3 +607,28 @@ def test_warnings_of_other_threads_are_shown_as_usual(tmp_path):
         warnings.warn("after the read", UserWarning)
     assert heard == ["UserWarning: in the reading thread"]
     assert [str(w.message) for w in shown] == ["elsewhere", "after the read"]
+
+
+def test_reads_in_threads_keep_their_warnings_and_leave_nothing_behind(tmp_path,
+                                                                        monkeypatch):
+    # The command reads in threads: each read's warnings are its own, and
+    # the last read to end puts back what it found.
+    import logging
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    path = tmp_path / "large.png"
+    path.write_bytes(png_bytes(cut_images()["coins.png"]))  # 60 x 80 pixels
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 3000)  # each open warns
+    before = (warnings.showwarning, list(logging.getLogger("PIL").handlers),
+              list(logging.getLogger("tifffile").handlers))
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with ThreadPoolExecutor(4) as pool:
+            shapes = list(pool.map(lambda _: read_image(path).shape, range(200)))
+        assert shown == []
+    assert shapes == [(60, 80)] * 200
+    assert (warnings.showwarning, list(logging.getLogger("PIL").handlers),
+            list(logging.getLogger("tifffile").handlers)) == before
