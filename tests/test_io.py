@@ -632,3 +632,42 @@ def test_reads_in_threads_keep_their_warnings_and_leave_nothing_behind(tmp_path,
     assert shapes == [(60, 80)] * 200
     assert (warnings.showwarning, list(logging.getLogger("PIL").handlers),
             list(logging.getLogger("tifffile").handlers)) == before
+
+
+def tiff_seeds():
+    """Small TIFF files of several layouts, for the mutations below."""
+    import io as bytes_io
+
+    seeds = []
+    for data, kwargs in [
+        (pixels(np.uint8, (12, 10)), {}),
+        (pixels(np.float64, (12, 10)), {"tile": (16, 16), "compression": "zlib"}),
+        (pixels(np.uint16, (3, 12, 10)), {"photometric": "rgb", "planarconfig": "separate"}),
+        (pixels(np.uint8, (2, 12, 10)), {"photometric": "minisblack"}),
+    ]:
+        buffer = bytes_io.BytesIO()
+        tifffile.imwrite(buffer, data, **kwargs)
+        seeds.append(buffer.getvalue())
+    return seeds
+
+
+def test_mutated_tiffs_give_an_image_or_a_reason(tmp_path, monkeypatch):
+    # Flipped bytes in a TIFF's header and tags: a read error naming the
+    # file, or one grey or colour image of at most the pixel limit.
+    from PIL import Image
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 2**16)
+    rng = np.random.default_rng(21)
+    seeds, path = tiff_seeds(), tmp_path / "mutated.tif"
+    for _ in range(400):
+        data = bytearray(seeds[rng.integers(len(seeds))])
+        for position in rng.integers(0, len(data), rng.integers(1, 4)):
+            data[position] = rng.integers(256)
+        path.write_bytes(bytes(data))
+        try:
+            image = read_image(path)
+        except ImageReadError as error:
+            assert error.path == str(path)
+            continue
+        assert image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4))
+        assert image.shape[0] * image.shape[1] <= 2 * 2**16
