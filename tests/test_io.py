@@ -671,3 +671,31 @@ def test_mutated_tiffs_give_an_image_or_a_reason(tmp_path, monkeypatch):
             continue
         assert image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4))
         assert image.shape[0] * image.shape[1] <= 2 * 2**16
+
+
+def test_the_command_gives_a_row_per_image_and_a_reason_per_other_file(tmp_path):
+    import csv
+    import subprocess
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    grey = pixels(np.float64, (32, 32))
+    tifffile.imwrite(folder / "grey.tif", grey)
+    tifffile.imwrite(folder / "stack.tif", pixels(np.float64, (3, 32, 32)),
+                     photometric="minisblack")
+    tifffile.imwrite(folder / "samples.tif", pixels(np.uint8, (32, 32, 32)),
+                     photometric="minisblack", planarconfig="contig", extrasamples=[0] * 31)
+    result = subprocess.run(
+        [sys.executable, "-m", "gradhist_sklearn", "extract", "scans", "-o", "out.csv"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "More samples" not in result.stderr and "Traceback" not in result.stderr
+    with open(tmp_path / "out.csv", newline="") as file:
+        rows = list(csv.reader(file))[1:]
+    with open(tmp_path / "out.csv.errors.csv", newline="") as file:
+        errors = dict(list(csv.reader(file))[1:])
+    assert [row[0] for row in rows] == [os.path.join("scans", "grey.tif")]
+    np.testing.assert_array_equal(np.array([[float(v) for v in rows[0][1:]]]),
+                                  GradientHistogramTransformer().fit_transform(grey[None]))
+    assert "holds 3 pages" in errors[os.path.join("scans", "stack.tif")]
+    assert "holds 32 samples" in errors[os.path.join("scans", "samples.tif")]
