@@ -257,7 +257,8 @@ def _samples_refusal(layout):
                 "nor colour")
     name, colour = TIFF_PHOTOMETRIC[layout.photometric]
     extra = layout.samples - colour
-    if extra == 0 or (extra == 1 and tuple(layout.extras[-1:]) in {(1,), (2,)}):
+    alpha = extra == 1 and len(layout.extras) == 1 and layout.extras[0] in _TIFF_ALPHA
+    if extra == 0 or alpha:
         return None
     kind = "grey" if colour == 1 else "colour"
     return (f"it holds {layout.samples} samples per pixel where a {name} image has {colour} "
@@ -327,7 +328,7 @@ def _read_tiff(path, tifffile):
     converts, and for compressions tifffile cannot decode without
     imagecodecs)."""
     with tifffile.TiffFile(path) as tif:
-        page = tif.pages.first
+        page = tif.pages[0]
         layout = Layout(
             width=int(page.imagewidth), height=int(page.imagelength),
             pages=max(len(tif.pages), _imagej_images(tif)), depth=int(page.imagedepth),
@@ -347,8 +348,8 @@ def _read_tiff(path, tifffile):
             name = TIFF_PHOTOMETRIC.get(layout.photometric, (layout.photometric,))[0]
             raise ImageReadError(
                 path, f"neither tifffile nor Pillow decodes this TIFF (photometric {name}, "
-                f"compression {page.compression.name.lower()}; installing imagecodecs may "
-                "help)")
+                f"compression {getattr(page.compression, 'name', page.compression)}; "
+                "installing imagecodecs may help)")
         return _check_decoded(path, _pillow_pixels(opened), layout)
 
 
@@ -396,10 +397,11 @@ def _pillow_layout(image):
 
 def _read_with_pillow(path, opened):
     """Read a file Pillow opened (``opened``), its header checked first."""
-    _refuse_unless_one_image(path, _pillow_layout(opened))
+    layout = _pillow_layout(opened)
+    _refuse_unless_one_image(path, layout)
     if _is_deep_colour_png(path):  # Pillow would reduce it to 8 bits
         return _read_deep_colour_png(path)
-    return _check_decoded(path, _pillow_pixels(opened), _pillow_layout(opened))
+    return _check_decoded(path, _pillow_pixels(opened), layout)
 
 
 def _pillow_pixels(image):
