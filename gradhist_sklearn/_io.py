@@ -291,11 +291,14 @@ def _check_decoded(path, image, layout):
 def _read(path):
     """The pixels of ``path``: tifffile for TIFF (when it is installed; it is
     a dependency of scikit-image), Pillow for everything else."""
+    with open(path, "rb") as file:
+        head = file.read(26)  # enough for the signatures and a PNG's header
     tifffile = _tifffile()
-    if tifffile is not None and _has_tiff_signature(path):
+    is_tiff = head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # BigTIFF too
+    if tifffile is not None and is_tiff:
         return _read_tiff(path, tifffile)
     with _opened_with_pillow(path) as opened:
-        if opened is None and tifffile is None and _has_tiff_signature(path):
+        if opened is None and is_tiff:
             raise ImageReadError(
                 path, "not a readable image file (Pillow does not read this TIFF's sample "
                 "type or layout; tifffile reads them all: pip install tifffile)")
@@ -303,7 +306,7 @@ def _read(path):
             raise ImageReadError(
                 path, "not a readable image file (no reader recognises its content: "
                 "Pillow reads PNG, JPEG, BMP, GIF, WebP and more, tifffile reads TIFF)")
-        return _read_with_pillow(path, opened)
+        return _read_with_pillow(path, opened, head)
 
 
 def _tifffile():
@@ -313,13 +316,6 @@ def _tifffile():
     except ImportError:
         return None
     return tifffile
-
-
-def _has_tiff_signature(path):
-    """True for a classic or BigTIFF file, in either byte order."""
-    with open(path, "rb") as file:
-        head = file.read(4)
-    return head in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
 
 def _read_tiff(path, tifffile):
@@ -395,11 +391,12 @@ def _pillow_layout(image):
                   extras=tuple(extras) if isinstance(extras, tuple) else (int(extras),))
 
 
-def _read_with_pillow(path, opened):
-    """Read a file Pillow opened (``opened``), its header checked first."""
+def _read_with_pillow(path, opened, head):
+    """Read a file Pillow opened (``opened``; ``head``: its first bytes), its
+    header checked first."""
     layout = _pillow_layout(opened)
     _refuse_unless_one_image(path, layout)
-    if _is_deep_colour_png(path):  # Pillow would reduce it to 8 bits
+    if _is_deep_colour_png(head):  # Pillow would reduce it to 8 bits
         return _read_deep_colour_png(path)
     return _check_decoded(path, _pillow_pixels(opened), layout)
 
@@ -432,6 +429,20 @@ class _Collector(logging.Handler):
         heard = getattr(self.local, "heard", None)
         if heard is not None:
             heard.append(_first_line_of(record.getMessage()))
+        elif not self._handled_elsewhere(logging.getLogger(record.name)):
+            # outside reads, as if this handler were not there: Python prints a
+            # record no handler takes (its "last resort")
+            last_resort = logging.lastResort
+            if last_resort is not None and record.levelno >= last_resort.level:
+                last_resort.handle(record)
+
+    def _handled_elsewhere(self, logger):
+        """Whether a handler other than this one takes ``logger``'s records."""
+        while logger is not None:
+            if any(handler is not self for handler in logger.handlers):
+                return True
+            logger = logger.parent if logger.propagate else None
+        return False
 
 
 def _first_line_of(text):
@@ -439,13 +450,16 @@ def _first_line_of(text):
 
 
 class _Quiet:
-    """While any file is read, in any thread: the readers' log records (at
-    WARNING and above) and Python warnings raised in a reading thread go to
-    that thread's list, not to stderr.
+    """While a file is read: the readers' log records (at WARNING and above)
+    and Python warnings raised in the reading thread go to that read's list,
+    not to stderr.
 
-    Installed when the first read starts and removed when the last one ends
-    (a lock keeps the two in order across threads), so that nothing changes
-    outside reads. The warning filters are never touched: a thread's own
+    The log handler is added to the readers' loggers at the first read and
+    stays (adding and removing it took a third of the time of reading a small
+    PNG); outside reads it passes records on as if it were not there. The
+    warnings hook is set when the first of the concurrent reads starts and
+    put back when the last one ends (a lock keeps the two in order across
+    threads). The warning filters are never touched: a thread's own
     ``warnings.catch_warnings`` puts back the filters it found, and would drop
     those another thread set meanwhile.
     """
@@ -455,6 +469,7 @@ class _Quiet:
         self._local = threading.local()
         self._handler = _Collector(self._local)
         self._readers = 0
+        self._handler_added = False
         self._showwarning = None
         self._shown_here = self._show  # one bound method, to know it again
 
@@ -477,14 +492,14 @@ class _Quiet:
             self._local.heard = outer
 
     def _install(self):
-        for name in _READER_LOGGERS:
-            logging.getLogger(name).addHandler(self._handler)
+        if not self._handler_added:
+            for name in _READER_LOGGERS:
+                logging.getLogger(name).addHandler(self._handler)
+            self._handler_added = True
         self._showwarning = warnings.showwarning
         warnings.showwarning = self._shown_here
 
     def _remove(self):
-        for name in _READER_LOGGERS:
-            logging.getLogger(name).removeHandler(self._handler)
         if warnings.showwarning is self._shown_here:
             warnings.showwarning = self._showwarning
         self._showwarning = None
@@ -504,10 +519,9 @@ _READERS_QUIET = _Quiet()
 _PNG_COLOUR_TYPES = {4: "grey+alpha", 2: "RGB", 6: "RGBA"}
 
 
-def _is_deep_colour_png(path):
-    """True for a PNG whose header says 16 bits per channel and colour."""
-    with open(path, "rb") as file:
-        head = file.read(26)
+def _is_deep_colour_png(head):
+    """True for a PNG whose header (``head``, its first 26 bytes) says 16 bits
+    per channel and colour."""
     return (
         len(head) == 26
         and head[:8] == b"\x89PNG\r\n\x1a\n"

@@ -613,7 +613,6 @@ def test_reads_in_threads_keep_their_warnings_and_leave_nothing_behind(tmp_path,
                                                                         monkeypatch):
     # The command reads in threads: each read's warnings are its own, and
     # the last read to end puts back what it found.
-    import logging
     import warnings
     from concurrent.futures import ThreadPoolExecutor
 
@@ -622,16 +621,32 @@ def test_reads_in_threads_keep_their_warnings_and_leave_nothing_behind(tmp_path,
     path = tmp_path / "large.png"
     path.write_bytes(png_bytes(cut_images()["coins.png"]))  # 60 x 80 pixels
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 3000)  # each open warns
-    before = (warnings.showwarning, list(logging.getLogger("PIL").handlers),
-              list(logging.getLogger("tifffile").handlers))
+    before = warnings.showwarning
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
         with ThreadPoolExecutor(4) as pool:
             shapes = list(pool.map(lambda _: read_image(path).shape, range(200)))
         assert shown == []
     assert shapes == [(60, 80)] * 200
-    assert (warnings.showwarning, list(logging.getLogger("PIL").handlers),
-            list(logging.getLogger("tifffile").handlers)) == before
+    assert warnings.showwarning is before
+
+
+def test_the_readers_log_outside_reads_as_before(tmp_path):
+    # The handler that keeps the readers' records during reads stays on their
+    # loggers: outside reads, a record no other handler takes is printed by
+    # Python's last resort, as without it.
+    import subprocess
+
+    path = tmp_path / "coins.png"
+    path.write_bytes(png_bytes(cut_images()["coins.png"]))
+    script = ("import logging, sys\n"
+              "from gradhist_sklearn import read_image\n"
+              "read_image(sys.argv[1])\n"
+              "logging.getLogger('PIL.TiffImagePlugin').error('outside a read')\n"
+              "logging.getLogger('tifffile').warning('also outside')\n")
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.stderr == "outside a read\nalso outside\n"
 
 
 def tiff_seeds():
