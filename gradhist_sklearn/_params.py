@@ -296,14 +296,11 @@ class ImageShape(Check):
 
 
 class Jobs(Check):
-    """joblib's ``n_jobs``: None, or a non-zero integer within ``MAX_JOBS``."""
+    """joblib's ``n_jobs``: None, or a non-zero integer within ``MAX_JOBS``
+    (the transformer's parameter only, checked by scikit-learn)."""
 
     type_text = "int"
     accepts = f"None, or an integer from -{MAX_JOBS} to {MAX_JOBS} but 0"
-
-    def validate(self, name, value, checked):
-        from ._validation import check_n_jobs
-        return check_n_jobs(name, value, MAX_JOBS)
 
     def constraints(self, sk):
         return [None, sk.IntegerInterval(-MAX_JOBS, -1, closed="both"),

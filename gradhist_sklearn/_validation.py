@@ -302,22 +302,6 @@ def check_angle_bins(angle_bins, unidirectional):
     return angle_bins
 
 
-def check_n_jobs(name, value, most):
-    """joblib's ``n_jobs``: None, or an integer from ``-most`` to ``most`` but 0."""
-    if value is None:
-        return None
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be None or an integer, got {value!r} of type "
-                        f"{type(value).__name__}.")
-    if value == 0 or abs(value) > most:
-        raise ValueError(
-            f"{name} must be a number of workers from 1 to {most}, or from -1 (all "
-            f"processors) to -{most} (all but |{name}| - 1), got {value}. None "
-            f"means 1."
-        )
-    return int(value)
-
-
 def check_choice(name, value, choices):
     """Return ``value`` if it is one of the strings ``choices``; else raise
     ``ValueError`` listing them (a non-string equal to a choice, such as a 0-d

@@ -117,6 +117,7 @@ def add_histogram_options(group):
             **parameter.check.argument(parameter))
     group.add_argument(
         "--no-normalize", dest="normalize", action="store_const", const="none",
+        default=argparse.SUPPRESS,
         help="the same as --normalize none",
     )
 
