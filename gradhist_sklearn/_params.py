@@ -549,3 +549,7 @@ def _table_entry(parameter, user, written):
         return header + f"{2 * _INDENT}{parameter.doc[0].upper()}{parameter.doc[1:]}.\n"
     first, _, body = written.partition("\n")
     return header + body
+
+
+if __name__ == "__main__":  # python -m gradhist_sklearn._params: the docs' table
+    print(parameter_table_rst(), end="")

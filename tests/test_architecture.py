@@ -1,0 +1,179 @@
+"""The architecture page and the parameter table say what the code does.
+
+``docs/architecture.rst`` is tested where it can be: every module it names
+exists, every public name is in the row of the module that defines it, and
+the functions it says build the parameters from the table exist. The user
+guide's parameter table is the one the table writes, and a parameter
+(``angle_bins``) has its default, its check and its flag written once in the
+package.
+"""
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import gradhist_sklearn
+from gradhist_sklearn._params import PARAMETERS, parameter_table_rst
+
+pytestmark = pytest.mark.explicit_engines  # about the source and the docs: run once
+
+PACKAGE = Path(gradhist_sklearn.__file__).parent
+ROOT = PACKAGE.parent
+ARCHITECTURE = (ROOT / "docs" / "architecture.rst").read_text(encoding="utf-8")
+
+
+def named_paths(text):
+    """Every ``_module.py``, ``_folder/`` and ``tests/...`` path the text
+    names in double back-quotes."""
+    return set(re.findall(r"``((?:[\w/]+/)?_?\w+\.py|_\w+/)``", text))
+
+
+def test_every_module_the_page_names_exists():
+    names = named_paths(ARCHITECTURE)
+    assert {"_params.py", "_options.py", "_engines/", "_cli/_parser.py",
+            "tests/test_equivalence.py"} <= names
+    modules = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")}
+    folders = {path.relative_to(PACKAGE).as_posix() + "/" for path in PACKAGE.iterdir()
+               if path.is_dir() and not path.name.startswith("__")}
+    bare = {Path(module).name for module in modules}
+    for name in sorted(names):
+        if name.startswith("tests/"):
+            assert (ROOT / name).exists(), name
+        elif name.startswith("test_"):
+            assert (ROOT / "tests" / name).exists(), name
+        elif name.startswith("gradhist_sklearn/"):
+            assert (ROOT / name).exists(), name
+        elif name.endswith("/"):
+            assert name in folders, name
+        else:
+            assert name in modules or name in bare, name
+
+
+def module_rows():
+    """``{module: text}`` of the page's table of modules."""
+    rows = re.findall(r"   \* - ``(_\w+(?:\.py|/))``\n     - (.*?)(?=\n   \* - |\n\n)",
+                      ARCHITECTURE, flags=re.S)
+    return {module: " ".join(text.split()) for module, text in rows}
+
+
+def test_every_public_name_is_in_the_row_of_its_module():
+    rows = module_rows()
+    assert len(rows) >= 15
+    for name, module in gradhist_sklearn._SOURCES.items():
+        row = rows[module.lstrip(".") + ".py"]
+        assert f"{name}`" in row, f"{name} is not in the row of {module}"
+
+
+def test_every_builder_the_page_names_exists():
+    # "``_transformer.py``: ``_make_init``", "``_params.parameter_table_rst``"
+    named = re.findall(r"``(_\w+)\.py``: ``(\w+)``(?: and ``(\w+)``)?", ARCHITECTURE)
+    named += [(module, name, "") for module, name
+              in re.findall(r"``(_params)\.(\w+)``", ARCHITECTURE) if name != "py"]
+    assert len(named) >= 6
+    for module, *names in named:
+        loaded = importlib.import_module(f"gradhist_sklearn.{module}")
+        for name in filter(None, names):
+            assert hasattr(loaded, name), f"{module}.{name}"
+
+
+def test_the_user_guide_s_table_is_the_table_s():
+    guide = (ROOT / "docs" / "user_guide.rst").read_text(encoding="utf-8")
+    written = guide.split(".. parameter-table-start\n\n")[1].split("\n.. parameter-table-end")[0]
+    assert written == parameter_table_rst(), (
+        "the user guide's parameter table differs from the package's; rewrite it with "
+        "python -m gradhist_sklearn._params")
+
+
+def test_the_table_lists_every_parameter_of_every_user():
+    import inspect
+
+    from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram
+    from gradhist_sklearn._cli._parser import build_parser
+    from gradhist_sklearn._options import HistogramOptions
+
+    def names(user):
+        return [parameter.name for parameter in PARAMETERS if user in parameter.used_by]
+
+    assert list(inspect.signature(GradientHistogramTransformer).parameters) == \
+        names("transformer")
+    assert list(inspect.signature(gradient_histogram).parameters) == \
+        ["image", *names("function"), "mask"]
+    assert [field.name for field in HistogramOptions.__dataclass_fields__.values()] == \
+        names("options")
+    dests = {action.dest for action in build_parser().extract_parser._actions}
+    assert set(names("command")) <= dests
+    assert set(GradientHistogramTransformer._parameter_constraints) == set(names("transformer"))
+
+
+# -- angle_bins is written once ------------------------------------------------------
+
+
+def code_nodes():
+    """``(path, node)`` of every AST node of the package's code."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            yield path.relative_to(PACKAGE).as_posix(), node
+
+
+def places(predicate):
+    return [(path, node.lineno) for path, node in code_nodes() if predicate(node)]
+
+
+def is_constant(node, value):
+    return isinstance(node, ast.Constant) and node.value == value and \
+        type(node.value) is type(value)
+
+
+def binds_default(node):
+    """A constant given to ``angle_bins`` in code: a call's ``'angle_bins', 36``
+    (the table), a keyword ``angle_bins=36``, a function's default, a dict's
+    entry. Passing a variable on (``angle_bins=options.angle_bins``) is not one."""
+    if isinstance(node, ast.Call):
+        after_name = [right for left, right in zip(node.args, node.args[1:])
+                      if is_constant(left, "angle_bins")]
+        keywords = [keyword.value for keyword in node.keywords if keyword.arg == "angle_bins"]
+        return any(isinstance(value, ast.Constant) for value in after_name + keywords)
+    if isinstance(node, ast.FunctionDef):
+        positional = node.args.posonlyargs + node.args.args
+        defaults = dict(zip([arg.arg for arg in positional][::-1], node.args.defaults[::-1]))
+        defaults.update((arg.arg, default) for arg, default
+                        in zip(node.args.kwonlyargs, node.args.kw_defaults) if default)
+        return "angle_bins" in defaults
+    if isinstance(node, ast.Dict):
+        return any(key is not None and is_constant(key, "angle_bins")
+                   and isinstance(value, ast.Constant) for key, value in zip(node.keys, node.values))
+    return False
+
+
+def test_angle_bins_default_is_written_once():
+    assert places(binds_default) == [("_params.py", places(binds_default)[0][1])]
+    parameter = next(p for p in PARAMETERS if p.name == "angle_bins")
+    assert parameter.default == parameter.function_default == 36
+
+
+def test_angle_bins_flag_is_written_once():
+    assert [path for path, _ in places(lambda node: is_constant(node, "--angle-bins"))] == \
+        ["_params.py"]
+
+
+def test_angle_bins_check_is_written_once():
+    # Its kind is named once (in the table); the function that refuses an
+    # odd count is called once (by that kind); nothing else compares it.
+    def calls(name):
+        return lambda node: isinstance(node, ast.Call) and (
+            getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)
+
+    assert [path for path, _ in places(calls("AngleBins"))] == ["_params.py"]
+    assert [path for path, _ in places(calls("check_angle_bins"))] == ["_params.py"]
+
+    def compares_angle_bins(node):
+        if not isinstance(node, ast.Compare):
+            return False
+        names = {getattr(part, "id", None) or getattr(part, "attr", None)
+                 for part in [node.left, *node.comparators]}
+        return "angle_bins" in names
+
+    assert {path for path, _ in places(compares_angle_bins)} <= {"_validation.py"}
