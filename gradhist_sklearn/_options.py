@@ -19,7 +19,7 @@ import numpy as np
 from ._gradients import operator_kernels
 from ._invariance import REBINNING_METHODS
 from ._layouts import n_blocks
-from ._params import parameters_of
+from ._params import OPERATOR_NAMES, parameters_of  # noqa: F401  (re-exported, read here)
 
 #: The parameters an options object holds, in the table's order.
 OPTION_PARAMETERS = parameters_of("options")

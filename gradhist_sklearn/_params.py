@@ -179,6 +179,20 @@ class Choice(Check):
         return {"choices": self.names}
 
 
+class Operator(Choice):
+    """One of the operators: the kernels of ``_gradients.KERNELS``, then
+    ``'gaussian'`` (read when checking, so that a kernel added there is
+    accepted at once)."""
+
+    def __init__(self):
+        super().__init__(OPERATOR_NAMES)
+
+    def validate(self, name, value, checked):
+        from ._gradients import KERNELS
+        from ._validation import check_choice
+        return check_choice(name, value, (*KERNELS, "gaussian"))
+
+
 class Normalization(Choice):
     """True (``'pixels'``), False (stored as None) or a normalisation's name;
     the command writes False as ``none``."""
@@ -395,7 +409,7 @@ PARAMETERS = (
         "False ('none') keeps the sums",
         flag="--normalize", function_default=True),
     Parameter(
-        "operator", "gaussian", Choice(OPERATOR_NAMES),
+        "operator", "gaussian", Operator(),
         "derivative kernel; sobel and scharr are at OpenCV's scale",
         flag="--operator"),
     Parameter(
