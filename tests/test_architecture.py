@@ -69,12 +69,14 @@ def test_every_public_name_is_in_the_row_of_its_module():
 
 def test_every_builder_the_page_names_exists():
     # "``_transformer.py``: ``_make_init``", "``_params.parameter_table_rst``"
-    named = re.findall(r"``(_\w+)\.py``: ``(\w+)``(?: and ``(\w+)``)?", ARCHITECTURE)
+    named = re.findall(r"``((?:_\w+/)?_\w+)\.py``: ``(\w+)``(?: and ``(\w+)``)?",
+                       ARCHITECTURE)
     named += [(module, name, "") for module, name
               in re.findall(r"``(_params)\.(\w+)``", ARCHITECTURE) if name != "py"]
-    assert len(named) >= 6
+    assert len(named) >= 7 and ("_cli/_parser", "add_histogram_options",
+                                "histogram_options") in named
     for module, *names in named:
-        loaded = importlib.import_module(f"gradhist_sklearn.{module}")
+        loaded = importlib.import_module(f"gradhist_sklearn.{module.replace('/', '.')}")
         for name in filter(None, names):
             assert hasattr(loaded, name), f"{module}.{name}"
 
