@@ -320,9 +320,11 @@ def gradient_histogram(image, *, mask=None, **params):
     ValueError
         If the image is empty, not 2-D grey or 3-D colour, or holds NaN or
         infinity; if its pixels are complex or too large for their float
-        type (above the type's maximum / 1024); if ``angle_bins`` is below 1
-        or odd with ``unidirectional=True``; if the operator is unknown; or if
-        the region of interest holds no pixel.
+        type (above the type's maximum / 1024); if ``angle_bins`` is below 1,
+        above 65536, or odd with ``unidirectional=True``; if the operator is
+        unknown; if two scales of ``sigma`` agree to six significant digits
+        (their columns would share a name); or if the region of interest
+        holds no pixel.
     TypeError
         If the pixels are not numbers (object, string, ...), the image is a
         masked array with masked pixels, ``angle_bins`` is not an int, or a
