@@ -179,3 +179,72 @@ def test_angle_bins_check_is_written_once():
         return "angle_bins" in names
 
     assert {path for path, _ in places(compares_angle_bins)} <= {"_validation.py"}
+
+
+# -- the architecture page's worked example, run ------------------------------------
+
+NEW_PARAMETER = '''
+import inspect, sys
+import numpy as np
+from gradhist_sklearn import _params
+from gradhist_sklearn._params import Integer, Parameter
+
+# The one entry the architecture page shows, added before anything else is imported.
+entry = Parameter(
+    "azimuthal_harmonics", 0, Integer(0, 16),
+    "azimuthal harmonics of each ring, for layout='rings'",
+    flag="--azimuthal-harmonics", metavar="K",
+    only_with=("layout", "rings"))
+position = [p.name for p in _params.PARAMETERS].index("n_rings") + 1
+_params.PARAMETERS = (*_params.PARAMETERS[:position], entry, *_params.PARAMETERS[position:])
+_params.BY_NAME[entry.name] = entry
+_params.TRANSFORMER_DEFAULTS = _params.defaults_of("transformer")
+
+from gradhist_sklearn import GradientHistogramTransformer, gradient_histogram
+from gradhist_sklearn._cli._parser import build_parser, histogram_options
+from gradhist_sklearn._options import HistogramOptions
+
+def refused(call, error=ValueError):
+    try:
+        call()
+    except error as exc:
+        return str(exc)
+    raise AssertionError("not refused")
+
+found = {}
+found["init"] = inspect.signature(GradientHistogramTransformer).parameters[
+    "azimuthal_harmonics"].default
+found["get_params"] = GradientHistogramTransformer(azimuthal_harmonics=2).get_params()[
+    "azimuthal_harmonics"]
+found["constraint"] = refused(
+    lambda: GradientHistogramTransformer(azimuthal_harmonics=17).fit(np.zeros((2, 8, 8))))
+found["function"] = inspect.signature(gradient_histogram).parameters[
+    "azimuthal_harmonics"].default
+found["options"] = HistogramOptions(azimuthal_harmonics=2, layout="rings").azimuthal_harmonics
+found["check"] = refused(lambda: HistogramOptions(azimuthal_harmonics=-1))
+found["only_with"] = refused(lambda: gradient_histogram(np.zeros((8, 8)), azimuthal_harmonics=2))
+args = build_parser().parse_args(
+    ["extract", "x", "-o", "o.csv", "--layout", "rings", "--azimuthal-harmonics", "3"])
+found["command"] = histogram_options(args).azimuthal_harmonics
+found["docstring"] = "azimuthal_harmonics : int, default=0" in GradientHistogramTransformer.__doc__
+found["table"] = "``--azimuthal-harmonics``" in _params.parameter_table_rst()
+print(repr(found))
+'''
+
+
+def test_the_worked_example_s_one_entry_reaches_every_layer():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", NEW_PARAMETER], capture_output=True,
+                            text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    found = ast.literal_eval(result.stdout.strip().splitlines()[-1])
+    assert found["init"] == 0 and found["function"] == 0 and found["get_params"] == 2
+    assert "'azimuthal_harmonics' parameter of GradientHistogramTransformer must be an int " \
+           "in the range [0, 16]" in found["constraint"]
+    assert found["options"] == 2 and found["command"] == 3
+    assert found["check"] == "azimuthal_harmonics must be a non-negative integer, got -1."
+    assert found["only_with"].startswith(
+        "azimuthal_harmonics=2 applies only with layout='rings', got layout='global'.")
+    assert found["docstring"] and found["table"]
