@@ -33,7 +33,7 @@ from .. import __version__
 from .._batch import FILES_PER_CHUNK, gray_of_path, histograms_of_files, plan_slices
 from .._io import ImageReadError
 from ._checkpoints import Checkpoints, checkpoint_record
-from ._files import find_images
+from ._files import find_images, path_order
 from ._signals import Terminated, deferred_signals
 from ._tables import (
     CSV_RECORD_SUFFIX,
@@ -85,10 +85,11 @@ class _Written:
 
 
 def order_key(path):
-    """The order of the rows: by absolute path (then by the name itself), so
-    that it does not depend on the working directory of the run, and a
-    resumed table is in the order of a full run's."""
-    return os.path.abspath(path), path
+    """The order of the rows: by absolute path, as :func:`find_images` sorts
+    the files (then by the name itself), so that it does not depend on the
+    working directory of the run, and a resumed table (kept rows, rows from
+    checkpoints and new rows merged) is in the order of a full run's."""
+    return path_order(path), path
 
 
 def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False, prune=False,
