@@ -2,10 +2,12 @@
 the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 
 import argparse
+import os
 
 from .. import __version__
 from .._params import INVARIANCE_METHODS, LAYOUTS, NORMALIZATIONS, OPERATOR_NAMES
 from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
+from ._usage import printable
 
 # The parser imports only the standard library and _params, so that
 # ``gradhist --help`` and ``--version`` answer without importing numpy, scipy
@@ -57,7 +59,8 @@ def build_parser():
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s (gradhist-sklearn) {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=_HintedParser)
     extract = commands.add_parser(
         "extract",
         help="image files in, one feature table out (.parquet, .csv or .npz)",
@@ -167,6 +170,36 @@ def build_parser():
     return parser
 
 
+class _HintedParser(argparse.ArgumentParser):
+    """An argument parser whose error messages end with :attr:`hint` (set
+    from the command line before parsing: :func:`dash_hint`)."""
+
+    hint = ""
+
+    def error(self, message):
+        super().error(message + self.hint)
+
+
+def dash_hint(argv):
+    """A hint to add to a usage error when an argument before any ``--``
+    starts with a dash and is a file name (an existing file, or a name with
+    an image extension, such as ``-dash.png``): argparse takes it for an
+    option, and says that INPUT is missing or the option unknown."""
+    from ._files import IMAGE_EXTENSIONS  # the standard library only
+
+    for arg in argv:
+        if arg == "--":
+            break
+        if (arg.startswith("-")
+                and (os.path.lexists(arg)
+                     or os.path.splitext(arg)[1].lower() in IMAGE_EXTENSIONS)):
+            return (f"; {arg!r} starts with '-', so it is read as an option: to name it as "
+                    f"an INPUT, put '--' before the INPUTs, after the options "
+                    f"(gradhist extract -o OUTPUT -- {printable(arg)}), or write "
+                    f"./{printable(arg)}")
+    return ""
+
+
 def _scales(text):
     """``--sigma``'s value: one number, or numbers separated by commas."""
     try:
@@ -177,10 +210,33 @@ def _scales(text):
             f"got {text!r}") from None
 
 
+#: ``--n-jobs`` at most this many times the CPUs this process may run on:
+#: more workers than that only wait for one another (each worker process
+#: also holds its own copy of the libraries), and tens of thousands cannot
+#: even be started.
+JOBS_PER_CPU = 4
+
+
+def usable_cpus():
+    """The CPUs this process may run on (its affinity where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def check_run_options(args):
     """Refuse what argparse cannot refuse by type (a ``ValueError``)."""
+    cpus = usable_cpus()
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number or negative (-1: all CPUs), not 0")
+    if args.n_jobs > JOBS_PER_CPU * cpus:
+        raise ValueError(
+            f"--n-jobs {args.n_jobs} is more workers than this machine can use: at most "
+            f"{JOBS_PER_CPU * cpus} ({JOBS_PER_CPU} per CPU, {cpus} CPUs); -1 uses them all")
+    if args.n_jobs < -cpus:
+        raise ValueError(
+            f"--n-jobs {args.n_jobs} counts back from more CPUs than there are ({cpus}): "
+            f"-1 uses all of them, -2 all but one, down to -{cpus}")
 
 
 def histogram_options(args):
