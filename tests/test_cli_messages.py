@@ -31,7 +31,7 @@ from gradhist_sklearn._cli._tables import (
     path_to_text,
     resumed_made_by,
 )
-from gradhist_sklearn._cli._usage import OutputError, UsageError, printable
+from gradhist_sklearn._cli._usage import OutputError, printable
 from gradhist_sklearn._engines import numba_available
 from gradhist_sklearn._options import HistogramOptions
 
@@ -357,10 +357,16 @@ def test_a_name_that_starts_with_a_dash_gets_a_hint_to_double_dash(images, capsy
     status, err = command(args, capsys)
     assert status == 2
     name = next(a for a in args if a.endswith(".png"))
-    assert f"put '--' before the INPUTs" in err
+    assert "put '--' before the INPUTs" in err
     assert f"gradhist extract -o OUTPUT -- {name}" in err and f"./{name}" in err
     status, err = command(["extract", "-o", "out.csv", "--", "-dash.png"], capsys)
     assert status == 0 and "1 row in out.csv" in err
+
+
+def test_options_after_double_dash_get_a_hint(images, capsys):
+    status, err = command(["extract", "--", "images", "-o", "out.csv"], capsys)
+    assert status == 2 and "everything after '--' is an INPUT, -o OUTPUT included" in err
+    assert not (images / "out.csv").exists()
 
 
 def test_no_hint_for_other_usage_errors(images, capsys):

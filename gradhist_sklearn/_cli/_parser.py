@@ -184,12 +184,14 @@ def dash_hint(argv):
     """A hint to add to a usage error when an argument before any ``--``
     starts with a dash and is a file name (an existing file, or a name with
     an image extension, such as ``-dash.png``): argparse takes it for an
-    option, and says that INPUT is missing or the option unknown."""
+    option, and says that INPUT is missing or the option unknown. After a
+    ``--``, the hint is for ``-o OUTPUT`` written there, which argparse then
+    takes for two INPUTs."""
     from ._files import IMAGE_EXTENSIONS  # the standard library only
 
-    for arg in argv:
+    for position, arg in enumerate(argv):
         if arg == "--":
-            break
+            return _options_after_double_dash(argv[position + 1:])
         if (arg.startswith("-")
                 and (os.path.lexists(arg)
                      or os.path.splitext(arg)[1].lower() in IMAGE_EXTENSIONS)):
@@ -197,6 +199,14 @@ def dash_hint(argv):
                     f"an INPUT, put '--' before the INPUTs, after the options "
                     f"(gradhist extract -o OUTPUT -- {printable(arg)}), or write "
                     f"./{printable(arg)}")
+    return ""
+
+
+def _options_after_double_dash(after):
+    """The hint for ``-o OUTPUT`` written after ``--``, where it is an INPUT."""
+    if any(arg in ("-o", "--output") or arg.startswith("--output=") for arg in after):
+        return ("; everything after '--' is an INPUT, -o OUTPUT included: put the options "
+                "before '--' (gradhist extract -o OUTPUT -- INPUT...)")
     return ""
 
 

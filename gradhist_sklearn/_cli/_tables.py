@@ -23,7 +23,7 @@ import zipfile
 import numpy as np
 
 from .. import __version__
-from ._usage import OutputError, UsageError, printable
+from ._usage import OutputError, UsageError
 
 try:
     import fcntl
