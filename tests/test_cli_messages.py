@@ -416,6 +416,13 @@ def test_usage_errors_escape_names_too(images, capsys):
     assert last.endswith(".x\\ny.csv.lock); wait for it to end, or choose another OUTPUT")
 
 
+def test_unknown_arguments_are_escaped(images, capsys):
+    status, err = command(["extract", "images", "-o", "out.csv", "--fake\nline"], capsys)
+    assert status == 2
+    assert err.splitlines()[-1] == ("gradhist extract: error: unrecognized arguments: "
+                                    "--fake\\nline")
+
+
 def test_messages_of_the_real_command_are_escaped(images):
     (images / "images" / FAKE).write_bytes(b"")
     result = subprocess.run(

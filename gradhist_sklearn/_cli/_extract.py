@@ -104,7 +104,8 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         ``rows`` written, ``new`` rows, ``kept`` rows from a resumed OUTPUT,
         ``skipped`` files already there, ``dropped`` rows of a resumed OUTPUT
         whose files are gone, ``unsearched`` sub-directories, ``errors``
-        count, ``errors_file``.
+        count, ``errors_file``; and ``notes`` when a file beside OUTPUT could
+        not be written once OUTPUT was (``_tables.commit_outputs``).
 
     Raises
     ------
@@ -136,13 +137,15 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
             with deferred_signals():  # a second Ctrl-C must not stop the clean-up
                 temp.remove_all()
             raise
-    return {
+    summary = {
         "rows": written.rows, "new": written.new, "kept": written.rows - written.new,
         "skipped": plan.skipped, "dropped": plan.dropped, "unsearched": plan.unsearched,
         "errors": written.errors,
         "errors_file": plan.errors_path if written.errors else None,
-        "output": plan.output, "notes": written.notes or [],
     }
+    if written.notes:  # companions not written once the table was
+        summary["notes"] = written.notes
+    return summary
 
 
 @contextlib.contextmanager

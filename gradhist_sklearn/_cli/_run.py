@@ -16,6 +16,7 @@ interruption like any other, one line and status 130.
 """
 
 import contextlib
+import os
 import sys
 import time
 import warnings
@@ -37,7 +38,7 @@ def main(argv=None):
         if unknown:
             # Said by the sub-command's parser, so that its usage line is shown.
             (parser.extract_parser if args.command == "extract" else parser).error(
-                f"unrecognized arguments: {' '.join(unknown)}")
+                f"unrecognized arguments: {printable(' '.join(unknown))}")
         if args.command != "extract":
             parser.print_help(sys.stderr)
             return 2
@@ -105,8 +106,8 @@ def summary_line(summary, output):
     """The last line of a run, e.g. ``gradhist: 8 rows in out.csv; 1 unreadable, ...``."""
     rows = summary["rows"]
     parts = [f"{rows} row{'' if rows == 1 else 's'} in {output}"]
-    if summary.get("output", output) != output:
-        parts[0] += f" (a link: written to {summary['output']})"
+    if os.path.islink(output):  # written through (_tables.output_to_write)
+        parts[0] += f" (a link: written to {os.path.realpath(output)})"
     if summary["kept"]:
         parts.append(f"{summary['kept']} kept, {summary['new']} new")
     if summary["skipped"]:
