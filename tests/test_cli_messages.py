@@ -163,6 +163,18 @@ def test_an_output_link_is_written_through_to_its_target(images, capsys, suffix)
     assert status == 1 and "2 files already there" in err
 
 
+def test_a_dangling_output_link_gets_its_target_written(images, capsys):
+    (images / "runs").mkdir()
+    os.symlink(os.path.join("runs", "new.csv"), images / "new.csv")
+    status, err = command(["extract", "images", "-o", "new.csv", "-q"], capsys)
+    assert status == 1
+    assert os.path.islink(images / "new.csv")
+    assert sorted(os.listdir(images / "runs")) == ["new.csv", "new.csv.errors.csv",
+                                                   "new.csv.options.json"]
+    assert rows_of_csv(images / "new.csv")[0] == [os.path.join("images", n)
+                                                  for n in ["camera_a.png", "coins.png"]]
+
+
 def test_an_output_link_and_its_target_take_one_lock(images, capsys):
     os.symlink("target.csv", images / "link.csv")
     with OutputLock(str(images / "target.csv")):  # another run writing the target

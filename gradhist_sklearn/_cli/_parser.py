@@ -36,7 +36,7 @@ exit status:
   1  some inputs could not be read (see OUTPUT.errors.csv); the rest is written
   2  bad usage (unknown option, unknown OUTPUT extension, an INPUT that does not
      exist, OUTPUT among the INPUTs, another run writing OUTPUT, --resume of a
-     table written with other options or another version); nothing is written
+     table written with other options, version or engine); nothing is written
   3  OUTPUT could not be written (disk full, no permission): it is left as it was
   130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was
 
