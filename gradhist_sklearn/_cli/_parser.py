@@ -93,7 +93,8 @@ def build_parser():
     run.add_argument(
         "-j", "--n-jobs", type=int, default=1, metavar="N",
         help="workers reading and computing images, threads with the compiled engine "
-        "(default: 1; -1 for all CPUs); the numbers do not depend on it",
+        "(default: 1; -1 for all CPUs, -2 all but one; at most 4 per CPU); the numbers "
+        "do not depend on it",
     )
     run.add_argument(
         "-q", "--quiet", action="store_true",
@@ -103,7 +104,8 @@ def build_parser():
     run.add_argument(
         "--resume", action="store_true",
         help="keep the rows of an existing OUTPUT and compute only the files not in "
-        "it (OUTPUT must have been written with the same options, by the same version)",
+        "it (OUTPUT must have been written with the same options, by the same version "
+        "and engine)",
     )
     parser.extract_parser = extract
     return parser
