@@ -65,10 +65,12 @@ def checkpoint_directory(output):
 
 
 def checkpoint_record(columns, stored, engine):
-    """What checkpoint rows are computed with, compared by ``--resume``."""
+    """What checkpoint rows are computed with, compared by ``--resume``:
+    ``engine`` is the engine's record (``_tables.engine_record``: its name,
+    and numba's version for the compiled one)."""
     return json.loads(json.dumps({
         "format": 1, "columns": list(columns), "options": stored,
-        "made_by": {"gradhist_sklearn": __version__, "engine": engine},
+        "made_by": {"gradhist_sklearn": __version__, **engine},
     }))
 
 

@@ -42,8 +42,12 @@ from ._tables import (
     OutputLock,
     ParquetTable,
     TempFiles,
+    commit_outputs,
+    engine_record,
     import_pyarrow,
     made_by,
+    output_to_write,
+    resumed_made_by,
     stored_options,
     table_format,
     write_rows,
@@ -69,6 +73,7 @@ class _Plan:
     kept_in_order: bool = True  # the kept rows are in row order in OUTPUT
     dropped: int = 0  # rows of OUTPUT dropped (--prune: their files are not inputs)
     outside: int = 0  # rows of OUTPUT kept whose files are not among the inputs
+    made_by: dict = None  # what the table records of the run (_tables.made_by)
 
 
 @dataclass
@@ -82,6 +87,7 @@ class _Written:
     new: int = 0
     resumed: int = 0  # rows of the new ones taken from checkpoints
     errors: int = 0
+    notes: list = None  # companions not written once the table was (commit_outputs)
 
 
 def order_key(path):
@@ -121,7 +127,8 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         ``kept`` rows from a resumed OUTPUT (``outside`` of them of files
         not among the inputs), ``skipped`` files already there, ``dropped``
         rows (``--prune``), ``unsearched`` sub-directories, ``errors``
-        count, ``errors_file``.
+        count, ``errors_file``; and ``notes`` when a file beside OUTPUT could
+        not be written once OUTPUT was (``_tables.commit_outputs``).
 
     Raises
     ------
@@ -137,7 +144,7 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
     InterruptedAfterCommit
         A signal arrived while OUTPUT was being put in place; it is written.
     """
-    output = os.fspath(output)
+    output = output_to_write(os.fspath(output))  # a link's target
     if prune and not resume:
         raise UsageError("--prune drops rows of a resumed table: it goes with --resume")
     table_class = _table_class(output)
@@ -151,18 +158,21 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         plan = _plan(found, output, table_class, options, resume=resume, prune=prune)
         checkpoints = _checkpoints(plan, options, resume)
         written = _run(plan, checkpoints, options, n_jobs, report, progress, note)
-    return {
+    summary = {
         "rows": written.rows, "new": written.new, "resumed": written.resumed,
         "kept": written.rows - written.new, "outside": plan.outside,
         "skipped": plan.skipped, "dropped": plan.dropped, "unsearched": plan.unsearched,
         "errors": written.errors,
         "errors_file": plan.errors_path if written.errors else None,
     }
+    if written.notes:  # companions not written once the table was
+        summary["notes"] = written.notes
+    return summary
 
 
 def _checkpoints(plan, options, resume):
     """The run's :class:`Checkpoints`, with the rows of earlier parts when resuming."""
-    record = checkpoint_record(plan.columns, plan.stored, options.engine)
+    record = checkpoint_record(plan.columns, plan.stored, engine_record(options))
     checkpoints = Checkpoints(plan.output, record)
     checkpoints.refuse_unless_resuming(resume)
     if resume:
@@ -239,14 +249,12 @@ def _plan(found, output, table_class, options, *, resume, prune):
     todo = sorted(found.paths, key=order_key)
     plan = _Plan(output, errors_path, table_class, columns, stored, resuming, todo, 0,
                  list(found.problems), found.unsearched)
+    plan.made_by = made_by(options)
     if resuming:
         old_paths, directory = _kept_paths(output, table_class, columns, stored)
+        plan.made_by = resumed_made_by(table_class, output, options)  # the same engine
         _match_resolved(plan, old_paths, directory, prune)
     plan.skipped = len(found.paths) - len(plan.todo)
-    if table_class.utf8_paths_only:
-        plan.todo, unstorable = _split_by_utf8(plan.todo)
-        plan.problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
-                              "(write a .csv or .npz instead)") for p in unstorable]
     return plan
 
 
@@ -346,21 +354,6 @@ def _ends_a_line(path):
             return False
         file.seek(-1, os.SEEK_END)
         return file.read(1) == b"\n"
-
-
-def _is_utf8(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a name with undecodable bytes (surrogate escapes)
-        return False
-    return True
-
-
-def _split_by_utf8(paths):
-    """``(paths that are valid UTF-8, the others)``, each in order."""
-    encodable = [_is_utf8(p) for p in paths]
-    return ([p for p, ok in zip(paths, encodable, strict=True) if ok],
-            [p for p, ok in zip(paths, encodable, strict=True) if not ok])
 
 
 # -- computing and writing the rows ---------------------------------------------------
@@ -542,7 +535,7 @@ def _progress(plan, checkpoints, progress, note):
 def _write(plan, temp, checkpoints, options, n_jobs, report, progress, note):
     """Write the table and the errors file as scratch files; return them."""
     written = _Written(temp.new(plan.table_class.suffix), temp.new(".errors.csv"))
-    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, made_by())
+    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, plan.made_by)
     written.companions = table.companions
     try:
         with ErrorLog(written.errors_name, report or (lambda path, reason: None)) as errors:
@@ -584,19 +577,10 @@ def _commit(plan, temp, written, checkpoints):
     committed = False
     try:
         with deferred_signals():
-            # A companion (the CSV's record of options) goes first, then the
-            # table, then the new companion: killed in between, OUTPUT has no
-            # record, and a resume refuses it rather than trusting an old one.
-            for _, suffix in written.companions:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(plan.output + suffix)
-            temp.commit(written.table_name, plan.output)
-            for name, suffix in written.companions:
-                temp.commit(name, plan.output + suffix)
-            if written.errors:
-                temp.commit(written.errors_name, plan.errors_path)
-            elif os.path.exists(plan.errors_path):
-                os.remove(plan.errors_path)  # from an earlier run: no longer true
+            # The errors file, then the table, then its record (commit_outputs).
+            errors = (written.errors_name if written.errors else None, plan.errors_path)
+            written.notes = commit_outputs(temp, plan.output, written.table_name,
+                                           written.companions, errors)
             temp.remove_all()
             # Killed before this, the parts stay: a resume finds their files
             # in OUTPUT and removes them after its own commit.
