@@ -114,9 +114,9 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         As the command-line options.
     report : callable(str, str), optional
         Called with (path, reason) for each file that did not become a row.
-    progress : callable(int, int) -> object with ``update(n)`` and ``close()``, optional
-        Makes a progress display for a number of files, of which a number are
-        done already (their rows taken from checkpoints).
+    progress : callable(int[, int]) -> object with ``update(n)`` and ``close()``, optional
+        Makes a progress display for a number of files, and when some are
+        done already (their rows taken from checkpoints), their number.
     note : callable(str), optional
         Called with a line of information (what a resume takes from checkpoints).
 
@@ -528,7 +528,11 @@ def _progress(plan, checkpoints, progress, note):
         if resumed:
             note(f"gradhist: resuming: {resumed} of {len(plan.todo)} files to add have rows "
                  f"in the checkpoints of an interrupted run")
-    bar = progress(len(plan.todo), resumed) if progress else NoProgress()
+    if not progress:
+        return to_compute, resumed, NoProgress()
+    # The files done already are passed only when there are some, so that a
+    # display made for a total alone still serves.
+    bar = progress(len(plan.todo), resumed) if resumed else progress(len(plan.todo))
     return to_compute, resumed, bar
 
 

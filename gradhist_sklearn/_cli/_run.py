@@ -126,7 +126,8 @@ def summary_line(summary, output):
 
 
 def _changes(summary):
-    """``3 kept, 5 added, 0 dropped``, with what the numbers hold."""
+    """``3 kept, 5 added`` (``, 1 dropped`` when ``--prune`` dropped some),
+    with what the numbers hold."""
     kept = f"{summary['kept']} kept"
     if summary.get("outside"):
         kept += (f" ({summary['outside']} of files not among the inputs; --prune drops "
@@ -134,9 +135,9 @@ def _changes(summary):
     added = f"{summary['new']} added"
     if summary.get("resumed"):
         added += f" ({summary['resumed']} from checkpoints)"
-    dropped = f"{summary.get('dropped', 0)} dropped"
-    if summary.get("dropped"):
-        dropped += " (--prune: their files are not among the inputs)"
+    if not summary.get("dropped"):
+        return f"{kept}, {added}"
+    dropped = f"{summary['dropped']} dropped (--prune: their files are not among the inputs)"
     return f"{kept}, {added}, {dropped}"
 
 
