@@ -37,7 +37,7 @@ TRANSFORMER_DEFAULTS = {
     "include_orientation": False,
     "invariance": "dominant_harmonic",
     "sigma": (0.5, 1.0, 2.0),
-    "layout": "global",
+    "layout": "grid",
     "n_rings": 3,
     "grid_shape": (3, 3),
     "n_jobs": None,
