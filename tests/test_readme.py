@@ -1,4 +1,5 @@
-"""README's Python code blocks, each run as a script in a fresh process.
+"""README's Python code blocks, and those of the documentation pages written
+for users, each run as a script in a fresh process.
 
 A user copies a block into a file and runs it: it must end with status 0,
 and every number it promises in a trailing comment (``print(...)  # 0.947``)
@@ -47,7 +48,27 @@ def imported_modules(source):
     return names
 
 
+def rst_python_blocks(text):
+    """The bodies of the ``.. code-block:: python`` directives of a
+    reStructuredText page, dedented."""
+    blocks = []
+    for match in re.finditer(r"^\.\. code-block:: python\n((?:\n|[ ]{3}.*\n)+)", text,
+                             flags=re.MULTILINE):
+        lines = match.group(1).splitlines()
+        blocks.append("\n".join(line[3:] for line in lines).strip() + "\n")
+    return blocks
+
+
 BLOCKS = python_blocks(README.read_text(encoding="utf-8"))
+
+#: The pages whose Python blocks are complete scripts (the extraction page's
+#: fragments continue one another and name the user's own files).
+DOC_PAGES = ["index.rst", "getting_started.rst", "user_guide.rst", "performance.rst",
+             "rotation_invariance.rst"]
+DOC_BLOCKS = [pytest.param(block, id=f"{page}-{k}")
+              for page in DOC_PAGES
+              for k, block in enumerate(rst_python_blocks(
+                  (ROOT / "docs" / page).read_text(encoding="utf-8")))]
 
 
 def test_readme_has_its_blocks():
@@ -57,8 +78,13 @@ def test_readme_has_its_blocks():
     assert "load_digits" in BLOCKS[0] and "dask" in BLOCKS[1]
 
 
-@pytest.mark.parametrize("source", BLOCKS, ids=["digits", "dask"][: len(BLOCKS)])
-def test_readme_block_runs_as_a_script(source, tmp_path):
+def test_the_pages_have_their_blocks():
+    # index.rst's digits, getting_started.rst's one image and many images.
+    assert len(DOC_BLOCKS) >= 3
+
+
+def run_as_script(source, tmp_path):
+    """Run one block as a user would; skip if it imports what is not installed."""
     missing = sorted(name for name in imported_modules(source)
                      if importlib.util.find_spec(name) is None)
     if missing:
@@ -73,7 +99,18 @@ def test_readme_block_runs_as_a_script(source, tmp_path):
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.parametrize("source", BLOCKS, ids=["digits", "dask"][: len(BLOCKS)])
+def test_readme_block_runs_as_a_script(source, tmp_path):
+    result = run_as_script(source, tmp_path)
     for line in source.splitlines():
         promise = PROMISE.search(line)
         if promise and "print(" in line:
             assert promise.group(1) in result.stdout, (line, result.stdout)
+
+
+@pytest.mark.parametrize("source", DOC_BLOCKS)
+def test_documentation_block_runs_as_a_script(source, tmp_path):
+    run_as_script(source, tmp_path)
