@@ -100,15 +100,16 @@ def transfer_score(train, train_y, test, test_y):
 
 def configurations(quick):
     configs = {
-        "gradhist global (defaults)": dict(),
+        "gradhist global": dict(layout="global"),
         "rings (defaults otherwise)": dict(layout="rings"),
         "grid upright (defaults otherwise)": dict(layout="grid", rotation_invariant=False),
         "rings, sigma (0.5, 1, 2, 4), hellinger": dict(
             layout="rings", sigma=(0.5, 1, 2, 4), normalize="hellinger"),
-        "global, centre_of_mass_rebin (previous default)": dict(
-            invariance="centre_of_mass_rebin"),
-        "global, Sobel": dict(operator="sobel"),
-        "global, sigma (1, 2, 4), hellinger": dict(sigma=(1, 2, 4), normalize="hellinger"),
+        "global, centre_of_mass_rebin": dict(
+            layout="global", invariance="centre_of_mass_rebin"),
+        "global, Sobel": dict(layout="global", operator="sobel"),
+        "global, sigma (1, 2, 4), hellinger": dict(
+            layout="global", sigma=(1, 2, 4), normalize="hellinger"),
         "rings 3, 16 bins, sigma (1, 2, 4), hellinger": dict(
             layout="rings", n_rings=3, angle_bins=16, sigma=(1, 2, 4), normalize="hellinger"),
         "rings 3, 36 bins, sigma (1, 2, 4), hellinger": dict(
@@ -124,7 +125,7 @@ def configurations(quick):
             layout="grid", angle_bins=16, sigma=(1, 2, 4), normalize="hellinger",
             invariance="centre_of_mass_rebin"),
     }
-    if quick:  # the three rows with the defaults, and every other one after them
+    if quick:  # the three layouts, and every other row after them
         items = list(configs.items())
         configs = dict(items[:3] + items[3::2])
     return configs
