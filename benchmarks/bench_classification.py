@@ -9,7 +9,7 @@ Run from the repository root::
 ``--choosing`` prints the table of the user guide's "Choosing parameters"
 section: the layouts, ``rotation_invariant``, the scales and the
 normalisation, beside hog and raw pixels, on upright digits, turned digits
-and turned textures (about five minutes on one core).
+and turned textures (about three minutes on one core).
 
 Every model is ``StandardScaler() + SVC(C=10)``.
 
