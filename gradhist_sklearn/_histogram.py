@@ -12,7 +12,7 @@ import numpy as np
 
 from ._engines import binned_histograms
 from ._gradients import image_gradients
-from ._invariance import make_invariant
+from ._invariance import above_noise, make_invariant, noise_floor
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._region import region_mask
@@ -127,8 +127,10 @@ def stack_histograms(stack, options, mask=None):
     blocks, orientations = [], []
     for scale in options.at_scales():
         histograms, scale_orientations = binned_histograms(stack, region, scale)
+        mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
+        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2])
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)
@@ -168,6 +170,24 @@ def normalized(histograms, shape, region, options):
     if options.normalize == "hellinger":
         np.sqrt(blocks, out=blocks)
     return blocks.reshape(histograms.shape)
+
+
+def without_noise(histograms, mass, n_pixels):
+    """``histograms`` (of one scale, unnormalised) with every value that is
+    rounding noise set to 0: at most
+    :func:`~gradhist_sklearn._invariance.noise_floor` of its image's
+    ``mass`` (the sum of the gradient magnitudes that count) for images of
+    ``n_pixels`` pixels.
+
+    Such a value is what rounding alone leaves where no gradient goes (a
+    grid cell whose bilinear share is ``1 - 0.9999999999999999``, a bin of
+    a symmetric histogram's DFT): one engine leaves it and the other
+    does not, and ``'l1'``, ``'l2'`` would blow a block of them up to a
+    unit vector, ``'hellinger'`` and ``'sqrt'`` a single one up to about
+    ``1e-8``. A block all of whose values are noise is then zeros.
+    """
+    floor = noise_floor(mass, n_pixels)[:, None]
+    return above_noise(histograms, floor)
 
 
 def gradient_histogram(

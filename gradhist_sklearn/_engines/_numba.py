@@ -40,10 +40,13 @@ import math
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from .._invariance import (
+    above_noise,
     dominant_harmonic_turn,
     harmonic_vectors,
+    noise_floor,
     peak_positions,
     plain_orientations,
 )
@@ -485,11 +488,14 @@ def _direction(gx, gy, unidirectional):
 
 
 @numba.njit(**_JIT)
-def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
-    """:func:`_direction` of a band of gradients, 0 outside the region.
-    Branch-free, so LLVM vectorises it."""
+def _direction_vectors(gxrow, gyrow, keep, vx, vy, vm, unidirectional):
+    """:func:`_direction` of a band of gradients, and their magnitudes into
+    ``vm``, 0 outside the region. Branch-free, so LLVM vectorises it."""
     for x in range(gxrow.shape[0]):
-        vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        vm[x] = math.sqrt(gx * gx + gy * gy)
+        vx[x], vy[x] = _direction(gx, gy, unidirectional)
 
 
 # The dominant_harmonic method: the per-pixel vectors are harmonic_vectors
@@ -499,6 +505,10 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
 # here; numba's cache does not see edits to them (nor to the constants they
 # read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
 # would show the stale kernel).
+# The noise rule (noise_floor, above_noise) is shared the same way: the
+# compiled code calls the reference's functions.
+register_jitable(inline="always", **_JIT)(noise_floor)
+register_jitable(inline="always", **_JIT)(above_noise)
 _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
 _dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
 
@@ -592,20 +602,24 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
 def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
     """The first pass over an image that is aligned to its gradients' mean
     direction: band by band, the gradients and the sum of their vectors
-    (:func:`_direction`); returns ``(sum_x, sum_y)``.
+    (:func:`_direction`); returns ``(sum_x, sum_y)``, each 0 when it is
+    rounding noise (``_invariance.noise_floor`` of the sum of the
+    magnitudes), as the reference's ``pixel_centre_turns`` takes them.
 
     ``source`` is ``(tables, operator, area, band, band_rows)``, what
     :func:`_band_gradients` needs; ``buffers`` is ``(positions, magnitudes,
-    vx, vy)``: when the first two are image-sized (not empty), the angles (in
-    bins, less ``offset``) and magnitudes are kept in them for the second pass.
+    vx, vy, vm)``: when the first two are image-sized (not empty), the angles
+    (in bins, less ``offset``) and magnitudes are kept in them for the second
+    pass; the others hold one band.
     """
     tables, operator, area, band, band_rows = source
-    positions, magnitudes, vx, vy = buffers
+    positions, magnitudes, vx, vy, vm = buffers
     gx, gy, keep = band[2], band[3], band[4]
     height, width = stack.shape[1], stack.shape[2]
     buffered = positions.shape[0] > 0
     sum_x = 0.0
     sum_y = 0.0
+    mass = 0.0
     for y0 in range(0, height, band_rows):
         y1 = min(y0 + band_rows, height)
         _band_gradients(stack, i, y0, y1, tables, operator, area, band)
@@ -614,11 +628,14 @@ def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
             o = y0 * width
             _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
                         vx, vy, scale, offset, unidirectional)
+            mass += _sum4(magnitudes[o:o + n])
         else:
-            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
+            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, vm, unidirectional)
+            mass += _sum4(vm[:n])
         sum_x += _sum4(vx[:n])
         sum_y += _sum4(vy[:n])
-    return sum_x, sum_y
+    floor = noise_floor(mass, height * width)
+    return above_noise(sum_x, floor), above_noise(sum_y, floor)
 
 
 @numba.njit(**_JIT)
@@ -704,8 +721,9 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     taps = operator[0].shape[0]
     band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
     gx, gy, keep = band[2], band[3], band[4]
-    vx = np.empty(gx.shape[0])  # unit direction vectors (pass 1)
+    vx = np.empty(gx.shape[0])  # direction vectors and magnitudes (pass 1)
     vy = np.empty(gx.shape[0])
+    vm = np.empty(gx.shape[0])
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)
     plain_hist_lo = np.empty(n_bins)
@@ -722,9 +740,10 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
         if harmonics:
             _harmonics_pass(stack, i, source, (positions, magnitudes, vectors, band_magnitudes),
                             scale, offsets[i], unidirectional, sums)
-            shift = _dominant_turn(sums) * n_bins - offsets[i]
+            shift = _dominant_turn(sums, height * width) * n_bins - offsets[i]
         else:
-            sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
+            sum_x, sum_y = _direction_pass(stack, i, source,
+                                           (positions, magnitudes, vx, vy, vm),
                                            scale, offsets[i], unidirectional)
             shift = 0.0
             if sum_x != 0.0 or sum_y != 0.0:
@@ -1018,7 +1037,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     plain_hi = np.empty(n_bins + 1)
     positions, magnitudes = kept
     n_kept = positions.shape[0]
-    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]))
+    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]),
+               np.empty(gx.shape[0]))
     harmonics = align == 2
     harmonic_buffers = (positions, magnitudes,
                         np.empty((8, gx.shape[0]) if harmonics else (8, 0)),
@@ -1038,7 +1058,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                             unidirectional, sums)
             # The harmonic's direction is measured from the image's axes, the
             # grid turns from the frame's: the frame's angle comes off.
-            turn = n_bins * _dominant_turn(sums) * (360.0 / angle_bins) - degrees[i]
+            turn = n_bins * _dominant_turn(sums, height * width) * (360.0 / angle_bins) \
+                - degrees[i]
         shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
         rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
         acc_lo[:] = 0.0
@@ -1185,6 +1206,7 @@ def _layout_histograms(stack, region, options):
     :func:`_placed_histograms`, after a plain pass for the peak of an aligned
     grid with ``invariance='peak'``."""
     layout, counts = _layout_arrays(stack.shape[1:], region, options)
+    n_pixels = stack.shape[1] * stack.shape[2]
     stack, operator, area = _kernel_inputs(stack, counts, options)
     n_images = len(stack)
     degrees = np.full(n_images, float(options.frame[2]))
@@ -1195,7 +1217,7 @@ def _layout_histograms(stack, region, options):
     with_plain = options.include_orientation
     if options.alignment == "peak":
         _histograms(stack, operator, area, binning, plain)
-        turns = peak_positions(plain) * (360.0 / options.angle_bins)
+        turns = peak_positions(plain, n_pixels) * (360.0 / options.angle_bins)
         with_plain = False
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
     alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
@@ -1203,7 +1225,7 @@ def _layout_histograms(stack, region, options):
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
                        out, plain)
     if options.include_orientation or options.alignment == "peak":
-        return out, plain_orientations(plain)
+        return out, plain_orientations(plain, n_pixels)
     return out, np.zeros((n_images, 2))
 
 
@@ -1219,6 +1241,7 @@ def histograms(stack, region, options):
         return _layout_histograms(stack, region, options)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
+    n_pixels = stack.shape[1] * stack.shape[2]
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
     if options.alignment in ("pixels", "harmonics"):
@@ -1232,8 +1255,8 @@ def histograms(stack, region, options):
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
-            turned = offset + peak_positions(plain) * (360.0 / options.angle_bins)
+            turned = offset + peak_positions(plain, n_pixels) * (360.0 / options.angle_bins)
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain
-    return out, plain_orientations(plain)
+    return out, plain_orientations(plain, n_pixels)
