@@ -51,6 +51,14 @@ from .._invariance import (
     plain_orientations,
 )
 from .._layouts import centred_coordinates, remembered, ring_placement
+from ._cache import numba_cache_dir
+
+# numba's cache goes to a per-user folder, never into the package, where a
+# leftover __pycache__ would shadow a later install (see _cache). numba
+# reads this value as each function below is decorated; it is restored at
+# the end of the module, so other users of numba keep their setting.
+_CACHE_DIR_OF_CALLER = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = numba_cache_dir()
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -1260,3 +1268,7 @@ def histograms(stack, region, options):
         else:
             out = plain
     return out, plain_orientations(plain, n_pixels)
+
+
+# Last line of the module: every function above is decorated (see the top).
+numba.config.CACHE_DIR = _CACHE_DIR_OF_CALLER
