@@ -12,7 +12,7 @@ import numpy as np
 
 from ._engines import binned_histograms
 from ._gradients import image_gradients
-from ._invariance import above_noise, make_invariant, noise_floor
+from ._invariance import above_noise, gradient_grains, make_invariant, noise_floor
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._region import region_mask
@@ -130,7 +130,8 @@ def stack_histograms(stack, options, mask=None):
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
-        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2])
+        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2],
+                                   gradient_grains(stack, scale.kernels))
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)
@@ -172,11 +173,12 @@ def normalized(histograms, shape, region, options):
     return blocks.reshape(histograms.shape)
 
 
-def without_noise(histograms, mass, n_pixels):
+def without_noise(histograms, mass, n_pixels, grains):
     """``histograms`` (of one scale, unnormalised) with every value that is
     rounding noise set to 0: at most
     :func:`~gradhist_sklearn._invariance.noise_floor` of its image's
-    ``mass`` (the sum of the gradient magnitudes that count) for images of
+    ``mass`` (the sum of the gradient magnitudes that count) and ``grains``
+    (:func:`~gradhist_sklearn._invariance.gradient_grains`) for images of
     ``n_pixels`` pixels.
 
     Such a value is what rounding alone leaves where no gradient goes (a
@@ -186,7 +188,7 @@ def without_noise(histograms, mass, n_pixels):
     unit vector, ``'hellinger'`` and ``'sqrt'`` a single one up to about
     ``1e-8``. A block all of whose values are noise is then zeros.
     """
-    floor = noise_floor(mass, n_pixels)[:, None]
+    floor = noise_floor(mass, n_pixels, grains)[:, None]
     return above_noise(histograms, floor)
 
 

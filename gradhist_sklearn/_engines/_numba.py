@@ -45,6 +45,7 @@ from numba.extending import register_jitable
 from .._invariance import (
     above_noise,
     dominant_harmonic_turn,
+    gradient_grains,
     harmonic_vectors,
     noise_floor,
     peak_positions,
@@ -607,12 +608,13 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
 
 
 @numba.njit(**_JIT)
-def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
+def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional, grain):
     """The first pass over an image that is aligned to its gradients' mean
     direction: band by band, the gradients and the sum of their vectors
     (:func:`_direction`); returns ``(sum_x, sum_y)``, each 0 when it is
     rounding noise (``_invariance.noise_floor`` of the sum of the
-    magnitudes), as the reference's ``pixel_centre_turns`` takes them.
+    magnitudes and the image's ``grain``), as the reference's
+    ``pixel_centre_turns`` takes them.
 
     ``source`` is ``(tables, operator, area, band, band_rows)``, what
     :func:`_band_gradients` needs; ``buffers`` is ``(positions, magnitudes,
@@ -642,7 +644,7 @@ def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
             mass += _sum4(vm[:n])
         sum_x += _sum4(vx[:n])
         sum_y += _sum4(vy[:n])
-    floor = noise_floor(mass, height * width)
+    floor = noise_floor(mass, height * width, grain)
     return above_noise(sum_x, floor), above_noise(sum_y, floor)
 
 
@@ -705,7 +707,7 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
-                         kept, out, plain_out, harmonics=False):
+                         kept, out, plain_out, grains, harmonics=False):
     """The ``centre_of_mass_rebin`` method, compiled (``dominant_harmonic``
     with ``harmonics``). For every image of ``stack``:
 
@@ -721,8 +723,9 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     ``kept`` is two arrays (:func:`_first_pass_buffers`): image-sized, they
     keep each image's angles and magnitudes from pass 1, so step 2 only
     splits; empty, step 2 computes the gradients and angles again, which
-    keeps memory to a few bands whatever the image size. The other
-    arguments are :func:`_histograms`'s.
+    keeps memory to a few bands whatever the image size. ``grains`` are
+    the images' ``_invariance.gradient_grains``, for the noise floor of
+    their alignment angles. The other arguments are :func:`_histograms`'s.
     """
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
@@ -748,11 +751,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
         if harmonics:
             _harmonics_pass(stack, i, source, (positions, magnitudes, vectors, band_magnitudes),
                             scale, offsets[i], unidirectional, sums)
-            shift = _dominant_turn(sums, height * width) * n_bins - offsets[i]
+            shift = _dominant_turn(sums, height * width, grains[i]) * n_bins - offsets[i]
         else:
             sum_x, sum_y = _direction_pass(stack, i, source,
                                            (positions, magnitudes, vx, vy, vm),
-                                           scale, offsets[i], unidirectional)
+                                           scale, offsets[i], unidirectional, grains[i])
             shift = 0.0
             if sum_x != 0.0 or sum_y != 0.0:
                 shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
@@ -1013,7 +1016,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
       coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
       the grid's shape and the region's size.
 
-    ``alignment`` is ``(align, turns, degrees, angle_bins, unidirectional)``:
+    ``alignment`` is ``(align, turns, degrees, angle_bins, unidirectional,
+    grains)`` (``grains``: the images' ``_invariance.gradient_grains``):
     image ``i``'s grid and angles turn by ``turns[i]`` degrees when
     ``align`` is 0; when it is 1, by the mean direction of its gradients
     measured from its frame angle ``degrees[i]`` (a first pass,
@@ -1026,7 +1030,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     """
     kind, first, second, centres, blocks = layout
     rows, cols = blocks[0], blocks[1]
-    align, turns, degrees, angle_bins, unidirectional = alignment
+    align, turns, degrees, angle_bins, unidirectional, grains = alignment
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
@@ -1058,7 +1062,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
         turn = turns[i]
         if align == 1:
             sum_x, sum_y = _direction_pass(stack, i, source, buffers, scale, offsets[i],
-                                           unidirectional)
+                                           unidirectional, grains[i])
             turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
                                            angle_bins)
         elif align == 2:
@@ -1066,8 +1070,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                             unidirectional, sums)
             # The harmonic's direction is measured from the image's axes, the
             # grid turns from the frame's: the frame's angle comes off.
-            turn = n_bins * _dominant_turn(sums, height * width) * (360.0 / angle_bins) \
-                - degrees[i]
+            turn = n_bins * _dominant_turn(sums, height * width, grains[i]) \
+                * (360.0 / angle_bins) - degrees[i]
         shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
         rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
         acc_lo[:] = 0.0
@@ -1214,7 +1218,7 @@ def _layout_histograms(stack, region, options):
     :func:`_placed_histograms`, after a plain pass for the peak of an aligned
     grid with ``invariance='peak'``."""
     layout, counts = _layout_arrays(stack.shape[1:], region, options)
-    n_pixels = stack.shape[1] * stack.shape[2]
+    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
     stack, operator, area = _kernel_inputs(stack, counts, options)
     n_images = len(stack)
     degrees = np.full(n_images, float(options.frame[2]))
@@ -1225,15 +1229,15 @@ def _layout_histograms(stack, region, options):
     with_plain = options.include_orientation
     if options.alignment == "peak":
         _histograms(stack, operator, area, binning, plain)
-        turns = peak_positions(plain, n_pixels) * (360.0 / options.angle_bins)
+        turns = peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
         with_plain = False
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
-    alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
+    alignment = (align, turns, degrees, options.angle_bins, options.unidirectional, grains)
     kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
                        out, plain)
     if options.include_orientation or options.alignment == "peak":
-        return out, plain_orientations(plain, n_pixels)
+        return out, plain_orientations(plain, n_pixels, grains)
     return out, np.zeros((n_images, 2))
 
 
@@ -1249,7 +1253,7 @@ def histograms(stack, region, options):
         return _layout_histograms(stack, region, options)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
-    n_pixels = stack.shape[1] * stack.shape[2]
+    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
     if options.alignment in ("pixels", "harmonics"):
@@ -1257,17 +1261,17 @@ def histograms(stack, region, options):
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
                              options.unidirectional, with_plain,
                              _first_pass_buffers(stack.shape[1] * stack.shape[2]), out, plain,
-                             options.alignment == "harmonics")
+                             grains, options.alignment == "harmonics")
         if not with_plain:
             return out, np.zeros((len(stack), 2))
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
-            turned = offset + peak_positions(plain, n_pixels) * (360.0 / options.angle_bins)
+            turned = offset + peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain
-    return out, plain_orientations(plain, n_pixels)
+    return out, plain_orientations(plain, n_pixels, grains)
 
 
 # Last line of the module: every function above is decorated (see the top).

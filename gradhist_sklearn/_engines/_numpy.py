@@ -14,6 +14,7 @@ import numpy as np
 from .._gradients import stack_gradients
 from .._invariance import (
     dominant_harmonic_turn,
+    gradient_grains,
     peak_positions,
     pixel_centre_turns,
     pixel_harmonics,
@@ -37,28 +38,29 @@ def _histograms_of_pass(stack, angle_offset, region, options):
     if options.layout != "global":
         return _spatial_histograms(stack, angle_offset, region, options)
     gx, gy = region_gradients(stack, options.operator, region, options.sigma)
-    n_pixels = stack.shape[1] * stack.shape[2]
+    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
+    noise = (n_pixels, grains)  # for the noise floor (_invariance.noise_floor)
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        return plain, plain_orientations(plain, n_pixels)
+        return plain, plain_orientations(plain, *noise)
     orientations = np.zeros((len(stack), 2))
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        orientations = plain_orientations(plain, n_pixels)
+        orientations = plain_orientations(plain, *noise)
     if options.alignment == "pixels":
         shift_bins = options.n_bins * pixel_centre_turns(
-            gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels,
+            gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
             angle_offset=angle_offset)
     elif options.alignment == "harmonics":
         # The alignment angle of the gradients as measured (not relative to
         # the frame): binning at it gives theta - phi whatever the frame.
         sums = harmonic_sums(gx, gy, options.unidirectional)
-        shift_bins = options.n_bins * np.array([dominant_harmonic_turn(row, n_pixels)
-                                                for row in sums])
+        shift_bins = options.n_bins * np.array([
+            dominant_harmonic_turn(row, n_pixels, grain) for row, grain in zip(sums, grains)])
         angle_offset = 0.0
     else:
-        shift_bins = peak_positions(plain, n_pixels)
+        shift_bins = peak_positions(plain, *noise)
     turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
     return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
 
@@ -78,15 +80,15 @@ def _spatial_histograms(stack, angle_offset, region, options):
     gx, gy = gx[:, placement.pixels], gy[:, placement.pixels]
     orientations = np.zeros((n_images, 2))
     plain = None
-    n_pixels = stack.shape[1] * stack.shape[2]
+    noise = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_bins=options.angle_bins,
                                unidirectional=options.unidirectional, angle_offset=offsets)
-        orientations = plain_orientations(plain, n_pixels)
+        orientations = plain_orientations(plain, *noise)
     if options.alignment is None:
         return place_histograms(gx, gy, placement, offsets, options), orientations
     # An aligned grid: each image's grid and angles turn by its own angle.
-    aligned = _grid_turns(gx, gy, plain, offsets, options, n_pixels)
+    aligned = _grid_turns(gx, gy, plain, offsets, options, noise)
     rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
                              grid_placement(stack.shape[1:], region, options, turn),
                              offsets[i:i + 1] + turn, options)
@@ -94,20 +96,23 @@ def _spatial_histograms(stack, angle_offset, region, options):
     return np.concatenate(rows), orientations
 
 
-def _grid_turns(gx, gy, plain, offsets, options, n_pixels):
+def _grid_turns(gx, gy, plain, offsets, options, noise):
     """Each image's alignment angle in degrees from its frame's axis: how far
     an aligned grid and its angles turn. ``plain``: the plain histograms
-    (used by ``'peak'`` only); ``n_pixels``: pixels of an image."""
+    (used by ``'peak'`` only); ``noise``: the pixels of an image and each
+    image's grain (:func:`~gradhist_sklearn._invariance.noise_floor`)."""
+    n_pixels, grains = noise
     if options.alignment == "peak":
-        return peak_positions(plain, n_pixels) * (360.0 / options.angle_bins)
+        return peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
     if options.alignment == "harmonics":
         # The harmonic's direction is measured from the image's axes (as
         # the global layout bins it); the grid turns from the frame's.
         sums = harmonic_sums(gx, gy, options.unidirectional)
-        turns = np.array([dominant_harmonic_turn(row, n_pixels) for row in sums])
+        turns = np.array([dominant_harmonic_turn(row, n_pixels, grain)
+                          for row, grain in zip(sums, grains)])
         return options.n_bins * turns * (360.0 / options.angle_bins) - offsets
     aligned = options.n_bins * pixel_centre_turns(
-        gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels,
+        gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
         angle_offset=offsets)
     return aligned * (360.0 / options.angle_bins)
 
