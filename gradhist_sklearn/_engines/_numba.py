@@ -515,9 +515,12 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, vm, unidirectional):
 # read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
 # would show the stale kernel).
 # The noise rule (noise_floor, above_noise) is shared the same way: the
-# compiled code calls the reference's functions.
-register_jitable(inline="always", **_JIT)(noise_floor)
-register_jitable(inline="always", **_JIT)(above_noise)
+# compiled code calls the reference's functions, inlined into their callers
+# (whose cache holds them). Not cache=True: numba would make their cache
+# when they first compile, after the end of this module, beside _invariance.
+_INLINED = {name: value for name, value in _JIT.items() if name != "cache"}
+register_jitable(inline="always", **_INLINED)(noise_floor)
+register_jitable(inline="always", **_INLINED)(above_noise)
 _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
 _dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
 
