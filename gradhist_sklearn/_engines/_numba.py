@@ -512,8 +512,8 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, vm, unidirectional):
 # and the per-image decision is dominant_harmonic_turn itself, so both engines
 # decide with the same function. Both live in _invariance and are compiled
 # here; numba's cache does not see edits to them (nor to the constants they
-# read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
-# would show the stale kernel).
+# read): clear the cache (_cache.numba_cache_dir()) after changing them
+# (tests/test_equivalence.py would show the stale kernel).
 # The noise rule (noise_floor, above_noise) is shared the same way: the
 # compiled code calls the reference's functions, inlined into their callers
 # (whose cache holds them). Not cache=True: numba would make their cache
