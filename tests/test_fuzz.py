@@ -440,7 +440,7 @@ NO_INVARIANCE = (None, *INVARIANCE_METHODS)
 @pytest.mark.explicit_engines
 @pytest.mark.parametrize("name", list(DEGENERATE))
 def test_engines_agree_on_degenerate_images(name):
-    # Every layout, method, direction and normalisation (252 cases an
+    # Every layout, method, direction and normalisation (216 cases an
     # image); the operator, scale and number of bins cycle through four.
     pytest.importorskip("numba")
     grid = itertools.product(LAYOUTS, NO_INVARIANCE, (False, True), GRID_NORMALIZATIONS)
