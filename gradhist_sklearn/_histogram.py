@@ -15,7 +15,13 @@ import numpy as np
 
 from ._engines import binned_histograms
 from ._gradients import image_gradients
-from ._invariance import above_noise, gradient_grains, make_invariant, noise_floor
+from ._invariance import (
+    above_noise,
+    gradient_grains,
+    largest_pixels,
+    make_invariant,
+    noise_floor,
+)
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._params import defaults_of, document_parameters
@@ -132,14 +138,15 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
+    largest = largest_pixels(stack)  # for the noise floor of every scale
     blocks, orientations = [], []
     for scale in options.at_scales():
-        histograms, scale_orientations = binned_histograms(stack, region, scale)
+        grains = gradient_grains(stack, scale.kernels, largest)
+        histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
-        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2],
-                                   gradient_grains(stack, scale.kernels))
+        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2], grains)
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)

@@ -101,7 +101,7 @@ def noise_floor(mass, n_pixels, grain=0.0):
     return EPSILON * n_pixels * (mass + grain)
 
 
-def gradient_grains(stack, kernels):
+def gradient_grains(stack, kernels, largest=None):
     """Each image's ``grain`` for :func:`noise_floor`: ``t * K * R``, with
     ``t`` the number of taps of the operator's kernels, ``K`` the sum of
     the absolute weights of its 2-D kernel (the largest gradient a pixel
@@ -115,6 +115,9 @@ def gradient_grains(stack, kernels):
         The images the engines bin (at a safe scale).
     kernels : (ndarray, ndarray or None)
         The operator's ``(derivative, smoothing)`` correlation kernels.
+    largest : ndarray of shape (n_images,), optional
+        :func:`largest_pixels` of ``stack``, when known (it is the same for
+        every operator and scale).
 
     Returns
     -------
@@ -124,11 +127,18 @@ def gradient_grains(stack, kernels):
     weight = np.abs(np.asarray(derivative, dtype=np.float64)).sum()
     if smoothing is not None:
         weight *= np.abs(np.asarray(smoothing, dtype=np.float64)).sum()
+    if largest is None:
+        largest = largest_pixels(stack)
+    return len(derivative) * weight * largest
+
+
+def largest_pixels(stack):
+    """Each image's largest absolute pixel value, float64, shape (n_images,)."""
     flat = stack.reshape(len(stack), -1)
     largest = flat.max(axis=1).astype(np.float64)
     if stack.dtype.kind not in "bu":  # unsigned pixels are their own magnitude
         largest = np.maximum(np.abs(largest), np.abs(flat.min(axis=1).astype(np.float64)))
-    return len(derivative) * weight * largest
+    return largest
 
 
 def above_noise(value, floor):

@@ -1216,12 +1216,12 @@ def _layout_arrays(shape, region, options):
         counts.reshape(shape)
 
 
-def _layout_histograms(stack, region, options):
+def _layout_histograms(stack, region, options, grains):
     """The engine interface for the ``rings`` and ``grid`` layouts:
     :func:`_placed_histograms`, after a plain pass for the peak of an aligned
     grid with ``invariance='peak'``."""
     layout, counts = _layout_arrays(stack.shape[1:], region, options)
-    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
+    n_pixels = stack.shape[1] * stack.shape[2]
     stack, operator, area = _kernel_inputs(stack, counts, options)
     n_images = len(stack)
     degrees = np.full(n_images, float(options.frame[2]))
@@ -1244,7 +1244,7 @@ def _layout_histograms(stack, region, options):
     return out, np.zeros((n_images, 2))
 
 
-def histograms(stack, region, options):
+def histograms(stack, region, options, grains=None):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
     ``invariance='centre_of_mass_rebin'`` and ``'dominant_harmonic'`` run
@@ -1252,11 +1252,13 @@ def histograms(stack, region, options):
     angle pass per pixel. ``'peak'`` bins twice, the second time at each
     image's refined peak. Every other method bins once.
     """
+    if grains is None:
+        grains = gradient_grains(stack, options.kernels)
     if options.layout != "global":
-        return _layout_histograms(stack, region, options)
+        return _layout_histograms(stack, region, options, grains)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
-    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
+    n_pixels = stack.shape[1] * stack.shape[2]
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
     if options.alignment in ("pixels", "harmonics"):

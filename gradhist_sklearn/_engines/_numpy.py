@@ -24,21 +24,23 @@ from .._layouts import grid_placement, ring_placement
 from .._validation import compute_dtype
 
 
-def histograms(stack, region, options):
+def histograms(stack, region, options, grains=None):
     """The engine interface (see :mod:`gradhist_sklearn._engines`)."""
+    if grains is None:
+        grains = gradient_grains(stack, options.kernels)
 
-    def compute(part, angle_offset):
-        return _histograms_of_pass(part, angle_offset, region, options)
+    def compute(part, angle_offset, part_grains):
+        return _histograms_of_pass(part, angle_offset, part_grains, region, options)
 
-    return _in_passes(compute, stack, options.frame[2])
+    return _in_passes(compute, stack, options.frame[2], grains)
 
 
-def _histograms_of_pass(stack, angle_offset, region, options):
+def _histograms_of_pass(stack, angle_offset, grains, region, options):
     """:func:`histograms` of a sub-stack, its angles less ``angle_offset``."""
     if options.layout != "global":
-        return _spatial_histograms(stack, angle_offset, region, options)
+        return _spatial_histograms(stack, angle_offset, grains, region, options)
     gx, gy = region_gradients(stack, options.operator, region, options.sigma)
-    n_pixels, grains = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
+    n_pixels = stack.shape[1] * stack.shape[2]
     noise = (n_pixels, grains)  # for the noise floor (_invariance.noise_floor)
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
@@ -65,7 +67,7 @@ def _histograms_of_pass(stack, angle_offset, region, options):
     return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
 
 
-def _spatial_histograms(stack, angle_offset, region, options):
+def _spatial_histograms(stack, angle_offset, grains, region, options):
     """:func:`_histograms_of_pass` for the ``rings`` and ``grid`` layouts:
     one histogram per block, the blocks of an image side by side."""
     n_images = len(stack)
@@ -80,7 +82,7 @@ def _spatial_histograms(stack, angle_offset, region, options):
     gx, gy = gx[:, placement.pixels], gy[:, placement.pixels]
     orientations = np.zeros((n_images, 2))
     plain = None
-    noise = stack.shape[1] * stack.shape[2], gradient_grains(stack, options.kernels)
+    noise = stack.shape[1] * stack.shape[2], grains
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_bins=options.angle_bins,
                                unidirectional=options.unidirectional, angle_offset=offsets)
@@ -315,16 +317,17 @@ def region_gradients(stack, operator, region, sigma):
 
 
 
-def _in_passes(compute, stack, angle_offset):
-    """``compute(sub_stack, sub_offset)``, a tuple of per-image arrays, over
-    consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS` pixels,
-    joined. Every image's rows come from its own pixels, so they do not depend
-    on the passes."""
+def _in_passes(compute, stack, angle_offset, grains):
+    """``compute(sub_stack, sub_offset, sub_grains)``, a tuple of per-image
+    arrays, over consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS`
+    pixels, joined. Every image's rows come from its own pixels, so they do
+    not depend on the passes."""
     per_pass = max(1, PLAIN_PIXELS_PER_PASS // max(1, stack.shape[1] * stack.shape[2]))
     if len(stack) <= per_pass:
-        return compute(stack, angle_offset)
+        return compute(stack, angle_offset, grains)
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass])
+    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass],
+                     grains[start:start + per_pass])
              for start in range(0, len(stack), per_pass)]
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
