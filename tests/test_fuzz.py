@@ -143,14 +143,21 @@ def n_values(params, n_scales=1):
     if (layout == "global" and params.get("rotation_invariant", True)
             and params.get("invariance") == "dft_magnitude"):
         n_bins = n_bins // 2 + 1
+    n_scales = scales_of(params, n_scales)
+    n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
+                "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
+    return n_bins * n_blocks * n_scales
+
+
+def scales_of(params, n_scales=1):
+    """The number of scales ``params`` give (``n_scales`` when ``sigma`` is
+    not given): operators other than ``'gaussian'`` have one."""
     sigma = params.get("sigma")
     if sigma is not None:
         n_scales = len(sigma) if isinstance(sigma, tuple) else 1
     if params.get("operator", "gaussian") != "gaussian":
         n_scales = 1  # only the Gaussian derivative has a scale
-    n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
-                "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
-    return n_bins * n_blocks * n_scales
+    return n_scales
 
 
 def check_result(result, params, dtype_in):
@@ -348,7 +355,9 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
                                                **params, **extra)
     with expect_documented() as context:
         rows = transformer.fit_transform(X)
-        assert rows.shape == (len(stack), n_values(params) + 2 * include_orientation)
+        # The main orientation and its strength, scale after scale.
+        n_orientations = 2 * scales_of(params) * include_orientation
+        assert rows.shape == (len(stack), n_values(params) + n_orientations)
         assert rows.dtype == (np.float32 if stack.dtype == np.float32 else np.float64)
         assert np.isfinite(rows).all()
         # Each row is the image's own, as gradient_histogram computes it.
@@ -356,9 +365,11 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
             result = gradient_histogram(image, **params)
             check_result(result, params, image.dtype)
             np.testing.assert_array_equal(row[:n_values(params)], result.histogram)
-            if include_orientation:
-                assert row[-2] == np.float64(result.main_orientation).astype(rows.dtype)
-                assert row[-1] == np.float64(result.orientation_strength).astype(rows.dtype)
+            if include_orientation:  # the function's are the first scale's
+                first = n_values(params)
+                assert row[first] == np.float64(result.main_orientation).astype(rows.dtype)
+                assert row[first + 1] == np.float64(result.orientation_strength).astype(
+                    rows.dtype)
     check_legal_refusal(context)
 
 
