@@ -203,7 +203,8 @@ def without_noise(histograms, mass, n_pixels, grains):
     unit vector, ``'hellinger'`` and ``'sqrt'`` a single one up to about
     ``1e-8``. A block all of whose values are noise is then zeros.
     """
-    floor = noise_floor(mass, n_pixels, grains)[:, None]
+    # The DFT's magnitudes are sums over the bins: as many terms, if more.
+    floor = noise_floor(mass, max(n_pixels, histograms.shape[1]), grains)[:, None]
     return above_noise(histograms, floor)
 
 

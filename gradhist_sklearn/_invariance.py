@@ -85,7 +85,9 @@ def noise_floor(mass, n_pixels, grain=0.0):
 
     ``mass`` is the sum of the gradient magnitudes that went into the sum
     (``c_0``, or the sum of an image's histogram bins), ``n_pixels`` the
-    number of pixels of the image (height times width) and ``grain`` the
+    number of pixels of the image (height times width; for a sum over a
+    histogram's values, the number of values when that is larger) and
+    ``grain`` the
     rounding scale of one gradient (:func:`gradient_grains`). A float64 sum
     of ``n`` terms is within ``(n - 1) * EPSILON / 2`` times the sum of
     their magnitudes of the exact one; each term (a gradient, its angle, a
@@ -161,7 +163,8 @@ def _first_harmonic(histograms, n_pixels, grain):
     # Row-wise sums rather than a matrix product: BLAS may group the terms
     # differently with the number of rows, and each row must not depend on its
     # batch.
-    floor = noise_floor(histograms.sum(axis=-1), n_pixels, grain)
+    # A sum over the bins: as many terms as bins, if they are more.
+    floor = noise_floor(histograms.sum(axis=-1), max(n_pixels, n_bins), grain)
     return (above_noise((histograms * np.sin(phases)).sum(axis=-1), floor),
             above_noise((histograms * np.cos(phases)).sum(axis=-1), floor))
 
@@ -225,7 +228,7 @@ def peak_positions(histograms, n_pixels=1, grain=0.0):
     histograms = np.asarray(histograms, dtype=np.float64)
     n_bins = histograms.shape[-1]
     rows = np.arange(histograms.shape[0])
-    floor = noise_floor(histograms.sum(axis=-1), n_pixels, grain)
+    floor = noise_floor(histograms.sum(axis=-1), max(n_pixels, n_bins), grain)
     top = np.argmax(histograms >= (histograms.max(axis=-1) - floor)[:, None], axis=-1)
     before = histograms[rows, (top - 1) % n_bins]
     centre = histograms[rows, top]
