@@ -15,7 +15,13 @@ import numpy as np
 
 from ._engines import binned_histograms
 from ._gradients import image_gradients
-from ._invariance import make_invariant
+from ._invariance import (
+    above_noise,
+    gradient_grains,
+    largest_pixels,
+    make_invariant,
+    noise_floor,
+)
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._params import defaults_of, document_parameters
@@ -132,11 +138,15 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
+    largest = largest_pixels(stack)  # for the noise floor of every scale
     blocks, orientations = [], []
     for scale in options.at_scales():
-        histograms, scale_orientations = binned_histograms(stack, region, scale)
+        grains = gradient_grains(stack, scale.kernels, largest)
+        histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
+        mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
+        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2], grains)
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)
@@ -176,6 +186,26 @@ def normalized(histograms, shape, region, options):
     if options.normalize == "hellinger":
         np.sqrt(blocks, out=blocks)
     return blocks.reshape(histograms.shape)
+
+
+def without_noise(histograms, mass, n_pixels, grains):
+    """``histograms`` (of one scale, unnormalised) with every value that is
+    rounding noise set to 0: at most
+    :func:`~gradhist_sklearn._invariance.noise_floor` of its image's
+    ``mass`` (the sum of the gradient magnitudes that count) and ``grains``
+    (:func:`~gradhist_sklearn._invariance.gradient_grains`) for images of
+    ``n_pixels`` pixels.
+
+    Such a value is what rounding alone leaves where no gradient goes (a
+    grid cell whose bilinear share is ``1 - 0.9999999999999999``, a bin of
+    a symmetric histogram's DFT): one engine leaves it and the other
+    does not, and ``'l1'``, ``'l2'`` would blow a block of them up to a
+    unit vector, ``'hellinger'`` and ``'sqrt'`` a single one up to about
+    ``1e-8``. A block all of whose values are noise is then zeros.
+    """
+    # The DFT's magnitudes are sums over the bins: as many terms, if more.
+    floor = noise_floor(mass, max(n_pixels, histograms.shape[1]), grains)[:, None]
+    return above_noise(histograms, floor)
 
 
 def gradient_histogram(image, *, mask=None, **params):
