@@ -406,6 +406,28 @@ def test_errors():
         GradientHistogramDisplay([1.0, np.nan])
     with pytest.raises(ValueError, match="finite"):
         GradientHistogramDisplay([1.0, 2.0], main_orientation=np.inf)
+    with pytest.raises(ValueError, match="already in image coordinates"):
+        GradientHistogramDisplay([1.0, 2.0], image_histogram=[2.0, 1.0])
+    with pytest.raises(ValueError, match="as many bins as histogram"):
+        GradientHistogramDisplay([1.0, 2.0], rotation_invariant=True, image_histogram=[1.0])
+    with pytest.raises(ValueError, match="layout='grid'"):
+        GradientHistogramDisplay.from_image(_wedge_image(), layout="grid")
+    with pytest.raises(ValueError, match="several scales"):
+        GradientHistogramDisplay.from_image(_wedge_image(), sigma=[1.0, 2.0])
+    with pytest.raises(ValueError, match="dft_magnitude"):
+        GradientHistogramDisplay.from_image(_wedge_image(), invariance="dft_magnitude")
+
+
+def test_main_orientation_computed_from_the_image_histogram():
+    # Given the image's own histogram, the orientation is its centre of mass,
+    # the one gradient_histogram reports, not the aligned histogram's.
+    image = _wedge_image()
+    aligned = gradient_histogram(image, angle_bins=24)
+    plain = gradient_histogram(image, angle_bins=24, rotation_invariant=False)
+    display = GradientHistogramDisplay(aligned.histogram, rotation_invariant=True,
+                                       image_histogram=plain.histogram)
+    assert display.main_orientation == pytest.approx(aligned.main_orientation, abs=1e-9)
+    assert display.orientation_strength == pytest.approx(aligned.orientation_strength)
 
 
 def test_all_zero_histogram_draws():
