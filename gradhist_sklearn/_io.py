@@ -2,6 +2,7 @@
 
 import contextlib
 import errno
+import gc
 import os
 import stat
 import traceback
@@ -252,6 +253,9 @@ def _imageio_read(path):
                 reason = "no reader recognises its content"
             traceback.clear_frames(exc.__traceback__)
             del exc
+        # imageio leaves the file of each reader it tried open, in reference
+        # cycles: close them now, where their ResourceWarning is expected.
+        gc.collect()
     raise ImageReadError(path, f"not a readable image file ({reason})")
 
 
