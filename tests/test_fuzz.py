@@ -351,17 +351,21 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
                                                **params, **extra)
     with expect_documented() as context:
         rows = transformer.fit_transform(X)
-        assert rows.shape == (len(stack), n_values(params) + 2 * include_orientation)
+        # Two orientation columns per scale, the first scale's first.
+        n_scales = n_values(params) // n_values({**params, "sigma": 1.0})
+        n_bins = n_values(params)
+        assert rows.shape == (len(stack), n_bins + 2 * n_scales * include_orientation)
         assert rows.dtype == (np.float32 if stack.dtype == np.float32 else np.float64)
         assert np.isfinite(rows).all()
         # Each row is the image's own, as gradient_histogram computes it.
         for row, image in zip(rows, stack, strict=True):
             result = gradient_histogram(image, **params)
             check_result(result, params, image.dtype)
-            np.testing.assert_array_equal(row[:n_values(params)], result.histogram)
+            np.testing.assert_array_equal(row[:n_bins], result.histogram)
             if include_orientation:
-                assert row[-2] == np.float64(result.main_orientation).astype(rows.dtype)
-                assert row[-1] == np.float64(result.orientation_strength).astype(rows.dtype)
+                assert row[n_bins] == np.float64(result.main_orientation).astype(rows.dtype)
+                assert row[n_bins + 1] == np.float64(
+                    result.orientation_strength).astype(rows.dtype)
     check_legal_refusal(context)
 
 
