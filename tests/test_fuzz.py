@@ -205,6 +205,8 @@ transformer_parameters = st.fixed_dictionaries({}, optional={
 })
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @given(X=hostile_arrays(), form=st.sampled_from(["array", "list"]),
        params=transformer_parameters)
 def test_transformer_on_hostile_arrays(X, form, params):
@@ -217,6 +219,8 @@ def test_transformer_on_hostile_arrays(X, form, params):
         assert rows.dtype in (np.float32, np.float64)
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @given(items=st.lists(st.one_of(hostile_arrays(max_dims=4), st.none(), st.floats(),
                                 st.text(max_size=3), st.lists(st.floats(), max_size=3)),
                       max_size=4))

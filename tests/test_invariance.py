@@ -347,6 +347,8 @@ def test_not_invariant_ignores_the_method(patches):
     assert transformer.get_feature_names_out()[1] == "sigma0.5_angle_010.000"
 
 
+# scikit-learn's checks pass 2-D tables: each row is read as a one-pixel-high image, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @parametrize_with_checks(
     [
         GradientHistogramTransformer(invariance="dft_magnitude", include_orientation=True),
