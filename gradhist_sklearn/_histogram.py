@@ -10,6 +10,7 @@ numbers follow the contract page of the documentation (``docs/contract.rst``).
 
 import numpy as np
 
+from ._azimuthal import join_scales, split_azimuthal
 from ._engines import binned_histograms
 from ._gradients import image_gradients
 from ._invariance import make_invariant
@@ -124,9 +125,11 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
-    blocks, orientations = [], []
+    blocks, orientations, azimuthal = [], [], []
     for scale in options.at_scales():
         histograms, scale_orientations = binned_histograms(stack, region, scale)
+        histograms, columns = split_azimuthal(histograms, stack.shape[1:], region, scale)
+        azimuthal.append(columns)
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
@@ -140,6 +143,8 @@ def stack_histograms(stack, options, mask=None):
         histograms = restore_root_scale(histograms, exponents)
     elif options.normalize in (None, "pixels"):  # l1, l2, hellinger do not depend on it
         histograms = restore_scale(histograms, exponents)
+    if options.azimuthal_harmonics:
+        histograms = join_scales(histograms, azimuthal, exponents, options)
     return histograms, np.concatenate(orientations, axis=1)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ._azimuthal import azimuthal_names, n_azimuthal_columns
 from ._engines import resolve_engine
 from ._gradients import OPERATOR_NAMES, operator_kernels
 from ._invariance import INVARIANCE_METHODS, REBINNING_METHODS
@@ -22,6 +23,7 @@ from ._layouts import LAYOUTS, n_blocks
 from ._region import parse_frame, parse_size
 from ._validation import (
     check_angle_bins,
+    check_azimuthal,
     check_choice,
     check_flag,
     check_grid_shape,
@@ -29,6 +31,7 @@ from ._validation import (
     check_positive_int,
     check_sigmas,
 )
+
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class HistogramOptions:
     layout: str = "global"
     n_rings: int = 3
     grid_shape: tuple = (3, 3)
+    # Azimuthal harmonics of the rings (gradhist_sklearn._azimuthal).
+    azimuthal_harmonics: int = 0
+    azimuthal_bins: int = 8
 
     def __post_init__(self):
         unidirectional = check_flag("unidirectional", self.unidirectional)
@@ -81,6 +87,8 @@ class HistogramOptions:
             n_rings=check_positive_int("n_rings", self.n_rings),
             grid_shape=check_grid_shape(self.grid_shape),
         )
+        checked.update(check_azimuthal(self.azimuthal_harmonics, self.azimuthal_bins,
+                                       checked["layout"], unidirectional))
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -144,9 +152,21 @@ class HistogramOptions:
         return self.n_bins
 
     @property
+    def n_azimuthal_bins(self):
+        """Orientation bins of the azimuthal part: ``azimuthal_bins``, or half
+        of it when unidirectional."""
+        return self.azimuthal_bins // 2 if self.unidirectional else self.azimuthal_bins
+
+    @property
+    def n_azimuthal(self):
+        """Azimuthal columns per scale, after the scale's rings (0 when off)."""
+        return n_azimuthal_columns(self)
+
+    @property
     def n_values(self):
-        """Values per image: one block of ``block_length`` per ring or cell and scale."""
-        return self.block_length * self.n_blocks * len(self.scales)
+        """Values per image: one block of ``block_length`` per ring or cell
+        and scale, each scale's azimuthal columns after its blocks."""
+        return (self.block_length * self.n_blocks + self.n_azimuthal) * len(self.scales)
 
     @property
     def n_orientations(self):
@@ -195,7 +215,10 @@ class HistogramOptions:
         bin's centre in degrees to three decimals (``angle_022.500``), or
         ``dft_magnitude_{k}`` for the DFT magnitudes; the scale prefix only
         when ``sigma`` is a sequence. The format does not depend on
-        ``angle_bins``. Then, with ``include_orientation``,
+        ``angle_bins``. With ``azimuthal_harmonics``, each scale's rings are
+        followed by ``ring{r}_az{k}_angle_{degrees}_abs`` (ring, harmonic,
+        bin) and ``ring{r}_ring{s}_az{k}_real`` / ``_imag`` (pair, harmonic).
+        Then, with ``include_orientation``,
         ``[sigma{s}_]main_orientation`` and ``[sigma{s}_]orientation_strength``
         for each scale in turn (each scale's gradients have their own main
         orientation).
@@ -214,7 +237,9 @@ class HistogramOptions:
         else:
             blocks = [""]
         scales = [f"sigma{s:g}_" for s in self.scales] if self.multiscale else [""]
-        names = [s + b + v for s in scales for b in blocks for v in values]
+        azimuthal = azimuthal_names(self) if self.azimuthal_harmonics else []
+        names = [s + name for s in scales
+                 for name in [b + v for b in blocks for v in values] + azimuthal]
         if self.include_orientation:
             names += [s + name for s in scales
                       for name in ("main_orientation", "orientation_strength")]

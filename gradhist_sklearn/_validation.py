@@ -379,3 +379,31 @@ def check_grid_shape(grid_shape):
             or len(grid_shape) != 2:
         raise ValueError(f"grid_shape must be (rows, cols), got {grid_shape!r}.")
     return tuple(check_positive_int("grid_shape", value) for value in grid_shape)
+
+
+def check_azimuthal(harmonics, bins, layout, unidirectional):
+    """``azimuthal_harmonics`` and ``azimuthal_bins`` as ints, checked: the
+    harmonics a non-negative integer, non-zero only with ``layout='rings'``
+    (the only layout with a centre to turn about); the bins a positive
+    integer, even when ``unidirectional``."""
+    if isinstance(harmonics, (bool, np.bool_)) or not isinstance(harmonics, numbers.Integral):
+        raise TypeError(f"azimuthal_harmonics must be a non-negative integer (0 for none), "
+                        f"got {harmonics!r}.")
+    if harmonics < 0:
+        raise ValueError(f"azimuthal_harmonics must be a non-negative integer (0 for none), "
+                         f"got {harmonics}.")
+    if harmonics and layout != "rings":
+        raise ValueError(
+            f"azimuthal_harmonics={harmonics} needs layout='rings' (the harmonics are taken "
+            f"around the rings' centre), got layout={layout!r}. Use layout='rings', or "
+            f"azimuthal_harmonics=0 with the other layouts.")
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral):
+        raise TypeError(f"azimuthal_bins must be a positive integer, got {bins!r}.")
+    if bins < 1:
+        raise ValueError(f"azimuthal_bins must be a positive integer, got {bins}.")
+    if unidirectional and bins % 2:
+        raise ValueError(
+            f"azimuthal_bins must be even when unidirectional=True (the azimuthal part "
+            f"keeps azimuthal_bins / 2 bins over 180 degrees), got {bins}. "
+            f"Use {bins + 1} or {bins - 1 or 2}.")
+    return {"azimuthal_harmonics": int(harmonics), "azimuthal_bins": int(bins)}
