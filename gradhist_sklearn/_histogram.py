@@ -191,6 +191,8 @@ def gradient_histogram(
     layout="global",
     n_rings=3,
     grid_shape=(3, 3),
+    azimuthal_harmonics=0,
+    azimuthal_bins=8,
 ):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
@@ -318,6 +320,24 @@ default='gaussian'
         Number of rings of ``layout='rings'``.
     grid_shape : (int, int), default=(3, 3)
         ``(rows, cols)`` of ``layout='grid'``.
+    azimuthal_harmonics : int, default=0
+        With ``layout='rings'``, where around each ring its gradients are:
+        per ring ``r`` and orientation bin ``b`` (of ``azimuthal_bins``, the
+        same angle as the rings' bins), the votes, split between bins and
+        rings as the rings split them, summed against ``exp(-i k phi)``
+        (``phi`` the pixel's azimuth about the centre) for ``k = 1 ..
+        azimuthal_harmonics``. A turn multiplies each sum by a phase, so
+        the result keeps their moduli (``ring{r}_az{k}_angle_{b}_abs``) and
+        the products ``T[r](k) conj(T[s](k))`` of the rings' totals between
+        rings ``r < s`` (``ring{r}_ring{s}_az{k}_real``, ``_imag``), both at
+        the histogram's scale and normalised as its rings, the phase kept;
+        they follow the rings of each scale. A mirror image reverses their
+        bins, as the rings', and negates the ``imag`` values. 0 (none)
+        with any other layout; a positive value with another layout is a
+        ValueError.
+    azimuthal_bins : int, default=8
+        Orientation bins of the azimuthal part over the full circle (half of
+        them over 180 degrees when unidirectional, which needs it even).
 
     Returns
     -------
@@ -409,7 +429,8 @@ default='gaussian'
         angle_bins=angle_bins, unidirectional=unidirectional,
         rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
         sigma=sigma, invariance=invariance, frame=frame, size=size, layout=layout,
-        n_rings=n_rings, grid_shape=grid_shape)
+        n_rings=n_rings, grid_shape=grid_shape, azimuthal_harmonics=azimuthal_harmonics,
+        azimuthal_bins=azimuthal_bins)
     histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0, 0]), float(orientations[0, 1]))
 

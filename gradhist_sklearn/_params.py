@@ -40,5 +40,8 @@ TRANSFORMER_DEFAULTS = {
     "layout": "global",
     "n_rings": 3,
     "grid_shape": (3, 3),
+    # Azimuthal harmonics of the rings (_azimuthal): 0 = off.
+    "azimuthal_harmonics": 0,
+    "azimuthal_bins": 8,
     "n_jobs": None,
 }

@@ -112,6 +112,17 @@ default='gaussian'
         Number of rings of ``layout='rings'``.
     grid_shape : (int, int), default=(3, 3)
         ``(rows, cols)`` of ``layout='grid'``.
+    azimuthal_harmonics : int, default=0
+        With ``layout='rings'``, also keep where around each ring its
+        gradients are, as rotation-invariant Fourier coefficients of
+        harmonics 1 to ``azimuthal_harmonics`` about the centre, after each
+        scale's rings (see :func:`gradient_histogram`). 0 keeps the rings
+        alone; any other value with another layout is refused. Helps on
+        objects (digits), hurts on stationary textures: see the rotation
+        invariance page's table.
+    azimuthal_bins : int, default=8
+        Orientation bins (over the full circle, halved when
+        ``unidirectional``) of the azimuthal part.
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors. The
@@ -206,6 +217,9 @@ default='gaussian'
         "layout": [StrOptions(set(LAYOUTS))],
         "n_rings": [_IntegerInterval(1, None, closed="left")],
         "grid_shape": [tuple, list],
+        # Azimuthal harmonics of the rings (_azimuthal).
+        "azimuthal_harmonics": [_IntegerInterval(0, None, closed="left")],
+        "azimuthal_bins": [_IntegerInterval(1, None, closed="left")],
     }
 
     def __init__(
@@ -225,6 +239,8 @@ default='gaussian'
         layout=_DEFAULTS["layout"],
         n_rings=_DEFAULTS["n_rings"],
         grid_shape=_DEFAULTS["grid_shape"],
+        azimuthal_harmonics=_DEFAULTS["azimuthal_harmonics"],
+        azimuthal_bins=_DEFAULTS["azimuthal_bins"],
         n_jobs=_DEFAULTS["n_jobs"],
     ):
         self.angle_bins = angle_bins
@@ -241,6 +257,8 @@ default='gaussian'
         self.layout = layout
         self.n_rings = n_rings
         self.grid_shape = grid_shape
+        self.azimuthal_harmonics = azimuthal_harmonics
+        self.azimuthal_bins = azimuthal_bins
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)

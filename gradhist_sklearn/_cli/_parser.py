@@ -130,6 +130,18 @@ def build_parser():
         help="cells of --layout grid (default: "
         f"{' '.join(str(v) for v in DEFAULTS['grid_shape'])})",
     )
+    # Azimuthal harmonics of the rings.
+    options.add_argument(
+        "--azimuthal-harmonics", type=int, default=DEFAULTS["azimuthal_harmonics"],
+        metavar="K", help="with --layout rings, also where around each ring its gradients "
+        "are: rotation-invariant harmonics 1..K about the centre "
+        f"(default: {DEFAULTS['azimuthal_harmonics']}, none)",
+    )
+    options.add_argument(
+        "--azimuthal-bins", type=int, default=DEFAULTS["azimuthal_bins"], metavar="N",
+        help="orientation bins of the azimuthal part over the full circle "
+        f"(default: {DEFAULTS['azimuthal_bins']})",
+    )
     options.add_argument(
         "--invariance", default=DEFAULTS["invariance"], choices=INVARIANCE_METHODS,
         help="how rotation invariance aligns each histogram (default: "
@@ -201,4 +213,6 @@ def histogram_options(args):
         layout=args.layout,
         n_rings=args.n_rings,
         grid_shape=tuple(args.grid_shape),
+        azimuthal_harmonics=args.azimuthal_harmonics,
+        azimuthal_bins=args.azimuthal_bins,
     )
