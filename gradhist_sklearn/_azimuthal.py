@@ -16,16 +16,23 @@ ring histograms are, against the pixel's azimuth ``phi`` about the centre::
 
 (``k = 0`` would be the ring histogram itself, at ``azimuthal_bins``). A
 turn by ``alpha`` about the centre multiplies every ``F(k)`` by ``exp(-i k
-alpha)``, so two kinds of value are invariant:
+alpha)``, so these values are invariant (``azimuthal_invariants`` chooses
+which, besides the first):
 
-``abs``
+``abs`` (always)
     ``|F[r, b](k)|``, ``n_rings * K * n_azimuthal_bins`` values;
-``real``, ``imag``
-    the ring-to-ring products ``z = T[r](k) conj(T[s](k))``, ``r < s``, with
-    ``T[r](k) = sum_b F[r, b](k)``: how the rings' structures sit relative to
-    each other (two values per pair and harmonic).
+``'bin_pairs'`` (default): ``real``, ``imag`` of each bin
+    the products ``z = F[r, b](k) conj(F[s, b](k))`` between rings ``r < s``
+    of each orientation bin: where the structures of that orientation sit
+    around the centre in one ring relative to another (two values per
+    pair, harmonic and bin);
+``'ring_pairs'``: ``real``, ``imag``
+    the same products of the rings' totals ``T[r](k) = sum_b F[r, b](k)``
+    (two values per pair and harmonic);
+``'magnitudes'``
+    the magnitudes alone.
 
-Both are brought to the ring histograms' scale before normalising: a
+Each is brought to the ring histograms' scale before normalising: a
 magnitude is a sum of magnitudes already; a product ``z`` becomes ``z /
 sqrt|z|`` (the geometric mean of the two rings' magnitudes, with the pair's
 relative phase). Each value ``q`` is then normalised as a histogram value
@@ -38,8 +45,9 @@ zero stays zero.
 
 A mirror image (``np.fliplr`` of a square region) reverses the orientation
 bins (bin ``b`` becomes ``-b``, as in the ring histograms) and conjugates
-every ``F(k)`` up to a sign, so it keeps the ``abs`` columns with their bins
-reversed and the ``real`` columns, and negates the ``imag`` columns.
+every ``F(k)`` up to a sign, so it keeps the ``abs`` and ``real`` columns
+with their bins reversed, and negates the ``imag`` columns (bins reversed
+too).
 
 The centre pixel has no azimuth: it adds nothing to any ``k >= 1``.
 """
@@ -128,8 +136,10 @@ def ring_pairs(n_rings):
 def n_azimuthal_columns(options):
     """Columns the azimuthal part adds per scale (0 when it is off)."""
     k = options.azimuthal_harmonics
-    n_rings = options.n_rings
-    return k * n_rings * options.n_azimuthal_bins + 2 * k * len(ring_pairs(n_rings))
+    n_rings, n_bins = options.n_rings, options.n_azimuthal_bins
+    per_pair = {"bin_pairs": 2 * n_bins, "ring_pairs": 2, "magnitudes": 0}
+    return k * n_rings * n_bins + k * len(ring_pairs(n_rings)) * per_pair[
+        options.azimuthal_invariants]
 
 
 def azimuthal_names(options):
@@ -140,9 +150,15 @@ def azimuthal_names(options):
              for r in range(options.n_rings)
              for k in range(1, options.azimuthal_harmonics + 1)
              for b in range(options.n_azimuthal_bins)]
-    names += [f"ring{r}_ring{s}_az{k:0{k_width}d}_{part}"
+    if options.azimuthal_invariants == "magnitudes":
+        return names
+    bins = [""]
+    if options.azimuthal_invariants == "bin_pairs":
+        bins = [f"_angle_{b * step:07.3f}" for b in range(options.n_azimuthal_bins)]
+    names += [f"ring{r}_ring{s}_az{k:0{k_width}d}{angle}_{part}"
               for r, s in ring_pairs(options.n_rings)
               for k in range(1, options.azimuthal_harmonics + 1)
+              for angle in bins
               for part in ("real", "imag")]
     return names
 
@@ -173,18 +189,26 @@ def azimuthal_columns(sums, rings, n_pixels, options):
     # (n_images, n_rings, K, n_bins): ring, then harmonic, then bin.
     columns = [np.swapaxes(magnitudes, 2, 3).reshape(n_images, -1)]
     pairs = ring_pairs(options.n_rings)
-    if pairs:
-        totals = sums.sum(axis=2)  # T[r](k), shape (n_images, n_rings, K)
+    if pairs and options.azimuthal_invariants != "magnitudes":
         first, second = (np.array(side, dtype=np.intp) for side in zip(*pairs, strict=True))
-        products = totals[:, first] * np.conj(totals[:, second])
-        modulus = np.abs(products)
-        scaled = np.sqrt(modulus)  # the geometric mean of the two rings' |T|
-        pair_norms = np.sqrt(norms[:, first] * norms[:, second])[:, :, None]
-        target = _normalized_modulus(scaled, pair_norms, n_pixels, options.normalize)
-        factor = np.divide(target, modulus, out=np.zeros_like(modulus), where=modulus > 0)
-        values = products * factor
-        columns.append(np.stack([values.real, values.imag], axis=-1).reshape(n_images, -1))
+        if options.azimuthal_invariants == "ring_pairs":
+            values = sums.sum(axis=2)[:, :, :, None]  # T[r](k), as one bin
+        else:
+            values = np.swapaxes(sums, 2, 3)  # (n_images, n_rings, K, n_bins)
+        products = values[:, first] * np.conj(values[:, second])
+        pair_norms = np.sqrt(norms[:, first] * norms[:, second])[:, :, None, None]
+        products = _normalized_products(products, pair_norms, n_pixels, options.normalize)
+        columns.append(np.stack([products.real, products.imag], axis=-1).reshape(n_images, -1))
     return np.concatenate(columns, axis=1)
+
+
+def _normalized_products(products, norms, n_pixels, normalize):
+    """Products ``z`` at the histograms' scale, ``z / sqrt|z|`` (the geometric
+    mean of the two moduli), then normalised on their modulus, phase kept."""
+    modulus = np.abs(products)
+    target = _normalized_modulus(np.sqrt(modulus), norms, n_pixels, normalize)
+    factor = np.divide(target, modulus, out=np.zeros_like(modulus), where=modulus > 0)
+    return products * factor
 
 
 def _ring_norms(rings, normalize):

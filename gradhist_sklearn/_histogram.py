@@ -193,6 +193,7 @@ def gradient_histogram(
     grid_shape=(3, 3),
     azimuthal_harmonics=0,
     azimuthal_bins=8,
+    azimuthal_invariants="bin_pairs",
 ):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
@@ -327,17 +328,23 @@ default='gaussian'
         rings as the rings split them, summed against ``exp(-i k phi)``
         (``phi`` the pixel's azimuth about the centre) for ``k = 1 ..
         azimuthal_harmonics``. A turn multiplies each sum by a phase, so
-        the result keeps their moduli (``ring{r}_az{k}_angle_{b}_abs``) and
-        the products ``T[r](k) conj(T[s](k))`` of the rings' totals between
-        rings ``r < s`` (``ring{r}_ring{s}_az{k}_real``, ``_imag``), both at
-        the histogram's scale and normalised as its rings, the phase kept;
-        they follow the rings of each scale. A mirror image reverses their
-        bins, as the rings', and negates the ``imag`` values. 0 (none)
-        with any other layout; a positive value with another layout is a
-        ValueError.
+        the result keeps their moduli (``ring{r}_az{k}_angle_{b}_abs``) and,
+        as ``azimuthal_invariants`` says, products between rings ``r < s``,
+        each at the histogram's scale and normalised as its rings, the
+        phase kept; they follow the rings of each scale. A mirror image
+        reverses their bins, as the rings', and negates the ``imag``
+        values. 0 (none) with any other layout; a positive value with
+        another layout is a ValueError.
     azimuthal_bins : int, default=8
         Orientation bins of the azimuthal part over the full circle (half of
         them over 180 degrees when unidirectional, which needs it even).
+    azimuthal_invariants : {'bin_pairs', 'ring_pairs', 'magnitudes'}, \
+default='bin_pairs'
+        Besides the moduli: ``'bin_pairs'``, the products ``F[r, b](k)
+        conj(F[s, b](k))`` of each bin (``ring{r}_ring{s}_az{k}_angle_{b}_real``,
+        ``_imag``); ``'ring_pairs'``, the products ``T[r](k) conj(T[s](k))``
+        of the rings' totals ``T[r](k) = sum_b F[r, b](k)``
+        (``ring{r}_ring{s}_az{k}_real``, ``_imag``); ``'magnitudes'``, none.
 
     Returns
     -------
@@ -430,7 +437,7 @@ default='gaussian'
         rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
         sigma=sigma, invariance=invariance, frame=frame, size=size, layout=layout,
         n_rings=n_rings, grid_shape=grid_shape, azimuthal_harmonics=azimuthal_harmonics,
-        azimuthal_bins=azimuthal_bins)
+        azimuthal_bins=azimuthal_bins, azimuthal_invariants=azimuthal_invariants)
     histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0, 0]), float(orientations[0, 1]))
 

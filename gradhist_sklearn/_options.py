@@ -20,6 +20,7 @@ from ._engines import resolve_engine
 from ._gradients import OPERATOR_NAMES, operator_kernels
 from ._invariance import INVARIANCE_METHODS, REBINNING_METHODS
 from ._layouts import LAYOUTS, n_blocks
+from ._params import AZIMUTHAL_INVARIANTS
 from ._region import parse_frame, parse_size
 from ._validation import (
     check_angle_bins,
@@ -68,6 +69,7 @@ class HistogramOptions:
     # Azimuthal harmonics of the rings (gradhist_sklearn._azimuthal).
     azimuthal_harmonics: int = 0
     azimuthal_bins: int = 8
+    azimuthal_invariants: str = "bin_pairs"
 
     def __post_init__(self):
         unidirectional = check_flag("unidirectional", self.unidirectional)
@@ -89,6 +91,8 @@ class HistogramOptions:
         )
         checked.update(check_azimuthal(self.azimuthal_harmonics, self.azimuthal_bins,
                                        checked["layout"], unidirectional))
+        checked["azimuthal_invariants"] = check_choice(
+            "azimuthal_invariants", self.azimuthal_invariants, AZIMUTHAL_INVARIANTS)
         for name, value in checked.items():
             object.__setattr__(self, name, value)
 
@@ -217,7 +221,9 @@ class HistogramOptions:
         when ``sigma`` is a sequence. The format does not depend on
         ``angle_bins``. With ``azimuthal_harmonics``, each scale's rings are
         followed by ``ring{r}_az{k}_angle_{degrees}_abs`` (ring, harmonic,
-        bin) and ``ring{r}_ring{s}_az{k}_real`` / ``_imag`` (pair, harmonic).
+        bin), then ``ring{r}_ring{s}_az{k}_angle_{degrees}_real`` / ``_imag``
+        (pair, harmonic, bin) for ``'bin_pairs'`` or
+        ``ring{r}_ring{s}_az{k}_real`` / ``_imag`` for ``'ring_pairs'``.
         Then, with ``include_orientation``,
         ``[sigma{s}_]main_orientation`` and ``[sigma{s}_]orientation_strength``
         for each scale in turn (each scale's gradients have their own main

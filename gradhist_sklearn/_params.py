@@ -23,6 +23,11 @@ LAYOUTS = ("global", "rings", "grid")
 #: Accepted values of ``normalize``; True means ``'pixels'``.
 NORMALIZATIONS = ("pixels", "sqrt", "l1", "l2", "hellinger")
 
+#: Accepted values of ``azimuthal_invariants`` (``_azimuthal``): besides the
+#: magnitudes, products between rings per orientation bin, of the rings'
+#: totals, or none.
+AZIMUTHAL_INVARIANTS = ("bin_pairs", "ring_pairs", "magnitudes")
+
 #: ``GradientHistogramTransformer()``'s parameters, which are also the
 #: command's defaults (``gradhist extract`` with no option gives its rows).
 TRANSFORMER_DEFAULTS = {
@@ -43,5 +48,6 @@ TRANSFORMER_DEFAULTS = {
     # Azimuthal harmonics of the rings (_azimuthal): 0 = off.
     "azimuthal_harmonics": 0,
     "azimuthal_bins": 8,
+    "azimuthal_invariants": "bin_pairs",
     "n_jobs": None,
 }

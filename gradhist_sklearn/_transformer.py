@@ -22,6 +22,7 @@ from ._input import check_input
 from ._invariance import INVARIANCE_METHODS
 from ._layouts import LAYOUTS
 from ._options import HistogramOptions
+from ._params import AZIMUTHAL_INVARIANTS
 from ._params import TRANSFORMER_DEFAULTS as _DEFAULTS
 from ._validation import NORMALIZATIONS
 
@@ -123,6 +124,11 @@ default='gaussian'
     azimuthal_bins : int, default=8
         Orientation bins (over the full circle, halved when
         ``unidirectional``) of the azimuthal part.
+    azimuthal_invariants : {'bin_pairs', 'ring_pairs', 'magnitudes'}, \
+default='bin_pairs'
+        Which rotation-invariant values of the azimuthal part, besides
+        their magnitudes: the products between rings of each orientation
+        bin, of the rings' totals, or none (see :func:`gradient_histogram`).
     n_jobs : int, default=None
         Number of joblib workers. None means 1 unless in a
         :func:`joblib.parallel_config` context; -1 means all processors. The
@@ -220,6 +226,7 @@ default='gaussian'
         # Azimuthal harmonics of the rings (_azimuthal).
         "azimuthal_harmonics": [_IntegerInterval(0, None, closed="left")],
         "azimuthal_bins": [_IntegerInterval(1, None, closed="left")],
+        "azimuthal_invariants": [StrOptions(set(AZIMUTHAL_INVARIANTS))],
     }
 
     def __init__(
@@ -241,6 +248,7 @@ default='gaussian'
         grid_shape=_DEFAULTS["grid_shape"],
         azimuthal_harmonics=_DEFAULTS["azimuthal_harmonics"],
         azimuthal_bins=_DEFAULTS["azimuthal_bins"],
+        azimuthal_invariants=_DEFAULTS["azimuthal_invariants"],
         n_jobs=_DEFAULTS["n_jobs"],
     ):
         self.angle_bins = angle_bins
@@ -259,6 +267,7 @@ default='gaussian'
         self.grid_shape = grid_shape
         self.azimuthal_harmonics = azimuthal_harmonics
         self.azimuthal_bins = azimuthal_bins
+        self.azimuthal_invariants = azimuthal_invariants
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -4,7 +4,13 @@ the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 import argparse
 
 from .. import __version__
-from .._params import INVARIANCE_METHODS, LAYOUTS, NORMALIZATIONS, OPERATOR_NAMES
+from .._params import (
+    AZIMUTHAL_INVARIANTS,
+    INVARIANCE_METHODS,
+    LAYOUTS,
+    NORMALIZATIONS,
+    OPERATOR_NAMES,
+)
 from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
 
 # The parser imports only the standard library and _params, so that
@@ -143,6 +149,12 @@ def build_parser():
         f"(default: {DEFAULTS['azimuthal_bins']})",
     )
     options.add_argument(
+        "--azimuthal-invariants", default=DEFAULTS["azimuthal_invariants"],
+        choices=AZIMUTHAL_INVARIANTS, help="besides the magnitudes: products between rings "
+        "per orientation bin, of the rings' totals, or none "
+        f"(default: {DEFAULTS['azimuthal_invariants']})",
+    )
+    options.add_argument(
         "--invariance", default=DEFAULTS["invariance"], choices=INVARIANCE_METHODS,
         help="how rotation invariance aligns each histogram (default: "
         f"{DEFAULTS['invariance']}; 'centre_of_mass' is the contract's interpolated shift)",
@@ -215,4 +227,5 @@ def histogram_options(args):
         grid_shape=tuple(args.grid_shape),
         azimuthal_harmonics=args.azimuthal_harmonics,
         azimuthal_bins=args.azimuthal_bins,
+        azimuthal_invariants=args.azimuthal_invariants,
     )
