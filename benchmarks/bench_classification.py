@@ -26,9 +26,8 @@ cells_per_block=(2, 2))`` on the 36x36 digits and ``pixels_per_cell=(8, 8)``
 on the 8x8 ones (one cell), ``(16, 16)`` on the 64x64 textures.
 
 ``--azimuthal`` prints turned digits, upright digits and textures for the
-rings with and without ``azimuthal_harmonics`` (and the same columns less
-the ring-to-ring products, to weigh them), against the peers a user would
-pick for turned objects, each skipped with a message when its package is
+rings with and without ``azimuthal_harmonics`` (and its companion
+options), against the peers a user would pick for turned objects, each skipped with a message when its package is
 missing (they are in the ``bench`` extra, never dependencies):
 
 - hog (above);
@@ -215,23 +214,20 @@ AZIMUTHAL_PEERS = [
 
 
 def azimuthal_configurations(quick):
-    """gradhist rows of ``--azimuthal``: name, parameters, whether to keep
-    the ring-to-ring products."""
+    """gradhist rows of ``--azimuthal``: name and parameters."""
     rings = dict(layout="rings")
+    k4 = dict(rings, azimuthal_harmonics=4)
     configs = [
-        ("rings (defaults otherwise)", rings, True),
-        ("rings, azimuthal_harmonics=4", dict(rings, azimuthal_harmonics=4), True),
-        ("rings, azimuthal_harmonics=4, no ring products", dict(rings, azimuthal_harmonics=4),
-         False),
-        ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2), True),
-        ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3), True),
-        ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6), True),
-        ("rings, azimuthal_harmonics=4, azimuthal_bins=4",
-         dict(rings, azimuthal_harmonics=4, azimuthal_bins=4), True),
-        ("rings, azimuthal_harmonics=4, azimuthal_bins=12",
-         dict(rings, azimuthal_harmonics=4, azimuthal_bins=12), True),
-        ("rings 4, azimuthal_harmonics=4", dict(rings, n_rings=4, azimuthal_harmonics=4), True),
-        ("global (the defaults)", dict(), True),
+        ("rings (defaults otherwise)", rings),
+        ("rings, azimuthal_harmonics=4", k4),
+        ("rings, azimuthal_harmonics=4, 'ring_pairs'", dict(k4, azimuthal_invariants="ring_pairs")),
+        ("rings, azimuthal_harmonics=4, 'magnitudes'", dict(k4, azimuthal_invariants="magnitudes")),
+        ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2)),
+        ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3)),
+        ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=4", dict(k4, azimuthal_bins=4)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=12", dict(k4, azimuthal_bins=12)),
+        ("global (the defaults)", dict()),
     ]
     return configs[:3] + configs[-1:] if quick else configs
 
@@ -261,17 +257,10 @@ def azimuthal_table(quick):
                   f"(pip install -e '.[bench]')")
             continue
         report(name, rows)
-    for name, params, products in azimuthal_configurations(quick):
+    for name, params in azimuthal_configurations(quick):
         transformer = GradientHistogramTransformer(**params)
-
-        def features(images, _cell, transformer=transformer, products=products):
-            rows = transformer.fit_transform(images)
-            if products:
-                return rows
-            names = transformer.get_feature_names_out()
-            return rows[:, [not name.endswith(("_real", "_imag")) for name in names]]
-
-        report(name, features)
+        report(name, lambda images, _cell, transformer=transformer:
+               transformer.fit_transform(images))
 
 
 def main():

@@ -76,7 +76,7 @@ def brute_sums(image, *, harmonics, bins=8, angle_bins=12, n_rings=3, sigma=1.25
     return sums, rings
 
 
-def expected_columns(sums, rings, normalize, n_pixels):
+def expected_columns(sums, rings, normalize, n_pixels, invariants="bin_pairs"):
     """The documented invariants and their normalisation, value by value."""
     n_rings, _, n_k = sums.shape
     if normalize == "l2":
@@ -95,13 +95,17 @@ def expected_columns(sums, rings, normalize, n_pixels):
 
     columns = [g(abs(sums[r, b, k]), norms[r])
                for r in range(n_rings) for k in range(1, n_k) for b in range(sums.shape[1])]
-    totals = sums.sum(axis=1)
+    if invariants == "magnitudes":
+        return np.array(columns)
+    # Per bin, or the rings' totals as a single bin.
+    values = sums if invariants == "bin_pairs" else sums.sum(axis=1, keepdims=True)
     for r in range(n_rings):
         for s in range(r + 1, n_rings):
             for k in range(1, n_k):
-                z = totals[r, k] * np.conj(totals[s, k])
-                value = z / abs(z) * g(math.sqrt(abs(z)), math.sqrt(norms[r] * norms[s]))
-                columns += [value.real, value.imag]
+                for b in range(values.shape[1]):
+                    z = values[r, b, k] * np.conj(values[s, b, k])
+                    value = z / abs(z) * g(math.sqrt(abs(z)), math.sqrt(norms[r] * norms[s]))
+                    columns += [value.real, value.imag]
     return np.array(columns)
 
 
@@ -114,62 +118,79 @@ def _disc_pixels(shape):
 @pytest.mark.parametrize("params", [
     dict(harmonics=4), dict(harmonics=2, rotation_invariant=False),
     dict(harmonics=3, bins=6, n_rings=1), dict(harmonics=1, n_rings=4, sigma=2.0),
-    dict(harmonics=3, even=True),
+    dict(harmonics=3, even=True), dict(harmonics=3, invariants="ring_pairs"),
+    dict(harmonics=2, invariants="magnitudes"),
 ])
 def test_both_engines_equal_the_brute_force_reference(photo, params):
     params = dict(params)
     image = photo[:30, :30] if params.pop("even", False) else photo
+    invariants = params.pop("invariants", "bin_pairs")
     sums, rings = brute_sums(image, **params)
     got = gradient_histogram(image, angle_bins=12, normalize=False, layout="rings",
                              n_rings=params.get("n_rings", 3), sigma=params.get("sigma", 1.25),
                              rotation_invariant=params.get("rotation_invariant", True),
                              azimuthal_harmonics=params["harmonics"],
-                             azimuthal_bins=params.get("bins", 8)).histogram
+                             azimuthal_bins=params.get("bins", 8),
+                             azimuthal_invariants=invariants).histogram
     n_ring_values = rings.size
     scale = rings.max()
     # The rings come first, unchanged; k = 0 of the sums is the ring histogram
     # at the azimuthal bins (a check of the brute force itself).
     np.testing.assert_allclose(got[:n_ring_values], rings.ravel(), rtol=0, atol=1e-12 * scale)
     assert np.isclose(sums[..., 0].real.sum() + brute_sums.centre, rings.sum(), rtol=1e-12)
-    expected = expected_columns(sums, rings, False, None)
+    expected = expected_columns(sums, rings, False, None, invariants)
+    assert got.shape == (n_ring_values + len(expected),)
     np.testing.assert_allclose(got[n_ring_values:], expected, rtol=0, atol=1e-12 * scale)
 
 
 @pytest.mark.parametrize("normalize", ["pixels", "sqrt", "l1", "l2", "hellinger"])
-def test_normalisations_follow_the_documented_rule(photo, normalize):
+@pytest.mark.parametrize("invariants", ["bin_pairs", "ring_pairs"])
+def test_normalisations_follow_the_documented_rule(photo, normalize, invariants):
     sums, rings = brute_sums(photo, harmonics=2)
     got = gradient_histogram(photo, angle_bins=12, normalize=normalize, layout="rings",
-                             azimuthal_harmonics=2).histogram
-    expected = expected_columns(sums, rings, normalize, _disc_pixels(photo.shape))
+                             azimuthal_harmonics=2, azimuthal_invariants=invariants).histogram
+    expected = expected_columns(sums, rings, normalize, _disc_pixels(photo.shape), invariants)
     np.testing.assert_allclose(got[rings.size:], expected, rtol=0,
                                atol=1e-12 * np.abs(expected).max())
 
 
 @pytest.mark.parametrize("turns", [1, 2, 3])
-def test_quarter_turns_leave_every_column_unchanged(turns):
+@pytest.mark.parametrize("invariants, columns", [("bin_pairs", 1188), ("ring_pairs", 684)])
+def test_quarter_turns_leave_every_column_unchanged(turns, invariants, columns):
     image = data.camera()[::8, ::8]  # 64 x 64
-    transformer = GradientHistogramTransformer(layout="rings", azimuthal_harmonics=4)
+    transformer = GradientHistogramTransformer(layout="rings", azimuthal_harmonics=4,
+                                               azimuthal_invariants=invariants)
     rows = transformer.fit_transform(np.stack([image, np.rot90(image, turns)]))
-    assert rows.shape == (2, 684)
+    assert rows.shape == (2, columns)
     assert np.abs(rows[0] - rows[1]).max() <= 1e-14
-    assert np.abs(rows[0, 108:228]).min() >= 0 and np.abs(rows[0, 108:228]).max() > 0.01
+    azimuthal = rows[0, 108:columns // 3]
+    assert np.abs(azimuthal).max() > 0.01 and np.count_nonzero(azimuthal < 0) > 0
+
+
+def _mirrored_bins(values, axis):
+    """Bin b becomes -b (mod n), as a flip does to angles from the radial direction."""
+    return np.roll(np.flip(values, axis=axis), 1, axis=axis)
 
 
 def test_a_mirror_reverses_the_bins_and_negates_the_imaginary_parts(photo):
     common = dict(angle_bins=36, normalize=False, layout="rings", azimuthal_harmonics=3)
-    plain = gradient_histogram(photo, **common).histogram
-    flipped = gradient_histogram(photo[:, ::-1], **common).histogram
-    scale = plain.max()
-    rings, magnitudes, products = np.split(plain, [108, 108 + 72])
-    f_rings, f_magnitudes, f_products = np.split(flipped, [108, 108 + 72])
-    # Bin b measured from the radial direction becomes -b, as in the rings.
-    mirrored = np.roll(magnitudes.reshape(3, 3, 8)[:, :, ::-1], 1, axis=2)
-    np.testing.assert_allclose(f_magnitudes.reshape(3, 3, 8), mirrored, rtol=0,
-                               atol=1e-12 * scale)
-    pairs = products.reshape(3, 3, 2)
-    np.testing.assert_allclose(f_products.reshape(3, 3, 2), pairs * [1, -1], rtol=0,
-                               atol=1e-12 * scale)
-    assert np.abs(pairs[..., 1]).max() > 1e-3 * scale  # the sign change is seen
+    for invariants in ("bin_pairs", "ring_pairs"):
+        plain = gradient_histogram(photo, azimuthal_invariants=invariants, **common).histogram
+        flipped = gradient_histogram(photo[:, ::-1], azimuthal_invariants=invariants,
+                                     **common).histogram
+        scale = plain.max()
+        _, magnitudes, products = np.split(plain, [108, 108 + 72])
+        _, f_magnitudes, f_products = np.split(flipped, [108, 108 + 72])
+        np.testing.assert_allclose(f_magnitudes.reshape(3, 3, 8),
+                                   _mirrored_bins(magnitudes.reshape(3, 3, 8), 2), rtol=0,
+                                   atol=1e-12 * scale)
+        pairs = products.reshape(3, 3, -1, 2)  # pair, harmonic, bin (or one), part
+        expected = pairs * [1, -1]
+        if invariants == "bin_pairs":
+            expected = _mirrored_bins(expected, 2)
+        np.testing.assert_allclose(f_products.reshape(pairs.shape), expected, rtol=0,
+                                   atol=1e-12 * scale)
+        assert np.abs(pairs[..., 1]).max() > 1e-3 * scale  # the sign change is seen
 
 
 def test_off_by_default_and_the_rings_are_unchanged(photo):
@@ -178,7 +199,7 @@ def test_off_by_default_and_the_rings_are_unchanged(photo):
     rings = GradientHistogramTransformer(layout="rings").fit_transform(images)
     with_az = GradientHistogramTransformer(layout="rings", azimuthal_harmonics=2,
                                            azimuthal_bins=6).fit_transform(images)
-    per_scale = 108 + 2 * 3 * 6 + 2 * 3 * 2
+    per_scale = 108 + 2 * 3 * 6 + 2 * 3 * 6 * 2
     assert with_az.shape == (2, 3 * per_scale)
     for s in range(3):
         np.testing.assert_array_equal(with_az[:, s * per_scale:s * per_scale + 108],
@@ -198,14 +219,15 @@ def test_flat_images_give_zeros_not_nan():
     for normalize in ("pixels", "sqrt", "l1", "l2", "hellinger", False):
         row = gradient_histogram(np.ones((9, 9)), layout="rings", azimuthal_harmonics=3,
                                  normalize=normalize).histogram
-        assert row.shape == (3 * 36 + 3 * 3 * 8 + 3 * 3 * 2,)
+        assert row.shape == (3 * 36 + 3 * 3 * 8 + 3 * 3 * 8 * 2,)
         assert not np.isnan(row).any() and not row.any()
 
 
 def test_feature_names():
     transformer = GradientHistogramTransformer(layout="rings", azimuthal_harmonics=2,
                                                n_rings=2, sigma=1.0, angle_bins=4,
-                                               azimuthal_bins=4)
+                                               azimuthal_bins=4,
+                                               azimuthal_invariants="ring_pairs")
     names = list(transformer.fit(np.zeros((1, 9, 9))).get_feature_names_out())
     assert names[:8] == [f"ring{r}_angle_{a:07.3f}" for r in (0, 1) for a in (0, 90, 180, 270)]
     assert names[8:12] == [f"ring0_az1_angle_{a:07.3f}_abs" for a in (0, 90, 180, 270)]
@@ -213,6 +235,15 @@ def test_feature_names():
                           "ring0_ring1_az2_real", "ring0_ring1_az2_imag"]
     assert len(names) == 8 + 2 * 2 * 4 + 2 * 2
     assert transformer.transform(np.zeros((1, 9, 9))).shape == (1, len(names))
+    transformer.set_params(azimuthal_invariants="bin_pairs")
+    names = list(transformer.get_feature_names_out())
+    assert names[-3:] == ["ring0_ring1_az2_angle_180.000_imag",
+                          "ring0_ring1_az2_angle_270.000_real",
+                          "ring0_ring1_az2_angle_270.000_imag"]
+    assert len(names) == 8 + 2 * 2 * 4 + 2 * 4 * 2
+    transformer.set_params(azimuthal_invariants="magnitudes", sigma=(1.0, 2.0))
+    names = list(transformer.get_feature_names_out())
+    assert len(names) == 2 * (8 + 2 * 2 * 4) and names[-1] == "sigma2_ring1_az2_angle_270.000_abs"
 
 
 @pytest.mark.parametrize("params, error, message", [
@@ -224,6 +255,8 @@ def test_feature_names():
      "azimuthal_bins"),
     (dict(azimuthal_harmonics=2, layout="rings", azimuthal_bins=7, unidirectional=True),
      ValueError, "even"),
+    (dict(azimuthal_harmonics=2, layout="rings", azimuthal_invariants="phases"), ValueError,
+     "azimuthal_invariants"),
 ])
 def test_bad_values_are_refused_with_what_to_do(params, error, message):
     with pytest.raises(error, match=message):
@@ -240,9 +273,15 @@ def test_zero_is_accepted_with_every_layout():
 
 def test_the_command_s_flags(capsys):
     args = build_parser().parse_args(["extract", "x", "-o", "y.csv", "--layout", "rings",
-                                      "--azimuthal-harmonics", "3", "--azimuthal-bins", "6"])
+                                      "--azimuthal-harmonics", "3", "--azimuthal-bins", "6",
+                                      "--azimuthal-invariants", "ring_pairs"])
     options = histogram_options(args)
-    assert (options.azimuthal_harmonics, options.azimuthal_bins) == (3, 6)
+    assert (options.azimuthal_harmonics, options.azimuthal_bins,
+            options.azimuthal_invariants) == (3, 6, "ring_pairs")
+    args = build_parser().parse_args(["extract", "x", "-o", "y.csv", "--azimuthal-harmonics",
+                                      "2"])
+    with pytest.raises(ValueError, match="layout='rings'"):
+        histogram_options(args)
     with pytest.raises(SystemExit):
         main(["extract", "--help"])
     assert "--azimuthal-harmonics" in capsys.readouterr().out
