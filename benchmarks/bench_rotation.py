@@ -585,6 +585,7 @@ def compare_sigmas(real, extra, settings, sigmas):
 AZIMUTHAL_ROWS = {
     "rings": {},
     "rings, azimuthal_harmonics=4": {"azimuthal_harmonics": 4},
+    "the same, 'ring_pairs'": {"azimuthal_harmonics": 4, "azimuthal_invariants": "ring_pairs"},
 }
 
 
@@ -605,12 +606,12 @@ def azimuthal_rows(crops, angles_per_image, order, angle_bins, seed):
             errors[label].append(100 * relative_l1(moved, reference))
     print(f"Rings of the transformer ({label_of(operator, params)}), median and worst "
           f"of {angles_per_image} turns (%)")
-    print(f"{'image':<22}" + "".join(f"{label:>34}" for label in errors))
+    print(f"{'image':<22}" + "".join(f"{label:>32}" for label in errors))
     for i, name in enumerate(crops):
-        print(f"{name:<22}" + "".join(f"{np.median(err[i]):>25.2f} {err[i].max():>8.2f}"
+        print(f"{name:<22}" + "".join(f"{np.median(err[i]):>23.2f} {err[i].max():>8.2f}"
                                       for err in errors.values()))
     print(f"{'largest median':<22}" + "".join(
-        f"{max(np.median(e) for e in err):>25.2f} {'':>8}" for err in errors.values()))
+        f"{max(np.median(e) for e in err):>23.2f} {'':>8}" for err in errors.values()))
     print()
 
 

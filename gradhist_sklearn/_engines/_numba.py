@@ -972,23 +972,38 @@ def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle
 # functions, called from the rings' band loop, which computes the gradients once.
 
 @numba.njit(**_JIT)
-def _azimuthal_band(gx, gy, keep, shift, places, n, o, azimuthal):
+def _resplit(split, n, ratio, n_abins, out):
+    """The rings' split votes of a band (``split``: lower bin, and the two
+    shares, at ``angle_bins``) split again at the azimuthal bins into
+    ``out``: the angle's position is the lower bin plus the upper share
+    over the magnitude, times ``ratio = azimuthal_bins / angle_bins``. A
+    vectorised loop, with no second arctangent."""
+    bins_lo, w_lo, w_hi = split
+    inv_n = 1.0 / n_abins
+    for x in range(n):
+        magnitude = w_lo[x] + w_hi[x]
+        upper = w_hi[x] / magnitude if magnitude > 0.0 else 0.0
+        lower, fraction, magnitude = _split_at((bins_lo[x] + upper) * ratio, magnitude,
+                                               n_abins, inv_n)
+        _store_split(x, lower, fraction, magnitude, out[0], out[1], out[2])
+
+
+@numba.njit(**_JIT)
+def _azimuthal_band(split, places, n, o, azimuthal):
     """The band's votes into the rings' azimuthal sums ``F[r, b](k)``.
 
+    ``split`` is the band's split at the rings' bins (the angle measured as
+    the rings measure it) and ``places`` its rings (:func:`_place_rings`);
     ``azimuthal`` is :func:`_azimuthal_arguments`'s tuple: the per-pixel
     unit vectors ``(ux, uy)`` of the azimuth (0 at the centre and outside
-    the rings) and reference angles (the radial direction in azimuthal
-    bins, or zeros), the split buffers, the accumulator and the binning.
-    Each pixel's magnitude is split linearly between two orientation bins
-    (a vectorised pass, the rings' own :func:`_split_row_referenced` at
-    the azimuthal bins' scale), then its four shares (two bins, two rings)
-    are added to ``K`` complex accumulators each, times ``exp(-i k phi)``
-    (powers of the conjugate unit vector).
+    the rings), the buffers of the split at the azimuthal bins
+    (:func:`_resplit`), the accumulator and the binning. Each pixel's four
+    shares (two bins, two rings) are added to ``K`` complex accumulators
+    each, times ``exp(-i k phi)`` (powers of the conjugate unit vector).
     """
-    (n_harmonics, ux, uy, reference, split, acc, scale, ratio, n_abins) = azimuthal
-    bins_lo, w_lo, w_hi = split
-    _split_row_referenced(gx, gy, keep, reference[o:o + n], split, scale, shift * ratio,
-                          n_abins)
+    (n_harmonics, ux, uy, az_split, acc, ratio, n_abins) = azimuthal
+    _resplit(split, n, ratio, n_abins, az_split)
+    bins_lo, w_lo, w_hi = az_split
     cells, outward = places[0], places[1]
     bin_stride = 2 * n_harmonics
     ring_stride = (n_abins + 1) * bin_stride
@@ -1152,11 +1167,11 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
             else:
                 _place_rings(first[o:o + n], n, rows, places)
                 if azimuthal[0]:
-                    _azimuthal_band(gx[:n], gy[:n], keep, shift, places, n, o, azimuthal)
+                    _azimuthal_band(split, places, n, o, azimuthal)
                 _scatter_rings(places, split, n, acc)
         if azimuthal[0]:
-            _fold_azimuthal(azimuthal[5], rows, azimuthal[8], azimuthal[0], azimuthal_out[i])
-            azimuthal[5][:] = 0.0
+            _fold_azimuthal(azimuthal[4], rows, azimuthal[6], azimuthal[0], azimuthal_out[i])
+            azimuthal[4][:] = 0.0
         for r in range(rows):
             for c in range(cols):
                 block = r * padded + c
@@ -1258,20 +1273,16 @@ def _layout_arrays(shape, region, options):
         counts.reshape(shape)
 
 
-@remembered(lambda options: (options.frame, options.size, options.n_rings,
-                             options.rotation_invariant, options.azimuthal_bins))
+@remembered(lambda options: (options.frame, options.size, options.n_rings))
 def _azimuth_arrays(shape, region, options):
-    """Per-pixel arrays of the image for :func:`_azimuthal_band`: the unit
-    vectors of the azimuth ``(ux, uy)`` (:func:`~gradhist_sklearn._azimuthal.azimuth_vectors`,
-    zeros where no pixel counts) and the radial direction in azimuthal bins
-    (zeros for rings that are not rotation-invariant)."""
+    """The unit vectors of the pixels' azimuth over the image, ``(ux, uy)``
+    (:func:`~gradhist_sklearn._azimuthal.azimuth_vectors`, zeros where no
+    pixel counts), for :func:`_azimuthal_band`."""
     placement = ring_placement(shape, region, options)
     size = shape[0] * shape[1]
-    ux, uy, reference = np.zeros(size), np.zeros(size), np.zeros(size)
+    ux, uy = np.zeros(size), np.zeros(size)
     ux[placement.pixels], uy[placement.pixels] = azimuth_vectors(shape, region, options)
-    if placement.reference is not None:
-        reference[placement.pixels] = placement.reference * (options.azimuthal_bins / 360.0)
-    return ux, uy, reference
+    return ux, uy
 
 
 def _azimuthal_arguments(shape, region, options):
@@ -1280,16 +1291,15 @@ def _azimuthal_arguments(shape, region, options):
     n_images, n_harmonics = shape[0], options.azimuthal_harmonics
     n_abins = options.n_azimuthal_bins
     if options.layout != "rings" or not n_harmonics:
-        ux = uy = reference = np.zeros(0)
+        ux = uy = np.zeros(0)
         n_harmonics, size, band = 0, 0, 0
     else:
-        ux, uy, reference = _azimuth_arrays(shape[1:], region, options)
+        ux, uy = _azimuth_arrays(shape[1:], region, options)
         size = (options.n_rings + 1) * (n_abins + 1) * 2 * n_harmonics
         band = max(1, _BAND_PIXELS // shape[2]) * shape[2]
     split = (np.empty(band, dtype=np.int32), np.empty(band), np.empty(band))
-    azimuthal = (n_harmonics, ux, uy, reference, split, np.zeros(size),
-                 options.azimuthal_bins / (2 * np.pi), options.azimuthal_bins / options.angle_bins,
-                 n_abins)
+    azimuthal = (n_harmonics, ux, uy, split, np.zeros(size),
+                 options.azimuthal_bins / options.angle_bins, n_abins)
     out = np.empty((n_images, options.n_rings * n_abins * 2 * n_harmonics if n_harmonics else 0))
     return azimuthal, out
 
