@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._params import OPERATOR_NAMES
+from ._params import BY_NAME, OPERATOR_NAMES
 from ._validation import as_gray_image, check_choice, check_sigma
 
 # Each operator is separable: a derivative along the axis of the gradient and a
@@ -35,8 +35,9 @@ KERNELS = {
 # The names accepted by ``operator`` (KERNELS's, then "gaussian") live in
 # _params, which the command's parser reads without importing scipy.
 
-#: Default scale (standard deviation in pixels) of the ``gaussian`` operator.
-DEFAULT_SIGMA = 1.25
+#: Default scale (standard deviation in pixels) of the ``gaussian`` operator:
+#: :func:`gradient_histogram`'s, from the parameter table.
+DEFAULT_SIGMA = BY_NAME["sigma"].function_default
 
 
 def gaussian_kernels(sigma):

@@ -8,6 +8,9 @@ one-image function :func:`gradient_histogram` runs it on a stack of one; the
 numbers follow the contract page of the documentation (``docs/contract.rst``).
 """
 
+import inspect
+import numbers
+
 import numpy as np
 
 from ._azimuthal import join_scales, split_azimuthal
@@ -16,9 +19,14 @@ from ._gradients import image_gradients
 from ._invariance import make_invariant
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
+from ._params import defaults_of, document_parameters
 from ._region import region_mask
 from ._scaling import restore_root_scale, restore_scale, scale_to_safe_range
 from ._validation import as_gray_image, compute_dtype
+
+
+#: :func:`gradient_histogram`'s parameters and defaults, from the table.
+FUNCTION_DEFAULTS = defaults_of("function")
 
 
 class GradientHistogram:
@@ -175,26 +183,7 @@ def normalized(histograms, shape, region, options):
     return blocks.reshape(histograms.shape)
 
 
-def gradient_histogram(
-    image,
-    *,
-    angle_bins=36,
-    unidirectional=False,
-    rotation_invariant=True,
-    normalize=True,
-    operator="gaussian",
-    frame=None,
-    size=None,
-    mask=None,
-    invariance="dominant_harmonic",
-    sigma=1.25,
-    layout="global",
-    n_rings=3,
-    grid_shape=(3, 3),
-    azimuthal_harmonics=0,
-    azimuthal_bins=8,
-    azimuthal_invariants="bin_pairs",
-):
+def gradient_histogram(image, *, mask=None, **params):
     """Magnitude-weighted gradient-orientation histogram of one image.
 
     Each pixel's gradient magnitude is split between the two bins whose
@@ -208,21 +197,21 @@ def gradient_histogram(
     image : array-like, shape (height, width) or (height, width, 3 or 4)
         Grey image, or colour image turned to grey with the BT.709 luma
         weights (alpha ignored). Intensities are used as given.
-    angle_bins : int, default=36
+    angle_bins
         Number of bins over the full circle (360 gives one-degree bins).
-    unidirectional : bool, default=False
+    unidirectional
         If True, opposite directions (a dark-to-bright and a bright-to-dark
         edge along the same line) share a bin: the histogram has
         ``angle_bins // 2`` bins over 180 degrees. ``angle_bins`` must then be
         even.
-    rotation_invariant : bool, default=True
+    rotation_invariant
         If True, make the histogram independent of the image's rotation with
         the method named by ``invariance`` (by default, bin every angle
         relative to the direction of the gradients' dominant circular
         harmonic). Turning the image then leaves the output nearly
         unchanged, and exactly unchanged (up to rounding) for quarter turns
         when ``angle_bins`` is divisible by 4.
-    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default=True
+    normalize
         ``True`` (``'pixels'``) divides by the number of pixels that count
         (flat pixels included), so the histogram sums to the mean gradient
         magnitude and does not depend on the image size; ``'sqrt'`` takes
@@ -232,8 +221,7 @@ def gradient_histogram(
         RootSIFT) divide each block (ring, cell, scale) by its own norm, so
         the intensity scale drops out; a block with no gradient stays 0.
         ``False`` leaves the sums of magnitudes.
-    operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
-default='gaussian'
+    operator
         Derivative kernel; see :func:`image_gradients` for each one's scale.
         The default, a derivative of Gaussian of scale ``sigma``, is the most
         isotropic of them, which is what keeps the rotation-invariant output
@@ -242,7 +230,7 @@ default='gaussian'
         (a unit ramp gives 1), an eighth of those of ``'sobel'``, OpenCV's
         3x3 Sobel and :func:`image_gradients`'s default: the same image's
         histogram sums to 8 times less here than with ``operator='sobel'``.
-    frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
+    frame
         Places the region of interest: its origin is the rectangle's top-left
         corner and its x-axis runs along the rectangle's top edge, in pixel
         coordinates where pixel (row r, column c) has its centre at
@@ -250,15 +238,12 @@ default='gaussian'
         translation. Gradient angles are measured from the frame's x-axis,
         so a rectangle turned with the object gives the same histogram. The
         angle applies even when ``size`` is None.
-    size : None or (width, height), default=None
+    size
         Size of the rectangle in frame coordinates. None, or a NaN in it,
         means the whole image. A pixel counts when its centre lies inside
         (``0 <= u < width``, ``0 <= v < height``). Gradients are always
         computed on the whole image, so the rectangle adds no edges.
-    mask : ndarray of bool, shape (height, width), default=None
-        Only pixels where the mask is True count.
-    invariance : {'dominant_harmonic', 'centre_of_mass_rebin', 'centre_of_mass', \
-'peak', 'dft_magnitude'}, default='dominant_harmonic'
+    invariance
         How ``rotation_invariant=True`` removes the rotation (ignored when it
         is False). None gives negative values; the four that align the
         histogram keep its sum:
@@ -286,12 +271,12 @@ default='gaussian'
           for the ``n`` bins of a unidirectional histogram); invariant to
           any circular shift without choosing an angle. Element 0 is the
           histogram's sum.
-    sigma : float or sequence of float, default=1.25
+    sigma
         Standard deviation in pixels of the ``'gaussian'`` operator; ignored
         by the other operators. A sequence computes every scale and puts
         their blocks one after the other; the main orientation and its
         strength are then the first scale's.
-    layout : {'global', 'rings', 'grid'}, default='global'
+    layout
         Where the gradients are pooled:
 
         - ``'global'``: one histogram of the whole region.
@@ -317,11 +302,11 @@ default='gaussian'
 
         The blocks of one scale come ring by ring (or cell by cell, row
         after row), each ``n_bins`` long.
-    n_rings : int, default=3
+    n_rings
         Number of rings of ``layout='rings'``.
-    grid_shape : (int, int), default=(3, 3)
+    grid_shape
         ``(rows, cols)`` of ``layout='grid'``.
-    azimuthal_harmonics : int, default=0
+    azimuthal_harmonics
         With ``layout='rings'``, where around each ring its gradients are:
         per ring ``r`` and orientation bin ``b`` (of ``azimuthal_bins``, the
         same angle as the rings' bins), the votes, split between bins and
@@ -335,16 +320,17 @@ default='gaussian'
         reverses their bins, as the rings', and negates the ``imag``
         values. 0 (none) with any other layout; a positive value with
         another layout is a ValueError.
-    azimuthal_bins : int, default=8
+    azimuthal_bins
         Orientation bins of the azimuthal part over the full circle (half of
         them over 180 degrees when unidirectional, which needs it even).
-    azimuthal_invariants : {'bin_pairs', 'ring_pairs', 'magnitudes'}, \
-default='bin_pairs'
+    azimuthal_invariants
         Besides the moduli: ``'bin_pairs'``, the products ``F[r, b](k)
         conj(F[s, b](k))`` of each bin (``ring{r}_ring{s}_az{k}_angle_{b}_real``,
         ``_imag``); ``'ring_pairs'``, the products ``T[r](k) conj(T[s](k))``
         of the rings' totals ``T[r](k) = sum_b F[r, b](k)``
         (``ring{r}_ring{s}_az{k}_real``, ``_imag``); ``'magnitudes'``, none.
+    mask : ndarray of bool, shape (height, width), default=None
+        Only pixels where the mask is True count.
 
     Returns
     -------
@@ -362,9 +348,11 @@ default='bin_pairs'
     ValueError
         If the image is empty, not 2-D grey or 3-D colour, or holds NaN or
         infinity; if its pixels are complex or too large for their float
-        type (above the type's maximum / 1024); if ``angle_bins`` is below 1
-        or odd with ``unidirectional=True``; if the operator is unknown; or if
-        the region of interest holds no pixel.
+        type (above the type's maximum / 1024); if ``angle_bins`` is below 1,
+        above 65536, or odd with ``unidirectional=True``; if the operator is
+        unknown; if two scales of ``sigma`` agree to six significant digits
+        (their columns would share a name); or if the region of interest
+        holds no pixel.
     TypeError
         If the pixels are not numbers (object, string, ...), the image is a
         masked array with masked pixels, ``angle_bins`` is not an int, or a
@@ -432,14 +420,35 @@ default='bin_pairs'
     >>> bool(np.allclose(a, b))
     True
     """
-    options = HistogramOptions(
-        angle_bins=angle_bins, unidirectional=unidirectional,
-        rotation_invariant=rotation_invariant, normalize=normalize, operator=operator,
-        sigma=sigma, invariance=invariance, frame=frame, size=size, layout=layout,
-        n_rings=n_rings, grid_shape=grid_shape, azimuthal_harmonics=azimuthal_harmonics,
-        azimuthal_bins=azimuthal_bins, azimuthal_invariants=azimuthal_invariants)
+    options = HistogramOptions(**_function_parameters(params))
     histograms, orientations = stack_histograms(as_gray_image(image)[np.newaxis], options, mask)
     return GradientHistogram(histograms[0], float(orientations[0, 0]), float(orientations[0, 1]))
+
+
+def _function_parameters(params):
+    """``params`` if :func:`gradient_histogram` takes each of them, else the
+    ``TypeError`` Python gives for an unexpected keyword argument."""
+    unknown = sorted(set(params) - set(FUNCTION_DEFAULTS))
+    if unknown:
+        raise TypeError(
+            f"gradient_histogram() got an unexpected keyword argument {unknown[0]!r}")
+    return params
+
+
+def _function_signature():
+    """``gradient_histogram(image, *, angle_bins=36, ..., mask=None)``: the
+    table's parameters with the function's defaults, then ``mask``."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Signature(
+        [inspect.Parameter("image", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(name, keyword, default=default)
+           for name, default in FUNCTION_DEFAULTS.items()]
+        + [inspect.Parameter("mask", keyword, default=None)])
+
+
+gradient_histogram.__signature__ = _function_signature()
+gradient_histogram.__doc__ = document_parameters(gradient_histogram.__doc__, "function",
+                                                 leading=1)
 
 
 def orientation_mask(image, lower=175.0, upper=180.0, *, operator="sobel"):
@@ -476,9 +485,7 @@ def orientation_mask(image, lower=175.0, upper=180.0, *, operator="sobel"):
     >>> orientation_mask(image, 0, 5)[2]
     array([  0,   0, 255, 255,   0], dtype=uint8)
     """
-    for name, value in (("lower", lower), ("upper", upper)):
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be a finite angle in degrees, got {value!r}.")
+    lower, upper = _degrees("lower", lower), _degrees("upper", upper)
     if lower > upper:
         raise ValueError(
             f"lower ({lower}) must not exceed upper ({upper}); both are degrees "
@@ -488,3 +495,16 @@ def orientation_mask(image, lower=175.0, upper=180.0, *, operator="sobel"):
     folded = np.mod(np.degrees(np.arctan2(gy, gx)), 180.0)
     keep = (folded >= lower) & (folded <= upper) & ((gx != 0) | (gy != 0))
     return np.where(keep, np.uint8(255), np.uint8(0))
+
+
+def _degrees(name, value):
+    """A bound of :func:`orientation_mask` as a float: a finite real number
+    (a string, a bool or an array is refused, naming ``name``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number of degrees, got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite angle in degrees, got {value!r}.")
+    return value

@@ -6,7 +6,7 @@ exactly for quarter turns and approximately otherwise (resampling, the
 derivative kernel's anisotropy, and binning). Each method removes that
 circular shift; all work row-wise on ``(n_images, n_bins)`` arrays and do not
 care whether the histogram spans 360 degrees or, unidirectional, 180. None
-gives negative values, and the three that align the histogram keep its sum.
+gives negative values, and the four that align the histogram keep its sum.
 ``docs/rotation_invariance.rst`` has the measurements behind the default.
 
 ``dominant_harmonic``

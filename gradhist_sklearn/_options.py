@@ -3,11 +3,12 @@
 :class:`HistogramOptions` is what travels: :func:`gradient_histogram` builds
 one per call, the transformer one per ``fit``/``transform`` (in the parent
 process), the command line one per run, and the engines, the worker tasks
-and the dask blocks all take it as it is. Every check of a histogram
-parameter lives here, so a value is refused with the same message wherever it
-comes in; the transformer's ``_parameter_constraints`` run first (scikit-learn
-needs them) and this object checks what they cannot (``angle_bins`` odd with
-``unidirectional=True``, ``True`` passed as an integer, a frame's geometry).
+and the dask blocks all take it as it is. Its fields and their checks come
+from the parameter table (``_params.PARAMETERS``), so a value is refused with
+the same message wherever it comes in; the transformer's
+``_parameter_constraints`` (built from the same table) run first, as
+scikit-learn needs, and this object checks what they cannot (``angle_bins``
+odd with ``unidirectional=True``, a frame's geometry, close scales).
 """
 
 import copy
@@ -16,26 +17,53 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ._azimuthal import azimuthal_names, n_azimuthal_columns
-from ._engines import resolve_engine
-from ._gradients import OPERATOR_NAMES, operator_kernels
-from ._invariance import INVARIANCE_METHODS, REBINNING_METHODS
-from ._layouts import LAYOUTS, n_blocks
-from ._params import AZIMUTHAL_INVARIANTS
-from ._region import parse_frame, parse_size
-from ._validation import (
-    check_angle_bins,
-    check_azimuthal,
-    check_choice,
-    check_flag,
-    check_grid_shape,
-    check_normalize,
-    check_positive_int,
-    check_sigmas,
-)
+from ._gradients import operator_kernels
+from ._invariance import REBINNING_METHODS
+from ._layouts import n_blocks
+from ._params import OPERATOR_NAMES, parameters_of  # noqa: F401  (re-exported, read here)
 
+#: The parameters an options object holds, in the table's order.
+OPTION_PARAMETERS = parameters_of("options")
+
+
+def _fields_from_the_table(cls):
+    """Give ``cls`` one field per parameter of ``OPTION_PARAMETERS``, with
+    :func:`gradient_histogram`'s default (before ``dataclass`` reads them)."""
+    cls.__annotations__ = {parameter.name: object for parameter in OPTION_PARAMETERS}
+    for parameter in OPTION_PARAMETERS:
+        setattr(cls, parameter.name, parameter.function_default)
+    return cls
+
+
+def check_parameters(values):
+    """``values`` (one per parameter of ``OPTION_PARAMETERS``) checked and
+    normalised by each parameter's check; a parameter's check runs after
+    those it reads (``angle_bins`` after ``unidirectional``)."""
+    checked = {}
+    later = [parameter for parameter in OPTION_PARAMETERS if parameter.check.needs]
+    for parameter in [p for p in OPTION_PARAMETERS if p not in later] + later:
+        checked[parameter.name] = parameter.check.validate(
+            parameter.name, values[parameter.name], checked)
+    for parameter in OPTION_PARAMETERS:
+        _check_only_with(parameter, checked)
+    return {parameter.name: checked[parameter.name] for parameter in OPTION_PARAMETERS}
+
+
+def _check_only_with(parameter, checked):
+    """Refuse a parameter set away from its default where it has no effect."""
+    if parameter.only_with is None or checked[parameter.name] == parameter.function_default:
+        return
+    other, required = parameter.only_with
+    if checked[other] != required:
+        raise ValueError(
+            f"{parameter.name}={checked[parameter.name]!r} applies only with "
+            f"{other}={required!r}, got {other}={checked[other]!r}. Set {other}={required!r} "
+            f"or leave {parameter.name} at {parameter.function_default!r}."
+        )
 
 
 @dataclass(frozen=True)
+@_fields_from_the_table
 class HistogramOptions:
     """Every parameter of a histogram computation, checked and normalised.
 
@@ -46,54 +74,17 @@ class HistogramOptions:
     ``'auto'`` are resolved from ``$GRADHIST_ENGINE`` and what is installed).
     It is frozen, hashable and pickles small, so it can cross to any worker.
 
-    The parameters mean what they mean for :func:`gradient_histogram`;
-    ``include_orientation`` says whether the caller uses the main
-    orientations (the re-binning methods then also bin the plain histogram
-    they come from).
+    Its fields are the parameters of ``_params.PARAMETERS`` whose
+    ``used_by`` names ``'options'``, with :func:`gradient_histogram`'s
+    defaults, and mean what they mean for it; ``include_orientation`` says
+    whether the caller uses the main orientations (the re-binning methods
+    then also bin the plain histogram they come from).
     """
 
-    angle_bins: int = 36
-    unidirectional: bool = False
-    rotation_invariant: bool = True
-    normalize: object = True
-    operator: str = "gaussian"
-    sigma: object = 1.25
-    invariance: str = "dominant_harmonic"
-    frame: tuple = None
-    size: tuple = None
-    include_orientation: bool = True
-    engine: str = None
-    layout: str = "global"
-    n_rings: int = 3
-    grid_shape: tuple = (3, 3)
-    # Azimuthal harmonics of the rings (gradhist_sklearn._azimuthal).
-    azimuthal_harmonics: int = 0
-    azimuthal_bins: int = 8
-    azimuthal_invariants: str = "bin_pairs"
-
     def __post_init__(self):
-        unidirectional = check_flag("unidirectional", self.unidirectional)
-        checked = dict(
-            angle_bins=check_angle_bins(self.angle_bins, unidirectional),
-            unidirectional=unidirectional,
-            rotation_invariant=check_flag("rotation_invariant", self.rotation_invariant),
-            normalize=check_normalize(self.normalize),
-            operator=check_choice("operator", self.operator, OPERATOR_NAMES),
-            sigma=check_sigmas(self.sigma),
-            invariance=check_choice("invariance", self.invariance, INVARIANCE_METHODS),
-            frame=parse_frame(self.frame),
-            size=parse_size(self.size),
-            include_orientation=check_flag("include_orientation", self.include_orientation),
-            engine=resolve_engine(self.engine),
-            layout=check_choice("layout", self.layout, LAYOUTS),
-            n_rings=check_positive_int("n_rings", self.n_rings),
-            grid_shape=check_grid_shape(self.grid_shape),
-        )
-        checked.update(check_azimuthal(self.azimuthal_harmonics, self.azimuthal_bins,
-                                       checked["layout"], unidirectional))
-        checked["azimuthal_invariants"] = check_choice(
-            "azimuthal_invariants", self.azimuthal_invariants, AZIMUTHAL_INVARIANTS)
-        for name, value in checked.items():
+        values = {parameter.name: getattr(self, parameter.name)
+                  for parameter in OPTION_PARAMETERS}
+        for name, value in check_parameters(values).items():
             object.__setattr__(self, name, value)
 
     @classmethod

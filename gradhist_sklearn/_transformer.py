@@ -8,7 +8,9 @@ parameter constraints), :func:`~gradhist_sklearn._input.check_input` turns
 computes the rows.
 """
 
+import inspect
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
@@ -17,14 +19,9 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from . import _dask
 from ._batch import compute_features
-from ._gradients import OPERATOR_NAMES
 from ._input import check_input
-from ._invariance import INVARIANCE_METHODS
-from ._layouts import LAYOUTS
 from ._options import HistogramOptions
-from ._params import AZIMUTHAL_INVARIANTS
-from ._params import TRANSFORMER_DEFAULTS as _DEFAULTS
-from ._validation import NORMALIZATIONS
+from ._params import document_parameters, parameters_of
 
 
 class _IntegerInterval(Interval):
@@ -38,6 +35,42 @@ class _IntegerInterval(Interval):
         return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
+#: scikit-learn's constraint classes, as the table's checks use them.
+_SKLEARN = SimpleNamespace(Interval=Interval, StrOptions=StrOptions, Real=Real,
+                           IntegerInterval=_IntegerInterval)
+
+#: The transformer's parameters, from the table; the first is positional.
+_PARAMETERS = parameters_of("transformer")
+
+
+def _init_signature():
+    """``__init__(self, angle_bins=36, *, unidirectional=False, ...)``."""
+    first, *others = _PARAMETERS
+    return inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+         inspect.Parameter(first.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           default=first.default)]
+        + [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
+           for p in others])
+
+
+def _make_init():
+    """An ``__init__`` that stores each parameter unchanged, as scikit-learn
+    asks (checks run in ``fit``), with the table's signature, which
+    scikit-learn's ``get_params`` and ``clone`` read."""
+    signature = _init_signature()
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for parameter in _PARAMETERS:
+            setattr(self, parameter.name, bound.arguments[parameter.name])
+
+    __init__.__signature__ = signature
+    __init__.__qualname__ = "GradientHistogramTransformer.__init__"
+    return __init__
+
+
 class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     """Turn images into gradient-orientation histograms.
 
@@ -48,34 +81,33 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    angle_bins : int, default=36
+    angle_bins
         Number of bins over the full circle.
-    unidirectional : bool, default=False
+    unidirectional
         Fold opposite directions together (``angle_bins // 2`` bins over 180
         degrees); ``angle_bins`` must then be even.
-    rotation_invariant : bool, default=True
+    rotation_invariant
         Make each row independent of the image's rotation with the method
         named by ``invariance``.
-    normalize : bool or {'pixels', 'sqrt', 'l1', 'l2', 'hellinger'}, default='sqrt'
+    normalize
         How each block (ring, cell, scale) is normalised, as in
         :func:`gradient_histogram`. The default, the square root of the
         histogram divided by the pixel count, keeps the gradient energy
         (what tells textures apart) while evening out its dynamic range
         (what lets the rings tell digits apart); see the user guide's table.
-    operator : {'gaussian', 'sobel', 'scharr', 'prewitt', 'farid', 'central'}, \
-default='gaussian'
+    operator
         Derivative kernel; see :func:`image_gradients` for each one's scale.
         The default derivative of Gaussian keeps the rotation-invariant rows
         stable under arbitrary turns and is in intensity units per pixel;
         ``'sobel'`` (:func:`image_gradients`'s default) is OpenCV's 3x3
         Sobel, 8 times larger.
-    frame : None, (x, y), (x, y, angle_degrees) or ndarray of shape (3, 3), default=None
+    frame
         Region-of-interest frame applied to every image, as in
         :func:`gradient_histogram`.
-    size : None or (width, height), default=None
+    size
         Region-of-interest size, as in :func:`gradient_histogram`; None means
         the whole image.
-    image_shape : None or (height, width), default=None
+    image_shape
         How to read a 2-D ``X`` of shape ``(n_samples, n_features)``: each row
         is a flattened image of this shape (row-major, as
         ``image.ravel()`` gives), so ``height * width`` must equal
@@ -86,34 +118,33 @@ default='gaussian'
         likelier meanings; ``image_shape=(1, n_features)`` says it.
         Ignored for 3-D and 4-D arrays, lists of images and file paths,
         which carry their own shapes.
-    include_orientation : bool, default=False
+    include_orientation
         Append two columns per scale of ``sigma``: each image's main
         orientation at that scale (degrees, the centre of mass of its plain
         histogram) and its orientation strength (in ``[0, 1]``; near 0 when
         the main orientation is not defined: see :class:`GradientHistogram`),
         after all the histogram values.
-    invariance : {'dominant_harmonic', 'centre_of_mass_rebin', 'centre_of_mass', \
-'peak', 'dft_magnitude'}, default='dominant_harmonic'
+    invariance
         Rotation-invariance method, used when ``rotation_invariant`` is True;
         see :func:`gradient_histogram`. ``'dft_magnitude'`` gives
         ``n_bins // 2 + 1`` columns (the magnitudes of the histogram's DFT)
         instead of ``n_bins``.
-    sigma : float or sequence of float, default=(0.5, 1.0, 2.0)
+    sigma
         Scale in pixels of the ``'gaussian'`` operator (ignored by the
         others, which then give a single block); a sequence gives one block of
         columns per scale. The default
         three scales serve classification; ``sigma=1.25, normalize=True``
         gives the single histogram of :func:`gradient_histogram`'s defaults.
-    layout : {'global', 'rings', 'grid'}, default='global'
+    layout
         One histogram of the whole region, ``n_rings`` concentric rings
         (rotation-invariant without alignment), or a ``grid_shape`` grid of
         cells (turned to each image's alignment angle when
         ``rotation_invariant``); see :func:`gradient_histogram`.
-    n_rings : int, default=3
+    n_rings
         Number of rings of ``layout='rings'``.
-    grid_shape : (int, int), default=(3, 3)
+    grid_shape
         ``(rows, cols)`` of ``layout='grid'``.
-    azimuthal_harmonics : int, default=0
+    azimuthal_harmonics
         With ``layout='rings'``, also keep where around each ring its
         gradients are, as rotation-invariant Fourier coefficients of
         harmonics 1 to ``azimuthal_harmonics`` about the centre, after each
@@ -121,18 +152,18 @@ default='gaussian'
         alone; any other value with another layout is refused. Helps on
         objects (digits), hurts on stationary textures: see the rotation
         invariance page's table.
-    azimuthal_bins : int, default=8
+    azimuthal_bins
         Orientation bins (over the full circle, halved when
         ``unidirectional``) of the azimuthal part.
-    azimuthal_invariants : {'bin_pairs', 'ring_pairs', 'magnitudes'}, \
-default='bin_pairs'
+    azimuthal_invariants
         Which rotation-invariant values of the azimuthal part, besides
         their magnitudes: the products between rings of each orientation
         bin, of the rings' totals, or none (see :func:`gradient_histogram`).
-    n_jobs : int, default=None
-        Number of joblib workers. None means 1 unless in a
-        :func:`joblib.parallel_config` context; -1 means all processors. The
-        output is the same for every value and backend.
+    n_jobs
+        Number of joblib workers, from 1 to 1024, or from -1 (all
+        processors) to -1024 (all but ``-n_jobs - 1``). None means 1 unless
+        in a :func:`joblib.parallel_config` context. The output is the same
+        for every value and backend.
 
     Attributes
     ----------
@@ -208,67 +239,9 @@ default='bin_pairs'
     """
 
     _parameter_constraints: dict = {
-        "angle_bins": [_IntegerInterval(1, None, closed="left")],
-        "unidirectional": ["boolean"],
-        "rotation_invariant": ["boolean"],
-        "normalize": ["boolean", StrOptions(set(NORMALIZATIONS))],
-        "operator": [StrOptions(set(OPERATOR_NAMES))],
-        "frame": [None, "array-like"],
-        "size": [None, "array-like"],
-        "image_shape": [None, tuple, list],
-        "include_orientation": ["boolean"],
-        "n_jobs": [Integral, None],
-        "invariance": [StrOptions(set(INVARIANCE_METHODS))],
-        "sigma": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "layout": [StrOptions(set(LAYOUTS))],
-        "n_rings": [_IntegerInterval(1, None, closed="left")],
-        "grid_shape": [tuple, list],
-        # Azimuthal harmonics of the rings (_azimuthal).
-        "azimuthal_harmonics": [_IntegerInterval(0, None, closed="left")],
-        "azimuthal_bins": [_IntegerInterval(1, None, closed="left")],
-        "azimuthal_invariants": [StrOptions(set(AZIMUTHAL_INVARIANTS))],
-    }
+        parameter.name: parameter.check.constraints(_SKLEARN) for parameter in _PARAMETERS}
 
-    def __init__(
-        self,
-        angle_bins=_DEFAULTS["angle_bins"],
-        *,
-        unidirectional=_DEFAULTS["unidirectional"],
-        rotation_invariant=_DEFAULTS["rotation_invariant"],
-        normalize=_DEFAULTS["normalize"],
-        operator=_DEFAULTS["operator"],
-        frame=_DEFAULTS["frame"],
-        size=_DEFAULTS["size"],
-        image_shape=_DEFAULTS["image_shape"],
-        include_orientation=_DEFAULTS["include_orientation"],
-        invariance=_DEFAULTS["invariance"],
-        sigma=_DEFAULTS["sigma"],
-        layout=_DEFAULTS["layout"],
-        n_rings=_DEFAULTS["n_rings"],
-        grid_shape=_DEFAULTS["grid_shape"],
-        azimuthal_harmonics=_DEFAULTS["azimuthal_harmonics"],
-        azimuthal_bins=_DEFAULTS["azimuthal_bins"],
-        azimuthal_invariants=_DEFAULTS["azimuthal_invariants"],
-        n_jobs=_DEFAULTS["n_jobs"],
-    ):
-        self.angle_bins = angle_bins
-        self.unidirectional = unidirectional
-        self.rotation_invariant = rotation_invariant
-        self.normalize = normalize
-        self.operator = operator
-        self.frame = frame
-        self.size = size
-        self.image_shape = image_shape
-        self.include_orientation = include_orientation
-        self.invariance = invariance
-        self.sigma = sigma
-        self.layout = layout
-        self.n_rings = n_rings
-        self.grid_shape = grid_shape
-        self.azimuthal_harmonics = azimuthal_harmonics
-        self.azimuthal_bins = azimuthal_bins
-        self.azimuthal_invariants = azimuthal_invariants
-        self.n_jobs = n_jobs
+    __init__ = _make_init()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -363,7 +336,9 @@ default='bin_pairs'
         Parameters
         ----------
         input_features : array-like of str or None, default=None
-            Only checked against the input seen in :meth:`fit`; the output
+            Only checked, as scikit-learn's transformers check it: against
+            ``feature_names_in_`` and ``n_features_in_`` when :meth:`fit`
+            saw a 2-D ``X``; fitted on images, it must be None. The output
             names do not depend on it.
 
         Returns
@@ -406,10 +381,20 @@ default='bin_pairs'
               dtype=object)
         """
         check_is_fitted(self)
-        if hasattr(self, "n_features_in_"):
-            # Checks input_features against the columns seen in fit.
-            _check_feature_names_in(self, input_features)
+        self._check_input_features(input_features)
         return np.asarray(self._options().feature_names(), dtype=object)
+
+    def _check_input_features(self, input_features):
+        """scikit-learn's check of ``input_features`` against
+        ``feature_names_in_`` and ``n_features_in_``; fitted on images (no
+        columns), only None names what ``fit`` saw."""
+        if input_features is not None and not hasattr(self, "n_features_in_"):
+            raise ValueError(
+                f"input_features names the columns of a 2-D X, but this transformer was "
+                f"fitted on images, which have no columns (n_features_in_ is not set); "
+                f"got {list(input_features)[:5]!r}. Pass input_features=None."
+            )
+        _check_feature_names_in(self, input_features, generate_names=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -421,3 +406,7 @@ default='bin_pairs'
         """The parameters as one validated :class:`HistogramOptions` (the
         engine resolved here, in the calling process)."""
         return HistogramOptions.from_params(self.get_params())
+
+
+GradientHistogramTransformer.__doc__ = document_parameters(
+    GradientHistogramTransformer.__doc__, "transformer")

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ._params import NORMALIZATIONS
+from ._params import NORMALIZATIONS, SIGMA_RANGE
 
 # ITU-R BT.709 luma weights: the ones scikit-image's ``rgb2gray`` uses. They are
 # applied to the raw values (no rescaling to [0, 1]) so that a uint8 255 stays
@@ -274,23 +274,43 @@ def check_flag(name, value):
     return bool(value)
 
 
-def check_angle_bins(angle_bins, unidirectional):
-    """Return ``angle_bins`` as an int: a positive integer, even when
-    ``unidirectional`` (the folded histogram keeps half of them)."""
-    if isinstance(angle_bins, (bool, np.bool_)) or not isinstance(angle_bins, numbers.Integral):
+def check_integer(name, value, low=1, high=None, advice=""):
+    """Return ``value`` as an int if it is an integer (not a bool) in ``[low,
+    high]``; ``advice`` ends the message of a value above ``high``."""
+    what = {1: "a positive integer", 0: "a non-negative integer"}.get(
+        low, f"an integer of at least {low}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"angle_bins must be a positive integer, got {angle_bins!r} of type "
-            f"{type(angle_bins).__name__}."
+            f"{name} must be {what}, got {value!r} of type {type(value).__name__}."
         )
-    if angle_bins < 1:
-        raise ValueError(f"angle_bins must be a positive integer, got {angle_bins}.")
+    if value < low:
+        raise ValueError(f"{name} must be {what}, got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be at most {high}, got {value}{advice}.")
+    return int(value)
+
+
+def check_angle_bins(angle_bins, unidirectional):
+    """Refuse an odd ``angle_bins`` (already an int) with ``unidirectional``:
+    the folded histogram keeps half of them."""
     if unidirectional and angle_bins % 2:
         raise ValueError(
             f"angle_bins must be even when unidirectional=True (the histogram "
             f"keeps angle_bins / 2 bins over 180 degrees), got {angle_bins}. "
             f"Use {angle_bins + 1} or {angle_bins - 1 or 2}."
         )
-    return int(angle_bins)
+    return angle_bins
+
+
+def check_azimuthal_bins(bins, unidirectional):
+    """Refuse an odd ``azimuthal_bins`` (already an int) with ``unidirectional``."""
+    if unidirectional and bins % 2:
+        raise ValueError(
+            f"azimuthal_bins must be even when unidirectional=True (the azimuthal part "
+            f"keeps azimuthal_bins / 2 bins over 180 degrees), got {bins}. "
+            f"Use {bins + 1} or {bins - 1 or 2}."
+        )
+    return bins
 
 
 def check_choice(name, value, choices):
@@ -305,11 +325,6 @@ def check_choice(name, value, choices):
     return value
 
 
-#: The scales ``check_sigma`` accepts, in pixels. Below 0.01 the kernel's
-#: weights underflow (1e-200 gave NaN gradients) while it has long been the
-#: central difference; above 1000 the kernels' length (``8 * sigma + 1`` taps)
-#: runs out of memory before it means anything for an image.
-SIGMA_RANGE = (0.01, 1000.0)
 
 
 def check_sigma(sigma):
@@ -343,8 +358,23 @@ def check_sigmas(sigma):
         raise ValueError("sigma must hold at least one scale, got an empty sequence.")
     if len(set(scales)) != len(scales):
         raise ValueError(f"sigma must not repeat a scale, got {sigma!r}.")
+    _check_scale_names(scales)
     return scales
 
+
+def _check_scale_names(scales):
+    """Refuse scales that the column names (``sigma{s:g}_``, six significant
+    digits) cannot tell apart: two columns of a table would share a name."""
+    names = {}
+    for scale in scales:
+        names.setdefault(f"{scale:g}", []).append(scale)
+    clashes = [values for values in names.values() if len(values) > 1]
+    if clashes:
+        raise ValueError(
+            f"sigma holds the scales {' and '.join(repr(v) for v in clashes[0])}, which "
+            f"name the same columns (sigma{clashes[0][0]:g}_...): scales must differ "
+            f"in their first six significant digits. Keep one of them."
+        )
 
 
 def check_normalize(normalize):
@@ -364,46 +394,9 @@ def check_normalize(normalize):
     return normalize
 
 
-def check_positive_int(name, value):
-    """Return ``value`` as an int if it is a positive integer (not a bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}.")
-    return int(value)
-
-
 def check_grid_shape(grid_shape):
     """``grid_shape`` as ``(rows, cols)`` of positive ints."""
     if isinstance(grid_shape, (str, bytes)) or not np.iterable(grid_shape) \
             or len(grid_shape) != 2:
         raise ValueError(f"grid_shape must be (rows, cols), got {grid_shape!r}.")
-    return tuple(check_positive_int("grid_shape", value) for value in grid_shape)
-
-
-def check_azimuthal(harmonics, bins, layout, unidirectional):
-    """``azimuthal_harmonics`` and ``azimuthal_bins`` as ints, checked: the
-    harmonics a non-negative integer, non-zero only with ``layout='rings'``
-    (the only layout with a centre to turn about); the bins a positive
-    integer, even when ``unidirectional``."""
-    if isinstance(harmonics, (bool, np.bool_)) or not isinstance(harmonics, numbers.Integral):
-        raise TypeError(f"azimuthal_harmonics must be a non-negative integer (0 for none), "
-                        f"got {harmonics!r}.")
-    if harmonics < 0:
-        raise ValueError(f"azimuthal_harmonics must be a non-negative integer (0 for none), "
-                         f"got {harmonics}.")
-    if harmonics and layout != "rings":
-        raise ValueError(
-            f"azimuthal_harmonics={harmonics} needs layout='rings' (the harmonics are taken "
-            f"around the rings' centre), got layout={layout!r}. Use layout='rings', or "
-            f"azimuthal_harmonics=0 with the other layouts.")
-    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, numbers.Integral):
-        raise TypeError(f"azimuthal_bins must be a positive integer, got {bins!r}.")
-    if bins < 1:
-        raise ValueError(f"azimuthal_bins must be a positive integer, got {bins}.")
-    if unidirectional and bins % 2:
-        raise ValueError(
-            f"azimuthal_bins must be even when unidirectional=True (the azimuthal part "
-            f"keeps azimuthal_bins / 2 bins over 180 degrees), got {bins}. "
-            f"Use {bins + 1} or {bins - 1 or 2}.")
-    return {"azimuthal_harmonics": int(harmonics), "azimuthal_bins": int(bins)}
+    return tuple(check_integer("grid_shape", value) for value in grid_shape)

@@ -206,3 +206,69 @@ def test_operators_without_a_scale_give_one_block_whatever_sigma_holds():
     rows = GradientHistogramTransformer(operator="sobel").fit_transform(image[None])
     np.testing.assert_allclose(
         rows[0], np.sqrt(gradient_histogram(image, operator="sobel").histogram), rtol=1e-12)
+
+
+# -- the parameter table's checks, wherever a value comes in --
+
+
+@pytest.mark.parametrize("sigma", [(1, 1.0000001), (0.5, 2.0, 2.0000004)])
+def test_scales_that_name_the_same_columns_are_refused(sigma):
+    # sigma1 and sigma1.0000001 both name their columns "sigma1_...": a table
+    # with two columns of one name cannot be read back by pandas or pyarrow.
+    message = r"sigma holds the scales .* which name the same columns"
+    with pytest.raises(ValueError, match=message) as info:
+        HistogramOptions(sigma=sigma)
+    assert repr(float(sigma[-2])) in str(info.value) and repr(float(sigma[-1])) in str(info.value)
+    with pytest.raises(ValueError, match=message):
+        GradientHistogramTransformer(sigma=sigma).fit(np.zeros((2, 8, 8)))
+    with pytest.raises(ValueError, match=message):
+        gradient_histogram(np.zeros((8, 8)), sigma=sigma)
+
+
+def test_command_s_close_scales_are_refused():
+    from gradhist_sklearn._cli._parser import build_parser, histogram_options
+
+    args = build_parser().parse_args(["extract", "x", "-o", "o.csv", "--sigma", "1,1.0000001"])
+    with pytest.raises(ValueError, match="sigma holds the scales 1.0 and 1.0000001"):
+        histogram_options(args)
+
+
+def test_scales_six_digits_apart_keep_unique_names():
+    names = HistogramOptions(sigma=(1.0, 1.00001), angle_bins=4).feature_names()
+    assert len(set(names)) == len(names)
+    assert names[0].startswith("sigma1_") and names[4].startswith("sigma1.00001_")
+
+
+@pytest.mark.parametrize("angle_bins", [2**16 + 1, 2**40])
+def test_angle_bins_has_an_upper_bound(angle_bins):
+    # 2**40 bins used to end in a MemoryError from inside the engine.
+    message = f"angle_bins must be at most 65536, got {angle_bins}; 360 gives one-degree bins"
+    with pytest.raises(ValueError, match=message):
+        HistogramOptions(angle_bins=angle_bins)
+    with pytest.raises(ValueError, match=message):
+        gradient_histogram(np.zeros((4, 4)), angle_bins=angle_bins)
+    with pytest.raises(ValueError, match=r"'angle_bins' parameter .* \[1, 65536\]"):
+        GradientHistogramTransformer(angle_bins=angle_bins).fit(np.zeros((2, 4, 4)))
+    assert HistogramOptions(angle_bins=2**16).n_bins == 2**16
+
+
+def test_a_parameter_away_from_its_default_where_it_has_no_effect_is_refused():
+    # The table's only_with: such a parameter is refused unless the other
+    # parameter has the value it needs (as a per-ring parameter needs rings).
+    from gradhist_sklearn._options import _check_only_with
+    from gradhist_sklearn._params import Integer, Parameter
+
+    per_ring = Parameter("per_ring", 0, Integer(0), "a value of each ring",
+                         only_with=("layout", "rings"))
+    _check_only_with(per_ring, {"per_ring": 0, "layout": "grid"})
+    _check_only_with(per_ring, {"per_ring": 2, "layout": "rings"})
+    with pytest.raises(ValueError, match="per_ring=2 applies only with layout='rings', got "
+                                         "layout='grid'. Set layout='rings' or leave "
+                                         "per_ring at 0"):
+        _check_only_with(per_ring, {"per_ring": 2, "layout": "grid"})
+
+
+def test_gradient_histogram_refuses_what_only_the_options_take():
+    for name in ("include_orientation", "engine", "n_jobs", "nothing"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+            gradient_histogram(np.zeros((4, 4)), **{name: None})

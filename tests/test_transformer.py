@@ -212,11 +212,11 @@ def test_unfitted_transform_raises(images):
         # scikit-learn's parameter validation (InvalidParameterError is both a
         # ValueError and a TypeError): the message names the constraint.
         (dict(angle_bins=0), InvalidParameterError,
-         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got 0 instead"),
+         r"'angle_bins' parameter .* must be an int in the range \[1, 65536\]\. Got 0 instead"),
         (dict(angle_bins=2.5), InvalidParameterError,
-         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got 2\.5 "),
+         r"'angle_bins' parameter .* must be an int in the range \[1, 65536\]\. Got 2\.5 "),
         (dict(angle_bins="36"), InvalidParameterError,
-         r"'angle_bins' parameter .* must be an int in the range \[1, inf\)\. Got '36' "),
+         r"'angle_bins' parameter .* must be an int in the range \[1, 65536\]\. Got '36' "),
         (dict(angle_bins=35, unidirectional=True), ValueError, "must be even"),
         (dict(operator="roberts"), InvalidParameterError,
          r"'operator' parameter .* must be a str among \{.*'sobel'.*\}\. Got 'roberts' "),
@@ -256,3 +256,36 @@ def test_grid_search_over_angle_bins_on_digits():
     assert len(set(np.round(search.cv_results_["mean_test_score"], 12))) > 1
     # Orientation histograms of digits carry real signal: far above chance (0.1).
     assert search.best_score_ > 0.5
+
+
+@pytest.mark.parametrize("n_jobs", [0, 10**6, -(10**6), 2.0, True])
+def test_n_jobs_is_bounded_and_named(images, n_jobs):
+    # 10**6 used to reach joblib, whose message did not name the parameter.
+    with pytest.raises(InvalidParameterError,
+                       match=r"'n_jobs' parameter of GradientHistogramTransformer must be None, "
+                             r"an int in the range \[-1024, -1\] or an int in the range "
+                             r"\[1, 1024\]"):
+        GradientHistogramTransformer(n_jobs=n_jobs).fit(images)
+
+
+def test_input_features_checked_as_scikit_learn_checks_them(images):
+    import pandas as pd
+
+    flat = GradientHistogramTransformer(image_shape=images.shape[1:])
+    flat.fit(images.reshape(len(images), -1))
+    names = flat.get_feature_names_out()
+    n_features = images.shape[1] * images.shape[2]
+    assert list(flat.get_feature_names_out([f"x{i}" for i in range(n_features)])) == list(names)
+    with pytest.raises(ValueError, match=f"equal to number of features \\({n_features}\\)"):
+        flat.get_feature_names_out(["a"])
+    frame = pd.DataFrame(np.zeros((2, 3)), columns=["a", "b", "c"])
+    columns = GradientHistogramTransformer(image_shape=(1, 3)).fit(frame)
+    assert len(columns.get_feature_names_out(["a", "b", "c"])) == 108
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        columns.get_feature_names_out(["a", "b", "d"])
+    # Images have no columns to name: only None says what fit saw.
+    stack = GradientHistogramTransformer().fit(images)
+    assert list(stack.get_feature_names_out()) == list(names)
+    with pytest.raises(ValueError, match="fitted on images, which have no columns.*"
+                                         "Pass input_features=None"):
+        stack.get_feature_names_out(["a"])

@@ -7,6 +7,7 @@ the exception type and a fragment of the message the docs quote.
 """
 
 import os
+import re
 import warnings
 
 import numpy as np
@@ -18,6 +19,7 @@ from gradhist_sklearn import (
     ImageReadError,
     gradient_histogram,
     image_gradients,
+    orientation_mask,
     read_image,
 )
 from gradhist_sklearn._gradients import OPERATOR_NAMES
@@ -300,7 +302,7 @@ def test_angle_bins_not_a_positive_integer(image, angle_bins, error, fragment):
         gradient_histogram(image, angle_bins=angle_bins)
     # The estimator's InvalidParameterError is both a ValueError and a TypeError.
     with pytest.raises((ValueError, TypeError), match=r"'angle_bins' parameter .* must be "
-                                                      r"an int in the range \[1, inf\)"):
+                                                      r"an int in the range \[1, 65536\]"):
         fit_transform(image[None], angle_bins=angle_bins)
 
 
@@ -732,3 +734,18 @@ def test_image_files_in_every_depth(tmp_path):
     np.testing.assert_array_equal(rows[0], gradient_histogram(grey16).histogram)
     np.testing.assert_array_equal(rows[1], gradient_histogram(rgba).histogram)
     np.testing.assert_array_equal(fit_transform(paths), default_rows([grey16, rgba]))
+
+
+@pytest.mark.parametrize("bound, value", [("lower", "a"), ("upper", "10"), ("lower", None),
+                                          ("upper", True), ("lower", [1.0, 2.0])])
+def test_orientation_mask_bounds_must_be_numbers(image, bound, value):
+    # "a" used to reach np.isfinite, whose message names neither the bound nor degrees.
+    bounds = {"lower": 0.0, "upper": 10.0, bound: value}
+    with pytest.raises(TypeError, match=f"{bound} must be a real number of degrees, got "
+                                        f"{re.escape(repr(value))} of type"):
+        orientation_mask(image, bounds["lower"], bounds["upper"])
+
+
+def test_orientation_mask_takes_numpy_scalars(image):
+    np.testing.assert_array_equal(orientation_mask(image, np.float32(0), np.int64(10)),
+                                  orientation_mask(image, 0.0, 10.0))

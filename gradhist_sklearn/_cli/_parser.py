@@ -4,20 +4,15 @@ the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 import argparse
 
 from .. import __version__
-from .._params import (
-    AZIMUTHAL_INVARIANTS,
-    INVARIANCE_METHODS,
-    LAYOUTS,
-    NORMALIZATIONS,
-    OPERATOR_NAMES,
-)
 from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
+from .._params import parameters_of
 
 # The parser imports only the standard library and _params, so that
 # ``gradhist --help`` and ``--version`` answer without importing numpy, scipy
-# or scikit-learn. DEFAULTS are the transformer's own (one dict in _params):
-# the command has no defaults of its own, so ``gradhist extract`` with no
-# option gives ``GradientHistogramTransformer()``'s rows.
+# or scikit-learn. Its histogram options are the parameter table's (flag,
+# parsing, help); their defaults are the transformer's own: the command has
+# no defaults of its own, so ``gradhist extract`` with no option gives
+# ``GradientHistogramTransformer()``'s rows.
 
 EXTRACT_DESCRIPTION = """\
 Compute one gradient-orientation histogram row per image file and write them as
@@ -85,87 +80,7 @@ def build_parser():
         "pyarrow), .csv, or .npz (arrays 'features', 'paths', 'columns', 'options')",
     )
     options = extract.add_argument_group("histogram options (as GradientHistogramTransformer)")
-    options.add_argument(
-        "--angle-bins", type=int, default=DEFAULTS["angle_bins"], metavar="B",
-        help=f"number of bins over 360 degrees (default: {DEFAULTS['angle_bins']}, i.e. "
-        f"{360 / DEFAULTS['angle_bins']:g} degrees each)",
-    )
-    options.add_argument(
-        "--unidirectional", action="store_true",
-        help="fold opposite directions together: B/2 bins over 180 degrees (B must be even)",
-    )
-    options.add_argument(
-        "--no-rotation-invariant", dest="rotation_invariant", action="store_false",
-        help="keep each histogram as measured instead of shifting its centre of mass "
-        "to bin 0",
-    )
-    options.add_argument(
-        "--normalize", default=DEFAULTS["normalize"], choices=(*NORMALIZATIONS, "none"),
-        help=f"how each block is normalised (default: {DEFAULTS['normalize']}; 'pixels' "
-        "divides by the pixel count, 'sqrt' takes its root, 'l1', 'l2' and 'hellinger' "
-        "divide each block by its norm, 'none' keeps the sums)",
-    )
-    options.add_argument(
-        "--no-normalize", dest="normalize", action="store_const", const="none",
-        help="the same as --normalize none",
-    )
-    options.add_argument(
-        "--operator", default=DEFAULTS["operator"], choices=OPERATOR_NAMES,
-        help=f"derivative kernel (default: {DEFAULTS['operator']}; sobel and scharr "
-        "are at OpenCV's scale)",
-    )
-    # One argument, commas between scales: a list of words (nargs='+') would
-    # also swallow INPUTs written after it (--sigma 1 2 imgs).
-    options.add_argument(
-        "--sigma", type=_scales, default=list(DEFAULTS["sigma"]), metavar="S[,S...]",
-        help="scale(s) in pixels of the 'gaussian' operator, one block of columns each, "
-        f"commas between them (default: {','.join(f'{s:g}' for s in DEFAULTS['sigma'])})",
-    )
-    options.add_argument(
-        "--layout", default=DEFAULTS["layout"], choices=LAYOUTS,
-        help=f"where gradients are pooled (default: {DEFAULTS['layout']}): one histogram, "
-        "concentric rings, or a grid of cells",
-    )
-    options.add_argument(
-        "--n-rings", type=int, default=DEFAULTS["n_rings"], metavar="K",
-        help=f"rings of --layout rings (default: {DEFAULTS['n_rings']})",
-    )
-    options.add_argument(
-        "--grid-shape", type=int, nargs=2, default=list(DEFAULTS["grid_shape"]),
-        metavar=("ROWS", "COLS"),
-        help="cells of --layout grid (default: "
-        f"{' '.join(str(v) for v in DEFAULTS['grid_shape'])})",
-    )
-    # Azimuthal harmonics of the rings.
-    options.add_argument(
-        "--azimuthal-harmonics", type=int, default=DEFAULTS["azimuthal_harmonics"],
-        metavar="K", help="with --layout rings, also where around each ring its gradients "
-        "are: rotation-invariant harmonics 1..K about the centre "
-        f"(default: {DEFAULTS['azimuthal_harmonics']}, none)",
-    )
-    options.add_argument(
-        "--azimuthal-bins", type=int, default=DEFAULTS["azimuthal_bins"], metavar="N",
-        help="orientation bins of the azimuthal part over the full circle "
-        f"(default: {DEFAULTS['azimuthal_bins']})",
-    )
-    options.add_argument(
-        "--azimuthal-invariants", default=DEFAULTS["azimuthal_invariants"],
-        choices=AZIMUTHAL_INVARIANTS, help="besides the magnitudes: products between rings "
-        "per orientation bin, of the rings' totals, or none "
-        f"(default: {DEFAULTS['azimuthal_invariants']})",
-    )
-    options.add_argument(
-        "--invariance", default=DEFAULTS["invariance"], choices=INVARIANCE_METHODS,
-        help="how rotation invariance aligns each histogram (default: "
-        f"{DEFAULTS['invariance']}; 'centre_of_mass' is the contract's interpolated shift)",
-    )
-    options.add_argument(
-        "--include-orientation", action="store_true",
-        help="add two last columns per scale: 'main_orientation', the histogram's "
-        "circular centre of mass in degrees, before any rotation-invariant step, and "
-        "'orientation_strength', how well it is defined (0 to 1); named with the "
-        "scale's prefix (sigma0.5_main_orientation) when there are several scales",
-    )
+    add_histogram_options(options)
     run = extract.add_argument_group("run options")
     run.add_argument(
         "-r", "--recursive", action="store_true",
@@ -191,14 +106,20 @@ def build_parser():
     return parser
 
 
-def _scales(text):
-    """``--sigma``'s value: one number, or numbers separated by commas."""
-    try:
-        return [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number or numbers separated by commas (such as 0.5,1,2), "
-            f"got {text!r}") from None
+def add_histogram_options(group):
+    """One option per parameter of the table the command takes: its flag,
+    how its text parses, its help and the transformer's default."""
+    for parameter in parameters_of("command"):
+        spelling = {"metavar": parameter.metavar} if parameter.metavar else {}
+        group.add_argument(
+            parameter.flag, dest=parameter.name, default=argparse.SUPPRESS,
+            help=parameter.check.help_text(parameter), **spelling,
+            **parameter.check.argument(parameter))
+    group.add_argument(
+        "--no-normalize", dest="normalize", action="store_const", const="none",
+        default=argparse.SUPPRESS,
+        help="the same as --normalize none",
+    )
 
 
 def check_run_options(args):
@@ -208,24 +129,14 @@ def check_run_options(args):
 
 
 def histogram_options(args):
-    """The :class:`HistogramOptions` of parsed ``extract`` arguments (a
+    """The :class:`HistogramOptions` of parsed ``extract`` arguments: the
+    options given, the transformer's defaults for the others (a
     ``TypeError`` or ``ValueError`` naming the option's parameter if a value
     is refused)."""
     from .._options import HistogramOptions
 
-    return HistogramOptions(
-        angle_bins=args.angle_bins,
-        unidirectional=args.unidirectional,
-        rotation_invariant=args.rotation_invariant,
-        normalize=False if args.normalize == "none" else args.normalize,
-        operator=args.operator,
-        sigma=tuple(args.sigma) if len(args.sigma) > 1 else args.sigma[0],
-        invariance=args.invariance,
-        include_orientation=args.include_orientation,
-        layout=args.layout,
-        n_rings=args.n_rings,
-        grid_shape=tuple(args.grid_shape),
-        azimuthal_harmonics=args.azimuthal_harmonics,
-        azimuthal_bins=args.azimuthal_bins,
-        azimuthal_invariants=args.azimuthal_invariants,
-    )
+    given = vars(args)
+    return HistogramOptions(**{
+        parameter.name: parameter.check.from_text(given[parameter.name])
+        if parameter.name in given else parameter.default
+        for parameter in parameters_of("command")})
