@@ -307,3 +307,16 @@ def test_grid_search_over_the_harmonics():
     search.fit(np.stack(images), labels)
     assert search.best_params_["gradienthistogramtransformer__azimuthal_harmonics"] in (0, 2)
     assert search.cv_results_["mean_test_score"].shape == (2,)
+
+
+def test_tables_record_the_azimuthal_options_only_when_on():
+    # --resume compares these records: tables with other harmonics never mix.
+    from gradhist_sklearn._cli._tables import stored_options
+    from gradhist_sklearn._options import HistogramOptions
+
+    rings = stored_options(HistogramOptions(layout="rings"))
+    assert not any(key.startswith("azimuthal") for key in rings)
+    stored = stored_options(HistogramOptions(layout="rings", azimuthal_harmonics=3,
+                                             azimuthal_invariants="ring_pairs"))
+    assert {key: stored[key] for key in stored if key.startswith("azimuthal")} == {
+        "azimuthal_harmonics": 3, "azimuthal_bins": 8, "azimuthal_invariants": "ring_pairs"}
