@@ -27,8 +27,9 @@ on the 8x8 ones (one cell), ``(16, 16)`` on the 64x64 textures.
 
 ``--azimuthal`` prints turned digits, upright digits and textures for the
 rings with and without ``azimuthal_harmonics`` (and its companion
-options), against the peers a user would pick for turned objects, each skipped with a message when its package is
-missing (they are in the ``bench`` extra, never dependencies):
+options), against the peers a user would pick for turned objects, each
+skipped with a message when its package is missing (they are in the
+``bench`` extra, never dependencies):
 
 - hog (above);
 - rotation-invariant uniform LBP (``skimage.feature.local_binary_pattern``,
@@ -220,8 +221,10 @@ def azimuthal_configurations(quick):
     configs = [
         ("rings (defaults otherwise)", rings),
         ("rings, azimuthal_harmonics=4", k4),
-        ("rings, azimuthal_harmonics=4, 'ring_pairs'", dict(k4, azimuthal_invariants="ring_pairs")),
-        ("rings, azimuthal_harmonics=4, 'magnitudes'", dict(k4, azimuthal_invariants="magnitudes")),
+        ("rings, azimuthal_harmonics=4, 'ring_pairs'",
+         dict(k4, azimuthal_invariants="ring_pairs")),
+        ("rings, azimuthal_harmonics=4, 'magnitudes'",
+         dict(k4, azimuthal_invariants="magnitudes")),
         ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2)),
         ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3)),
         ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6)),

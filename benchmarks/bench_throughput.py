@@ -40,8 +40,9 @@ invariant, normalised) with ``layout='rings'`` and ``layout='grid'`` against
 ``layout='global'``, and with three scales ``sigma=(0.5, 1, 2)`` against
 one, for each engine; the same three layouts with ``operator='sobel'``
 follow, then the rings with ``azimuthal_harmonics=4`` against the rings
-alone, at ``sigma=1`` and at the transformer's three scales. It prints each one's CPU time (``n_jobs=1``: all of it in this
-process) as a ratio to its reference's, measured in the same rounds.
+alone, at ``sigma=1`` and at the transformer's three scales. It prints
+each one's CPU time (``n_jobs=1``: all of it in this process) as a ratio
+to its reference's, measured in the same rounds.
 
 Peers are timed in turn within each round (so a burst of load on a shared
 machine hits them alike), each for at least 0.3 s per round, and the best
