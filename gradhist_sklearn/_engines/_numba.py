@@ -34,6 +34,12 @@ which the kernel turns by each image's alignment angle (found in a first
 band pass, as the re-binning kernel does) before splitting them bilinearly
 between four cells. The pixels that count and the rings' centre come from
 that shared placement too, so both engines count the same pixels.
+
+The rings' azimuthal harmonics (:mod:`gradhist_sklearn._azimuthal`) are
+summed in the same band loop (:func:`_azimuthal_band`): each pixel's vote,
+split again at the azimuthal bins from the rings' own split, is added to
+its two rings' and two bins' complex sums, times the powers of its
+azimuth's unit vector (from the shared placement too).
 """
 
 import math
