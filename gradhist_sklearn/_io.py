@@ -1,11 +1,18 @@
-"""Reading image files (the only module that touches the file system)."""
+"""Reading image files (the only module of the library that opens them).
+
+A file is read if it holds one 2-D image, grey or colour; what its header
+declares is checked before any pixel is decoded (:func:`read_image` says the
+rule). TIFF files are read with tifffile, every other format with Pillow.
+"""
 
 import contextlib
 import errno
+import logging
 import os
 import stat
-import traceback
+import threading
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,6 +26,26 @@ PILLOW_CONVERSIONS = {
 
 #: Pillow modes whose pixels NumPy takes as they are (8-bit grey and colour).
 PLAIN_MODES = frozenset({"L", "RGB", "RGBA"})
+
+#: TIFF photometric interpretations: (name, samples of grey or colour per
+#: pixel). Grey and RGB are decoded by tifffile, the others converted by Pillow
+#: as for the modes of :data:`PILLOW_CONVERSIONS`.
+TIFF_PHOTOMETRIC = {
+    0: ("miniswhite", 1), 1: ("minisblack", 1), 2: ("rgb", 3), 3: ("palette", 1),
+    5: ("separated (CMYK)", 4), 6: ("ycbcr", 3), 8: ("cielab", 3), 9: ("icclab", 3),
+    10: ("itulab", 3),
+}
+
+#: TIFF photometric interpretations whose samples tifffile returns as grey or
+#: RGB intensities.
+_TIFF_DIRECT = frozenset({0, 1, 2})
+
+#: TIFF ExtraSamples values that mean alpha (associated, unassociated).
+_TIFF_ALPHA = frozenset({1, 2})
+
+#: Loggers of the readers: what they log while a file is read is kept for
+#: the error's reason, never printed.
+_READER_LOGGERS = ("PIL", "tifffile")
 
 
 class ImageReadError(ValueError):
@@ -63,28 +90,37 @@ def is_path(item):
 
 
 def read_image(path):
-    """Read an image file with scikit-image's reader (imageio underneath).
+    """Read an image file that holds one grey or colour image.
 
-    PNG, JPEG, TIFF, BMP and every other format imageio reads are accepted.
-    Values are returned as stored: 8-bit stays uint8, 16-bit stays uint16. A
-    grey-plus-alpha image keeps its grey channel; colour stays colour (it is
-    turned to grey later, by the same rule as arrays:
-    ``0.2125 R + 0.7154 G + 0.0721 B`` on the raw values).
+    TIFF files are read with tifffile (every sample type: 8, 16, 32 and 64-bit
+    integers, 32 and 64-bit floats); PNG, JPEG, BMP, GIF, WebP, PNM and every
+    other format Pillow knows are read with Pillow. Values are returned as
+    stored: 8-bit stays uint8, 16-bit stays uint16. A grey-plus-alpha image
+    keeps its grey channel; colour stays colour (it is turned to grey later,
+    by the same rule as arrays: ``0.2125 R + 0.7154 G + 0.0721 B`` on the raw
+    values).
 
-    Pillow, which imageio uses for PNG, reduces 16-bit *colour* PNG files to
-    8 bits; those files (and only those) are decoded with OpenCV instead,
-    when ``opencv-python-headless`` is installed, so that their values stay
-    16-bit. Without OpenCV they are refused with a message saying so, rather
-    than read at the wrong scale.
+    What the header declares is checked before any pixel is decoded, and a
+    file that is not one 2-D grey or colour image is refused with its reason,
+    never blended into one image nor cut to its first page:
 
-    Before anything is decoded, the header is read with Pillow: an image of
-    more than twice ``PIL.Image.MAX_IMAGE_PIXELS`` pixels is refused as a
-    decompression bomb, whatever its format, and so is a file of several
-    pages or frames (a multi-page TIFF, an animated GIF), rather than read as
-    one image. Modes whose values are not intensities are converted as
-    Pillow converts them: CMYK, YCbCr, LAB, HSV and palette images to RGB
-    (RGBA for a palette with transparency), grey+alpha to grey. Files Pillow
-    does not recognise are left to imageio's other readers.
+    * more pixels than twice ``PIL.Image.MAX_IMAGE_PIXELS``: refused as a
+      decompression bomb, whatever the format and the sample type;
+    * several pages or frames (a multi-page TIFF, an animated GIF, PNG or
+      WebP), a volume (a TIFF with an image depth): refused;
+    * samples per pixel: grey (one) or colour (three, RGB), each with at most
+      one alpha sample. Any other sample (a TIFF of three grey planes, or with
+      32 samples per pixel) is refused.
+
+    Modes whose values are not intensities are converted as Pillow converts
+    them: CMYK, YCbCr, LAB, HSV and palette images to RGB (RGBA for a palette
+    with transparency), grey+alpha to grey. Pillow reduces 16-bit *colour*
+    PNG files to 8 bits; those files (and only those) are decoded with OpenCV
+    instead, when ``opencv-python-headless`` is installed, so that their
+    values stay 16-bit. Without OpenCV they are refused with a message saying
+    so, rather than read at the wrong scale. Files neither Pillow nor tifffile
+    recognises are refused. What the readers log or warn about while reading
+    is never printed: it ends the reason of the error, when there is one.
 
     Parameters
     ----------
@@ -100,7 +136,7 @@ def read_image(path):
     ------
     ImageReadError
         A ``ValueError`` naming the path, for a missing, empty, truncated or
-        unreadable file, or one that is not a single 2-D image.
+        unreadable file, or one that is not a single 2-D grey or colour image.
 
     Examples
     --------
@@ -117,36 +153,30 @@ def read_image(path):
     """
     path = os.fspath(path)
     _check_file(path)
-    try:
-        with _opened_with_pillow(path) as opened:
-            conversion = None if opened is None else _pillow_precheck(path, opened)
-            if _is_deep_colour_png(path):  # before Pillow, which would reduce it to 8 bits
-                image = _read_deep_colour_png(path)
-            elif conversion is not None:
-                image = np.asarray(opened if opened.mode == conversion
-                                   else opened.convert(conversion))
-            else:
-                image = _imageio_read(path)
-    except ImageReadError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
-        raise ImageReadError(path, f"not a readable image file ({_first_line(exc)})") from exc
+    with _READERS_QUIET.listening() as heard:
+        try:
+            image = _read(path)
+        except ImageReadError as exc:
+            raise ImageReadError(path, exc.reason + _said(heard)) from None
+        except Exception as exc:  # noqa: BLE001 - the readers' errors vary by format
+            raise ImageReadError(
+                path, f"not a readable image file ({_first_line(exc)}){_said(heard)}") from None
     if image.ndim == 3 and image.shape[-1] == 2:
         image = image[..., 0]
-    if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (3, 4)):
-        return image
-    raise ImageReadError(
-        path,
-        f"expected a single grey or colour image, got an array of shape "
-        f"{image.shape} (a multi-page file or a volume?)",
-    )
+    return image
 
 
 def _first_line(exc):
-    """``Type: first line`` of an exception: imageio appends advice on
-    installing plugins, which does not help with a file that is not an image."""
+    """``Type: first line`` of an exception."""
     first_line = (str(exc).strip().splitlines() or [""])[0]
     return f"{type(exc).__name__}: {first_line}"
+
+
+def _said(heard):
+    """What the readers logged or warned while reading, for an error's reason."""
+    if not heard:
+        return ""
+    return "; the reader said: " + "; ".join(dict.fromkeys(heard))
 
 
 def _check_file(path):
@@ -172,22 +202,175 @@ def _check_file(path):
         raise ImageReadError(path, "the file is empty")
 
 
+# -- what a header declares, and the one rule for every reader ----------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a file's header declares, read before any pixel is decoded.
+
+    ``photometric``, ``samples`` and ``extras`` (the TIFF ExtraSamples
+    values) are TIFF's; other formats leave them at None, 1 and ``()``: their
+    Pillow mode is converted to grey or colour.
+    """
+
+    width: int
+    height: int
+    pages: int = 1
+    depth: int = 1
+    photometric: int | None = None
+    samples: int = 1
+    extras: tuple = ()
+
+
+def pixel_limit():
+    """The most pixels an image may have: twice ``PIL.Image.MAX_IMAGE_PIXELS``
+    (where Pillow itself refuses a decompression bomb), None without a limit."""
+    from PIL import Image
+
+    return 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
+
+
+def refusal(layout):
+    """Why a file of this :class:`Layout` is not read, or None: more pixels
+    than :func:`pixel_limit`, several pages, a volume, or samples other than
+    grey or colour with at most one alpha."""
+    limit = pixel_limit()
+    if limit and layout.width * layout.height > limit:
+        return (f"refused as a decompression bomb: {layout.width} x {layout.height} pixels, "
+                f"more than {limit} (twice PIL.Image.MAX_IMAGE_PIXELS)")
+    if layout.pages > 1:
+        return (f"it holds {layout.pages} pages or frames, not one image; save each page "
+                "as an image file of its own")
+    if layout.depth > 1:
+        return (f"it holds a volume of {layout.depth} planes, not one 2-D image; save each "
+                "plane as an image file of its own")
+    if layout.photometric is not None:
+        return _samples_refusal(layout)
+    return None
+
+
+def _samples_refusal(layout):
+    """Why a TIFF's samples per pixel are not one grey or colour image, or None."""
+    if layout.photometric not in TIFF_PHOTOMETRIC:
+        return (f"its photometric interpretation ({layout.photometric}) is neither grey "
+                "nor colour")
+    name, colour = TIFF_PHOTOMETRIC[layout.photometric]
+    extra = layout.samples - colour
+    alpha = extra == 1 and len(layout.extras) == 1 and layout.extras[0] in _TIFF_ALPHA
+    if extra == 0 or alpha:
+        return None
+    kind = "grey" if colour == 1 else "colour"
+    return (f"it holds {layout.samples} samples per pixel where a {name} image has {colour} "
+            f"({kind}) and at most one alpha: not one grey or colour image; save each "
+            "sample as an image file of its own")
+
+
+def _refuse_unless_one_image(path, layout):
+    reason = refusal(layout)
+    if reason is not None:
+        raise ImageReadError(path, reason)
+
+
+def _check_decoded(path, image, layout):
+    """The decoded pixels are the image the header declared: never a part of
+    it. Returned in C order (a TIFF's separate sample planes are not): the
+    grey of a colour image depends on its memory layout in the last bit."""
+    image = np.ascontiguousarray(image)
+    if image.shape[:2] != (layout.height, layout.width) or not (
+            image.ndim == 2 or (image.ndim == 3 and image.shape[-1] in (2, 3, 4))):
+        raise ImageReadError(
+            path, f"decoded to an array of shape {image.shape}, where its header declares "
+            f"{layout.width} x {layout.height} pixels: not a single grey or colour image")
+    return image
+
+
+# -- the readers ---------------------------------------------------------------------
+
+
+def _read(path):
+    """The pixels of ``path``: tifffile for TIFF (when it is installed; it is
+    a dependency of scikit-image), Pillow for everything else."""
+    with open(path, "rb") as file:
+        head = file.read(26)  # enough for the signatures and a PNG's header
+    tifffile = _tifffile()
+    is_tiff = head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # BigTIFF too
+    if tifffile is not None and is_tiff:
+        return _read_tiff(path, tifffile)
+    with _opened_with_pillow(path) as opened:
+        if opened is None and is_tiff:
+            raise ImageReadError(
+                path, "not a readable image file (Pillow does not read this TIFF's sample "
+                "type or layout; tifffile reads them all: pip install tifffile)")
+        if opened is None:
+            raise ImageReadError(
+                path, "not a readable image file (no reader recognises its content: "
+                "Pillow reads PNG, JPEG, BMP, GIF, WebP and more, tifffile reads TIFF)")
+        return _read_with_pillow(path, opened, head)
+
+
+def _tifffile():
+    """tifffile, or None where it is not installed."""
+    try:
+        import tifffile
+    except ImportError:
+        return None
+    return tifffile
+
+
+def _read_tiff(path, tifffile):
+    """Read a TIFF with tifffile: its header checked by :func:`refusal`, then
+    the one page decoded (by Pillow for the photometric interpretations it
+    converts, and for compressions tifffile cannot decode without
+    imagecodecs)."""
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages[0]
+        layout = Layout(
+            width=int(page.imagewidth), height=int(page.imagelength),
+            pages=max(len(tif.pages), _imagej_images(tif)), depth=int(page.imagedepth),
+            photometric=int(page.photometric), samples=int(page.samplesperpixel),
+            extras=tuple(int(e) for e in page.extrasamples))
+        _refuse_unless_one_image(path, layout)
+        if (layout.photometric in _TIFF_DIRECT
+                and page.compression in tifffile.TIFF.DECOMPRESSORS):
+            pixels = page.asarray()
+            # separate sample planes, depth, rows, columns, contiguous samples
+            pixels = np.moveaxis(pixels.reshape(page.shaped)[:, 0], 0, -1)
+            pixels = pixels.reshape(layout.height, layout.width, -1)
+            return _check_decoded(path, pixels[..., 0] if pixels.shape[-1] == 1 else pixels,
+                                  layout)
+    with _opened_with_pillow(path) as opened:
+        if opened is None:
+            name = TIFF_PHOTOMETRIC.get(layout.photometric, (layout.photometric,))[0]
+            raise ImageReadError(
+                path, f"neither tifffile nor Pillow decodes this TIFF (photometric {name}, "
+                f"compression {getattr(page.compression, 'name', page.compression)}; "
+                "installing imagecodecs may help)")
+        return _check_decoded(path, _pillow_pixels(opened), layout)
+
+
+def _imagej_images(tif):
+    """The images an ImageJ file says it holds (it may declare more than its
+    pages: ImageJ stores some stacks behind one page)."""
+    try:
+        return int((tif.imagej_metadata or {}).get("images", 1))
+    except (TypeError, ValueError):
+        return 1
+
+
 @contextlib.contextmanager
 def _opened_with_pillow(path):
     """The file opened by Pillow (its header read, nothing decoded yet), or
-    None for a file Pillow does not recognise (imageio may know it); closed
-    on leaving. A header that declares a decompression bomb is refused
-    (:class:`ImageReadError`)."""
+    None for a file Pillow does not recognise; closed on leaving. A header that
+    declares a decompression bomb is refused (:class:`ImageReadError`)."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(path)
-        except Image.DecompressionBombError as exc:
-            raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
-        except Exception:  # noqa: BLE001 - not Pillow's: imageio may know it
-            image = None
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
+    except Exception:  # noqa: BLE001 - not Pillow's: the caller says so
+        image = None
     if image is None:
         yield None
         return
@@ -195,74 +378,150 @@ def _opened_with_pillow(path):
         yield image
 
 
-def _pillow_precheck(path, image):
-    """Check what Pillow read of the header (``image``, opened by
-    :func:`_opened_with_pillow`) before anything is decoded.
+def _pillow_layout(image):
+    """The :class:`Layout` of a file Pillow opened; a TIFF's from its tags."""
+    width, height = image.size
+    pages = getattr(image, "n_frames", 1)
+    if image.format != "TIFF":
+        return Layout(width, height, pages)
+    tags = image.tag_v2
+    extras = tags.get(338, ())
+    return Layout(width, height, pages, depth=int(tags.get(32997, 1)),
+                  photometric=int(tags.get(262, 1)), samples=int(tags.get(277, 1)),
+                  extras=tuple(extras) if isinstance(extras, tuple) else (int(extras),))
 
-    Refuses (:class:`ImageReadError`) an image of more pixels than the limit
-    (``2 * PIL.Image.MAX_IMAGE_PIXELS``, whatever its format: a small file can
-    declare a huge image) and a file of several pages or frames, which would
-    otherwise be blended into one image. Returns the mode to convert to for
-    the modes of :data:`PILLOW_CONVERSIONS`, the mode itself for the
-    :data:`PLAIN_MODES` of formats other than TIFF (decoded by Pillow from
-    ``image``: imageio's plugin objects, once interrupted half-built by
-    Ctrl-C, printed ``Exception ignored in: PluginV3.__del__``), else None:
-    left to imageio (TIFF to tifffile, 16-bit and float modes).
+
+def _read_with_pillow(path, opened, head):
+    """Read a file Pillow opened (``opened``; ``head``: its first bytes), its
+    header checked first."""
+    layout = _pillow_layout(opened)
+    _refuse_unless_one_image(path, layout)
+    if _is_deep_colour_png(head):  # Pillow would reduce it to 8 bits
+        return _read_deep_colour_png(path)
+    return _check_decoded(path, _pillow_pixels(opened), layout)
+
+
+def _pillow_pixels(image):
+    """Decode ``image``: the modes of :data:`PILLOW_CONVERSIONS` converted as
+    Pillow converts them, a palette with transparency to RGBA, others as
+    stored (16-bit grey PNG as uint16, as imageio reads it)."""
+    mode = image.mode
+    if mode == "P" and "transparency" in image.info:
+        return np.asarray(image.convert("RGBA"))
+    if mode in PILLOW_CONVERSIONS:
+        return np.asarray(image.convert(PILLOW_CONVERSIONS[mode]))
+    if mode == "I" and image.format == "PNG":
+        return np.asarray(image.convert("I;16"))
+    return np.asarray(image)
+
+
+# -- the readers' messages: kept, never printed ---------------------------------------
+
+
+class _Collector(logging.Handler):
+    """A logging handler that keeps each reading thread's records for it."""
+
+    def __init__(self, local):
+        super().__init__(logging.WARNING)
+        self.local = local
+
+    def emit(self, record):
+        heard = getattr(self.local, "heard", None)
+        if heard is not None:
+            heard.append(_first_line_of(record.getMessage()))
+        elif not self._handled_elsewhere(logging.getLogger(record.name)):
+            # outside reads, as if this handler were not there: Python prints a
+            # record no handler takes (its "last resort")
+            last_resort = logging.lastResort
+            if last_resort is not None and record.levelno >= last_resort.level:
+                last_resort.handle(record)
+
+    def _handled_elsewhere(self, logger):
+        """Whether a handler other than this one takes ``logger``'s records."""
+        while logger is not None:
+            if any(handler is not self for handler in logger.handlers):
+                return True
+            logger = logger.parent if logger.propagate else None
+        return False
+
+
+def _first_line_of(text):
+    return (str(text).strip().splitlines() or [""])[0]
+
+
+class _Quiet:
+    """While a file is read: the readers' log records (at WARNING and above)
+    and Python warnings raised in the reading thread go to that read's list,
+    not to stderr.
+
+    The log handler is added to the readers' loggers at the first read and
+    stays (adding and removing it took a third of the time of reading a small
+    PNG); outside reads it passes records on as if it were not there. The
+    warnings hook is set when the first of the concurrent reads starts and
+    put back when the last one ends (a lock keeps the two in order across
+    threads). The warning filters are never touched: a thread's own
+    ``warnings.catch_warnings`` puts back the filters it found, and would drop
+    those another thread set meanwhile.
     """
-    from PIL import Image
 
-    size, mode, kind = image.size, image.mode, image.format
-    transparent = "transparency" in image.info
-    try:
-        frames = getattr(image, "n_frames", 1)
-    except Exception:  # noqa: BLE001 - frames Pillow cannot count: left to imageio
-        return None
-    limit = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
-    if limit and size[0] * size[1] > limit:  # Pillow checks some formats only
-        raise ImageReadError(
-            path, f"refused as a decompression bomb: {size[0]} x {size[1]} pixels, more "
-            f"than {limit} (twice PIL.Image.MAX_IMAGE_PIXELS)")
-    if frames > 1:
-        raise ImageReadError(
-            path, f"it holds {frames} pages or frames, not one image; save the page "
-            "wanted as a file of its own")
-    if mode == "P" and transparent:
-        return "RGBA"
-    if mode in PLAIN_MODES and kind != "TIFF":
-        return mode
-    return PILLOW_CONVERSIONS.get(mode)
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._handler = _Collector(self._local)
+        self._readers = 0
+        self._handler_added = False
+        self._showwarning = None
+        self._shown_here = self._show  # one bound method, to know it again
 
-
-def _imageio_read(path):
-    """``skimage.io.imread(path)``, without the warnings imageio gives for a file it
-    cannot read: its DICOM plugin's deprecation, and the file it leaves open
-    (closed here, by dropping the failed attempt's frames at once)."""
-    from skimage import io  # deferred: most files are decoded by Pillow
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"imageio")
-        warnings.filterwarnings("ignore", message=".*legacy `DICOM` plugin",
-                                category=DeprecationWarning)
-        warnings.filterwarnings("ignore", category=ResourceWarning)
+    @contextlib.contextmanager
+    def listening(self):
+        heard = []
+        outer = getattr(self._local, "heard", None)
+        self._local.heard = heard
+        with self._lock:
+            if self._readers == 0:
+                self._install()
+            self._readers += 1
         try:
-            return np.asarray(io.imread(path))
-        except Exception as exc:  # noqa: BLE001 - the reader's errors vary by plugin
-            reason = _first_line(exc)
-            if "Could not find a backend" in reason:
-                reason = "no reader recognises its content"
-            traceback.clear_frames(exc.__traceback__)
-            del exc
-    raise ImageReadError(path, f"not a readable image file ({reason})")
+            yield heard
+        finally:
+            with self._lock:
+                self._readers -= 1
+                if self._readers == 0:
+                    self._remove()
+            self._local.heard = outer
+
+    def _install(self):
+        if not self._handler_added:
+            for name in _READER_LOGGERS:
+                logging.getLogger(name).addHandler(self._handler)
+            self._handler_added = True
+        self._showwarning = warnings.showwarning
+        warnings.showwarning = self._shown_here
+
+    def _remove(self):
+        if warnings.showwarning is self._shown_here:
+            warnings.showwarning = self._showwarning
+        self._showwarning = None
+
+    def _show(self, message, category, filename, lineno, file=None, line=None):
+        heard = getattr(self._local, "heard", None)
+        if heard is not None:
+            heard.append(f"{category.__name__}: {_first_line_of(message)}")
+        elif self._showwarning is not None:  # another thread's warning: as usual
+            self._showwarning(message, category, filename, lineno, file, line)
+
+
+_READERS_QUIET = _Quiet()
 
 
 #: PNG colour types that carry more than one channel (grey+alpha, RGB, RGBA).
 _PNG_COLOUR_TYPES = {4: "grey+alpha", 2: "RGB", 6: "RGBA"}
 
 
-def _is_deep_colour_png(path):
-    """True for a PNG whose header says 16 bits per channel and colour."""
-    with open(path, "rb") as file:
-        head = file.read(26)
+def _is_deep_colour_png(head):
+    """True for a PNG whose header (``head``, its first 26 bytes) says 16 bits
+    per channel and colour."""
     return (
         len(head) == 26
         and head[:8] == b"\x89PNG\r\n\x1a\n"

@@ -141,3 +141,26 @@ def test_scratch_files_are_committed_or_removed(tmp_path):
     assert output.read_text() == "new" and output.stat().st_mode & 0o777 == 0o666 & ~umask
     temp.remove_all()
     assert sorted(os.listdir(tmp_path)) == [other_run.name, "out.csv"]
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_names_that_are_not_utf8_are_stored_as_utf8_and_read_back(tmp_path, suffix):
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    names = sorted([os.fsdecode(b"dir/caf\xe9.png"), "dir/lit\\xe9.png", "dir/plain.png"])
+    rows = [(name, np.full(len(COLUMNS), float(i))) for i, name in enumerate(names)]
+    table_class = table_format(f"out{suffix}")
+    path = tmp_path / f"out{suffix}"
+    write_table(table_class, path, rows, TempFiles(path))
+    assert table_class.read_paths(str(path))[2] == names
+    assert [p for p, _ in table_class.iter_rows(str(path))] == names
+    if suffix == ".csv":
+        text = path.read_bytes().decode("utf-8")  # strict: every byte is UTF-8
+        assert "dir/caf\\xe9.png," in text and "dir/lit\\\\xe9.png," in text
+
+
+def test_a_csv_written_with_raw_bytes_still_reads_back(tmp_path):
+    # Tables written before names were escaped hold the name's own bytes.
+    path = tmp_path / "old.csv"
+    path.write_bytes(b"path,angle_000\r\ndir/caf\xe9.png,0.5\r\n")
+    assert _tables.CsvTable.read_paths(str(path))[2] == [os.fsdecode(b"dir/caf\xe9.png")]

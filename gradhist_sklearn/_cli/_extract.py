@@ -35,8 +35,11 @@ from ._tables import (
     OutputLock,
     ParquetTable,
     TempFiles,
+    commit_outputs,
     import_pyarrow,
     made_by,
+    output_to_write,
+    resumed_made_by,
     stored_options,
     table_format,
     write_rows,
@@ -60,6 +63,7 @@ class _Plan:
     unsearched: int = 0  # sub-directories not searched (no --recursive)
     kept: dict = None  # path in OUTPUT -> path written, for the rows kept
     dropped: int = 0  # rows of OUTPUT whose files are no longer among the inputs
+    made_by: dict = None  # what the table records of the run (_tables.made_by)
 
 
 @dataclass
@@ -72,6 +76,7 @@ class _Written:
     rows: int = 0
     new: int = 0
     errors: int = 0
+    notes: list = None  # companions not written once the table was (commit_outputs)
 
 
 def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False, report=None,
@@ -99,7 +104,8 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         ``rows`` written, ``new`` rows, ``kept`` rows from a resumed OUTPUT,
         ``skipped`` files already there, ``dropped`` rows of a resumed OUTPUT
         whose files are gone, ``unsearched`` sub-directories, ``errors``
-        count, ``errors_file``.
+        count, ``errors_file``; and ``notes`` when a file beside OUTPUT could
+        not be written once OUTPUT was (``_tables.commit_outputs``).
 
     Raises
     ------
@@ -111,7 +117,7 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
     InterruptedAfterCommit
         A signal arrived while OUTPUT was being put in place; it is written.
     """
-    output = os.fspath(output)
+    output = output_to_write(os.fspath(output))  # a link's target
     table_class = _table_class(output)
     found = find_images(inputs, recursive=recursive, exclude=_companions(output))
     _refuse_output_among_inputs(output, inputs, found.paths)
@@ -131,12 +137,15 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
             with deferred_signals():  # a second Ctrl-C must not stop the clean-up
                 temp.remove_all()
             raise
-    return {
+    summary = {
         "rows": written.rows, "new": written.new, "kept": written.rows - written.new,
         "skipped": plan.skipped, "dropped": plan.dropped, "unsearched": plan.unsearched,
         "errors": written.errors,
         "errors_file": plan.errors_path if written.errors else None,
     }
+    if written.notes:  # companions not written once the table was
+        summary["notes"] = written.notes
+    return summary
 
 
 @contextlib.contextmanager
@@ -175,18 +184,15 @@ def _plan(found, output, table_class, options, *, resume):
     errors_path = output + ".errors.csv"
     columns, stored = options.feature_names(), stored_options(options)
     resuming = resume and os.path.exists(output)
-    todo, kept, dropped = found.paths, None, 0
+    todo, kept, dropped, record = found.paths, None, 0, made_by(options)
     if resuming:
         old_paths, directory = _kept_paths(output, table_class, columns, stored)
+        record = resumed_made_by(table_class, output, options)  # the same engine
         todo, kept, dropped = _match_resolved(found.paths, old_paths, directory)
     skipped = len(found.paths) - len(todo)
     problems = list(found.problems)
-    if table_class.utf8_paths_only:
-        todo, unstorable = _split_by_utf8(todo)
-        problems += [(p, "the file name is not valid UTF-8; parquet cannot store it "
-                         "(write a .csv or .npz instead)") for p in unstorable]
     return _Plan(output, errors_path, table_class, columns, stored, resuming, todo, skipped,
-                 problems, found.unsearched, kept, dropped)
+                 problems, found.unsearched, kept, dropped, record)
 
 
 def _match_resolved(paths, old_paths, directory):
@@ -247,21 +253,6 @@ def _kept_paths(output, table_class, columns, stored):
             f"({json.dumps(old_options)}); {advice}"
         )
     return paths, old_made_by.get("directory") or os.getcwd()
-
-
-def _is_utf8(text):
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a name with undecodable bytes (surrogate escapes)
-        return False
-    return True
-
-
-def _split_by_utf8(paths):
-    """``(paths that are valid UTF-8, the others)``, each in order."""
-    encodable = [_is_utf8(p) for p in paths]
-    return ([p for p, ok in zip(paths, encodable, strict=True) if ok],
-            [p for p, ok in zip(paths, encodable, strict=True) if not ok])
 
 
 # -- computing and writing the rows ---------------------------------------------------
@@ -414,7 +405,7 @@ def _all_rows(plan, new_rows):
 def _write(plan, temp, options, n_jobs, report, progress):
     """Write the table and the errors file as scratch files; return them."""
     written = _Written(temp.new(plan.table_class.suffix), temp.new(".errors.csv"))
-    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, made_by())
+    table = plan.table_class(written.table_name, plan.columns, plan.stored, temp, plan.made_by)
     written.companions = table.companions
     try:
         with ErrorLog(written.errors_name, report or (lambda path, reason: None)) as errors:
@@ -454,19 +445,10 @@ def _commit(plan, temp, written):
     committed = False
     try:
         with deferred_signals():
-            # A companion (the CSV's record of options) goes first, then the
-            # table, then the new companion: killed in between, OUTPUT has no
-            # record, and a resume refuses it rather than trusting an old one.
-            for _, suffix in written.companions:
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(plan.output + suffix)
-            temp.commit(written.table_name, plan.output)
-            for name, suffix in written.companions:
-                temp.commit(name, plan.output + suffix)
-            if written.errors:
-                temp.commit(written.errors_name, plan.errors_path)
-            elif os.path.exists(plan.errors_path):
-                os.remove(plan.errors_path)  # from an earlier run: no longer true
+            # The errors file, then the table, then its record (commit_outputs).
+            errors = (written.errors_name if written.errors else None, plan.errors_path)
+            written.notes = commit_outputs(temp, plan.output, written.table_name,
+                                           written.companions, errors)
             temp.remove_all()
             committed = True
     except (KeyboardInterrupt, Terminated) as exc:

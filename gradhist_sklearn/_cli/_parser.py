@@ -2,10 +2,12 @@
 the mapping from its parsed arguments to a :class:`HistogramOptions`."""
 
 import argparse
+import os
 
 from .. import __version__
 from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
 from .._params import parameters_of
+from ._usage import printable
 
 # The parser imports only the standard library and _params, so that
 # ``gradhist --help`` and ``--version`` answer without importing numpy, scipy
@@ -35,7 +37,7 @@ exit status:
   1  some inputs could not be read (see OUTPUT.errors.csv); the rest is written
   2  bad usage (unknown option, unknown OUTPUT extension, an INPUT that does not
      exist, OUTPUT among the INPUTs, another run writing OUTPUT, --resume of a
-     table written with other options or another version); nothing is written
+     table written with other options, version or engine); nothing is written
   3  OUTPUT could not be written (disk full, no permission): it is left as it was
   130  interrupted (Ctrl-C; 143 for SIGTERM): OUTPUT is left as it was
 
@@ -58,7 +60,8 @@ def build_parser():
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s (gradhist-sklearn) {__version__}"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=_HintedParser)
     extract = commands.add_parser(
         "extract",
         help="image files in, one feature table out (.parquet, .csv or .npz)",
@@ -90,7 +93,8 @@ def build_parser():
     run.add_argument(
         "-j", "--n-jobs", type=int, default=1, metavar="N",
         help="workers reading and computing images, threads with the compiled engine "
-        "(default: 1; -1 for all CPUs); the numbers do not depend on it",
+        "(default: 1; -1 for all CPUs, -2 all but one; at most 4 per CPU); the numbers "
+        "do not depend on it",
     )
     run.add_argument(
         "-q", "--quiet", action="store_true",
@@ -100,7 +104,8 @@ def build_parser():
     run.add_argument(
         "--resume", action="store_true",
         help="keep the rows of an existing OUTPUT and compute only the files not in "
-        "it (OUTPUT must have been written with the same options, by the same version)",
+        "it (OUTPUT must have been written with the same options, by the same version "
+        "and engine)",
     )
     parser.extract_parser = extract
     return parser
@@ -122,10 +127,73 @@ def add_histogram_options(group):
     )
 
 
+class _HintedParser(argparse.ArgumentParser):
+    """An argument parser whose error messages end with :attr:`hint` (set
+    from the command line before parsing: :func:`dash_hint`)."""
+
+    hint = ""
+
+    def error(self, message):
+        super().error(message + self.hint)
+
+
+def dash_hint(argv):
+    """A hint to add to a usage error when an argument before any ``--``
+    starts with a dash and is a file name (an existing file, or a name with
+    an image extension, such as ``-dash.png``): argparse takes it for an
+    option, and says that INPUT is missing or the option unknown. After a
+    ``--``, the hint is for ``-o OUTPUT`` written there, which argparse then
+    takes for two INPUTs."""
+    from ._files import IMAGE_EXTENSIONS  # the standard library only
+
+    for position, arg in enumerate(argv):
+        if arg == "--":
+            return _options_after_double_dash(argv[position + 1:])
+        if (arg.startswith("-")
+                and (os.path.lexists(arg)
+                     or os.path.splitext(arg)[1].lower() in IMAGE_EXTENSIONS)):
+            return (f"; {arg!r} starts with '-', so it is read as an option: to name it as "
+                    f"an INPUT, put '--' before the INPUTs, after the options "
+                    f"(gradhist extract -o OUTPUT -- {printable(arg)}), or write "
+                    f"./{printable(arg)}")
+    return ""
+
+
+def _options_after_double_dash(after):
+    """The hint for ``-o OUTPUT`` written after ``--``, where it is an INPUT."""
+    if any(arg in ("-o", "--output") or arg.startswith("--output=") for arg in after):
+        return ("; everything after '--' is an INPUT, -o OUTPUT included: put the options "
+                "before '--' (gradhist extract -o OUTPUT -- INPUT...)")
+    return ""
+
+
+#: ``--n-jobs`` at most this many times the CPUs this process may run on:
+#: more workers than that only wait for one another (each worker process
+#: also holds its own copy of the libraries), and tens of thousands cannot
+#: even be started.
+JOBS_PER_CPU = 4
+
+
+def usable_cpus():
+    """The CPUs this process may run on (its affinity where the system says)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def check_run_options(args):
     """Refuse what argparse cannot refuse by type (a ``ValueError``)."""
+    cpus = usable_cpus()
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number or negative (-1: all CPUs), not 0")
+    if args.n_jobs > JOBS_PER_CPU * cpus:
+        raise ValueError(
+            f"--n-jobs {args.n_jobs} is more workers than this machine can use: at most "
+            f"{JOBS_PER_CPU * cpus} ({JOBS_PER_CPU} per CPU, {cpus} CPUs); -1 uses them all")
+    if args.n_jobs < -cpus:
+        raise ValueError(
+            f"--n-jobs {args.n_jobs} counts back from more CPUs than there are ({cpus}): "
+            f"-1 uses all of them, -2 all but one, down to -{cpus}")
 
 
 def histogram_options(args):

@@ -5,6 +5,10 @@ read (the others are written), 2 for bad usage (a missing INPUT among them),
 3 when OUTPUT could not be written (a full disk, no permission), 130 when
 interrupted (143 for SIGTERM).
 
+Every message goes through :func:`~._usage.printable`: a file name holding a
+newline or an escape sequence is shown escaped, and can never print a line
+of its own.
+
 The extraction (numpy, joblib, scikit-learn: most of a second to import) is
 imported only once a run starts, inside the handling of Ctrl-C: ``--help``
 and ``--version`` need only argparse, and a Ctrl-C during the imports is an
@@ -12,13 +16,14 @@ interruption like any other, one line and status 130.
 """
 
 import contextlib
+import os
 import sys
 import time
 import warnings
 
-from ._parser import build_parser, check_run_options, histogram_options
+from ._parser import build_parser, check_run_options, dash_hint, histogram_options
 from ._signals import Terminated, sigterm_raises
-from ._usage import InterruptedAfterCommit, OutputError, UsageError
+from ._usage import InterruptedAfterCommit, OutputError, UsageError, printable
 
 #: Exit status when OUTPUT could not be written.
 OUTPUT_FAILED = 3
@@ -28,11 +33,12 @@ def main(argv=None):
     """Run the command; return its exit status."""
     try:
         parser = build_parser()
+        parser.extract_parser.hint = dash_hint(sys.argv[1:] if argv is None else argv)
         args, unknown = parser.parse_known_args(argv)
         if unknown:
             # Said by the sub-command's parser, so that its usage line is shown.
             (parser.extract_parser if args.command == "extract" else parser).error(
-                f"unrecognized arguments: {' '.join(unknown)}")
+                f"unrecognized arguments: {printable(' '.join(unknown))}")
         if args.command != "extract":
             parser.print_help(sys.stderr)
             return 2
@@ -49,7 +55,7 @@ def run_extract(args, usage):
         check_run_options(args)
         options = histogram_options(args)
     except (TypeError, ValueError) as exc:
-        usage.error(str(exc))
+        usage.error(printable(exc))
     console = Console(sys.stderr, show_progress=not args.quiet and sys.stderr.isatty())
     try:
         with sigterm_raises(), _workers(options):
@@ -61,7 +67,7 @@ def run_extract(args, usage):
                 progress=console.progress,
             )
     except UsageError as exc:
-        usage.error(str(exc))
+        usage.error(printable(exc))
     except OutputError as exc:
         console.say(f"gradhist: {exc}")
         return OUTPUT_FAILED
@@ -69,6 +75,8 @@ def run_extract(args, usage):
         return console.interrupted(args.output, exc)
     if not args.quiet:
         console.say(summary_line(summary, args.output))
+    for note in summary.get("notes", ()):
+        console.say(f"gradhist: {note}")
     return 1 if summary["errors"] else 0
 
 
@@ -98,6 +106,8 @@ def summary_line(summary, output):
     """The last line of a run, e.g. ``gradhist: 8 rows in out.csv; 1 unreadable, ...``."""
     rows = summary["rows"]
     parts = [f"{rows} row{'' if rows == 1 else 's'} in {output}"]
+    if os.path.islink(output):  # written through (_tables.output_to_write)
+        parts[0] += f" (a link: written to {os.path.realpath(output)})"
     if summary["kept"]:
         parts.append(f"{summary['kept']} kept, {summary['new']} new")
     if summary["skipped"]:
@@ -135,7 +145,9 @@ class Console:
         return self.bar
 
     def say(self, text):
-        """One line of text, above the bar while there is one."""
+        """One line of text, above the bar while there is one, with what does
+        not print escaped (:func:`~._usage.printable`)."""
+        text = printable(text)
         if self.bar is not None:
             self.bar.write(text)
         else:
@@ -146,7 +158,7 @@ class Console:
             self.stream.flush()
 
     def report(self, path, reason):
-        self.say(f"gradhist: cannot read {path}: {reason}")
+        self.say(f"gradhist: cannot read {printable(path)}: {printable(reason)}")
 
     def interrupted(self, output, exc):
         """Say what an interruption left behind; return the exit status."""

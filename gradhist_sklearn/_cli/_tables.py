@@ -23,7 +23,7 @@ import zipfile
 import numpy as np
 
 from .. import __version__
-from ._usage import UsageError
+from ._usage import OutputError, UsageError
 
 try:
     import fcntl
@@ -63,12 +63,63 @@ def stored_options(options):
     return json.loads(json.dumps(stored))
 
 
-def made_by():
+def made_by(options, *, engine_known=True):
     """What a table records of the run that wrote it, besides its options: the
     version of gradhist-sklearn (``--resume`` refuses another one: its numbers
-    may differ) and the working directory, which relative paths are relative
-    to (so that a resume from another folder still finds the files)."""
-    return {"gradhist_sklearn": __version__, "directory": os.getcwd()}
+    may differ), the engine that computes ``options`` and its version
+    (:func:`engine_record`; left out with ``engine_known=False``, for a table
+    that resumes one written before tables recorded it) and the working
+    directory, which relative paths are relative to (so that a resume from
+    another folder still finds the files)."""
+    record = {"gradhist_sklearn": __version__}
+    if engine_known:
+        record.update(engine_record(options))
+    record["directory"] = os.getcwd()
+    return record
+
+
+def engine_record(options):
+    """The engine that computes ``options`` in this process, as a table
+    records it: ``{"engine": "numba", "numba": version}`` for the compiled
+    engine, ``{"engine": "plain"}`` for the reference (numpy and scipy: the
+    package's version covers it). The engine is the one that runs, not the
+    one asked for: an operator the compiled kernel cannot run is computed by
+    the reference even under ``GRADHIST_ENGINE=numba``."""
+    from .._engines import select_engine
+
+    if select_engine(options).__name__.rpartition(".")[2] == "_numba":
+        import numba
+
+        return {"engine": "numba", "numba": numba.__version__}
+    return {"engine": "plain"}
+
+
+def _engine_name(record):
+    version = f" {record['numba']}" if record.get("numba") else ""
+    return f"{record.get('engine')}{version}"
+
+
+def resumed_made_by(table_class, output, options):
+    """The record of the table a ``--resume`` of ``output`` writes, once it
+    is known that the engine that wrote ``output`` is the one of this run:
+    a :class:`UsageError` otherwise, saying how to resume it.
+
+    A table that does not record its engine (written before tables did) is
+    resumed with either engine, and the table it gives records none either:
+    its rows may come from both."""
+    _, old = table_class.read_record(output)
+    if "engine" not in (old or {}):
+        return made_by(options, engine_known=False)
+    now = engine_record(options)
+    written = {key: old[key] for key in ("engine", "numba") if key in old}
+    if written != now:
+        raise UsageError(
+            f"cannot resume: {output!r} was written by the {_engine_name(written)} engine, "
+            f"this run uses {_engine_name(now)} (the two may differ in the last digits); "
+            f"set GRADHIST_ENGINE={written['engine']}"
+            + (f" with numba {written['numba']} installed" if "numba" in written else "")
+            + " to resume it, or write a new OUTPUT (or drop --resume)")
+    return made_by(options)
 
 
 #: The CSV table's companion file, ``OUTPUT`` + this: a JSON object with the
@@ -91,15 +142,56 @@ def import_pyarrow():
     return pa, pq
 
 
+#: A stored path holding this (a backslash, ``x``, two hex digits of a byte
+#: from 0x80) is in escaped form (:func:`path_to_text`).
+_ESCAPED = re.compile(r"\\x[89a-f][0-9a-f]")
+_ESCAPE = re.compile(r"\\(\\|x[89a-f][0-9a-f])")
+
+
+def path_to_text(path):
+    """The text a table stores for ``path``: valid UTF-8 in every case, so
+    that pandas and polars read every format with their defaults.
+
+    A name that is valid UTF-8 is stored as it is. A name that is not (a byte
+    such as 0xff on Linux, which Python holds as a surrogate escape) is
+    stored with each such byte written ``\\xff`` and each backslash doubled;
+    so is a valid name that holds such an escape itself, so that
+    :func:`path_of_text` always gives the name back."""
+    if _is_utf8(path) and not _ESCAPED.search(path):
+        return path
+    return "".join(
+        f"\\x{ord(char) - 0xDC00:02x}" if "\udc80" <= char <= "\udcff"
+        else "\\\\" if char == "\\" else char
+        for char in path)
+
+
+def path_of_text(text):
+    """The file name a table's ``text`` stands for (the inverse of
+    :func:`path_to_text`); text without an escape is the name itself, as
+    tables written before names were escaped store it."""
+    if not _ESCAPED.search(text):
+        return text
+    return _ESCAPE.sub(
+        lambda match: "\\" if match[1] == "\\" else chr(0xDC00 + int(match[1][1:], 16)),
+        text)
+
+
+def _is_utf8(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a name with undecodable bytes (surrogate escapes)
+        return False
+    return True
+
+
 def _open_text(path, mode):
-    # Paths that are not valid UTF-8 (surrogate escapes) are written as the
-    # bytes they stand for, and read back the same way.
+    # Tables written before paths were escaped (path_to_text) may hold the
+    # raw bytes of a name that is not UTF-8: they read back as that name.
     return open(path, mode, newline="", encoding="utf-8", errors="surrogateescape")
 
 
 class CsvTable:
     suffix = ".csv"
-    utf8_paths_only = False
 
     def __init__(self, path, columns, options, temp, made_by=None):
         record = temp.new(CSV_RECORD_SUFFIX)
@@ -114,7 +206,7 @@ class CsvTable:
     def write(self, paths, features):
         # Python writes floats with repr: the shortest text that reads back exactly.
         rows = zip(paths, features.tolist(), strict=True)
-        self.writer.writerows([path, *row] for path, row in rows)
+        self.writer.writerows([path_to_text(path), *row] for path, row in rows)
 
     def close(self):
         self.file.close()
@@ -129,7 +221,7 @@ class CsvTable:
             header = next(reader, None)
             if not header or header[0] != "path":
                 raise ValueError("its first column is not 'path'")
-            return header[1:], None, [row[0] for row in reader]
+            return header[1:], None, [path_of_text(row[0]) for row in reader]
 
     @staticmethod
     def read_record(path):
@@ -147,12 +239,11 @@ class CsvTable:
             reader = csv.reader(file)
             next(reader)
             for row in reader:
-                yield row[0], np.array([float(v) for v in row[1:]])
+                yield path_of_text(row[0]), np.array([float(v) for v in row[1:]])
 
 
 class ParquetTable:
     suffix = ".parquet"
-    utf8_paths_only = True  # parquet strings must be valid UTF-8
 
     def __init__(self, path, columns, options, temp, made_by=None):
         pa, pq = import_pyarrow()
@@ -167,7 +258,7 @@ class ParquetTable:
 
     def write(self, paths, features):
         pa = self.pa
-        arrays = [pa.array(paths, type=pa.string())]
+        arrays = [pa.array([path_to_text(p) for p in paths], type=pa.string())]
         arrays += [pa.array(features[:, j]) for j in range(features.shape[1])]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
@@ -187,7 +278,7 @@ class ParquetTable:
         options = json.loads(metadata[b"gradhist"]) if b"gradhist" in metadata else None
         paths = []
         for batch in file.iter_batches(columns=["path"]):
-            paths.extend(batch.column(0).to_pylist())
+            paths.extend(path_of_text(p) for p in batch.column(0).to_pylist())
         return names[1:], options, paths
 
     @staticmethod
@@ -202,7 +293,7 @@ class ParquetTable:
     def iter_rows(path):
         _, pq = import_pyarrow()
         for batch in pq.ParquetFile(path).iter_batches(batch_size=ROWS_PER_WRITE):
-            paths = batch.column(0).to_pylist()
+            paths = [path_of_text(p) for p in batch.column(0).to_pylist()]
             features = np.column_stack(
                 [batch.column(j).to_numpy() for j in range(1, batch.num_columns)]
             )
@@ -263,7 +354,6 @@ class NpzTable:
     """
 
     suffix = ".npz"
-    utf8_paths_only = False
 
     def __init__(self, path, columns, options, temp, made_by=None):
         self.path = path
@@ -280,9 +370,8 @@ class NpzTable:
 
     def write(self, paths, features):
         self.features_file.write(np.ascontiguousarray(features, dtype="<f8").tobytes())
-        for path in paths:
-            # JSON escapes what UTF-8 cannot hold (surrogate escapes) and newlines.
-            self.paths_file.write(json.dumps(path) + "\n")
+        for path in map(path_to_text, paths):
+            self.paths_file.write(json.dumps(path) + "\n")  # one line, newlines escaped
             self.longest = max(self.longest, len(path))
         self.n_rows += len(paths)
 
@@ -328,7 +417,8 @@ class NpzTable:
                 columns = list(_small_member(archive, "columns"))
             if "options.npy" in names:
                 options = json.loads(str(_small_member(archive, "options")))
-            paths = [str(p) for block in _member_blocks(archive, "paths") for p in block]
+            paths = [path_of_text(str(p)) for block in _member_blocks(archive, "paths")
+                     for p in block]
         return columns, options, paths
 
     @staticmethod
@@ -348,7 +438,7 @@ class NpzTable:
                 _member_blocks(archive, "features"),
                 strict=True,
             ):
-                yield from zip((str(p) for p in paths), features, strict=True)
+                yield from zip((path_of_text(str(p)) for p in paths), features, strict=True)
 
 
 TABLE_FORMATS = {table.suffix: table for table in (CsvTable, ParquetTable, NpzTable)}
@@ -365,6 +455,113 @@ def table_format(output):
     return TABLE_FORMATS[suffix]
 
 
+#: The errors file a run writes beside OUTPUT: OUTPUT + this.
+ERRORS_SUFFIX = ".errors.csv"
+
+
+def output_to_write(output):
+    """The file a run on ``output`` replaces, once it is known that the files
+    beside it can be written; a :class:`UsageError` otherwise.
+
+    An OUTPUT that is a symbolic link is written through, as a shell's ``>``
+    writes: its target (links followed to the end) is the file replaced, and
+    the lock, the scratch files and the companion files are the target's, so
+    the link and its target are one OUTPUT. A link that loops, or whose target
+    has another extension (so another format), is refused. So is a directory
+    where a companion file goes (``OUTPUT.errors.csv``, a CSV's
+    ``OUTPUT.options.json``): found after the table was written, it would
+    leave the table without them.
+    """
+    target = output
+    if os.path.islink(output):
+        target = os.path.realpath(output)
+        if os.path.islink(target):
+            raise UsageError(f"OUTPUT {output!r} is a symbolic link that loops; "
+                             "remove the link or choose another OUTPUT")
+        if os.path.splitext(target)[1].lower() != os.path.splitext(output)[1].lower():
+            raise UsageError(
+                f"OUTPUT {output!r} is a symbolic link to {target!r}, whose extension asks "
+                f"for another format; name the target itself, or choose another OUTPUT")
+    companions = [ERRORS_SUFFIX]
+    if table_format(target) is CsvTable:
+        companions.append(CSV_RECORD_SUFFIX)
+    for suffix in companions:
+        if os.path.isdir(target + suffix):
+            raise UsageError(
+                f"{target + suffix!r}, where the run writes a file beside OUTPUT, is a "
+                "directory; move it away, or choose another OUTPUT")
+    return target
+
+
+def commit_outputs(temp, output, table_name, records, errors):
+    """Rename a finished run's scratch files into place: the errors file
+    first, then the table, then its record (a CSV's ``OUTPUT.options.json``).
+
+    The errors file goes first so that a failure there leaves the table as it
+    was. A record goes after its table, and the former record is removed
+    before it: killed in between, the table has no record and a ``--resume``
+    refuses it, rather than trusting a record of another table.
+
+    Parameters
+    ----------
+    temp : TempFiles
+        The scratch files' owner.
+    output : str
+        The table's path.
+    table_name : str
+        The finished table, a scratch file.
+    records : list of (str, str)
+        The table's record files: scratch name, suffix added to ``output``.
+    errors : (str or None, str)
+        The finished errors file (None when no file gave an error: a former
+        one is then removed, being no longer true) and its path.
+
+    Returns
+    -------
+    notes : list of str
+        What could not be written once the table was (a record); the table is
+        written all the same.
+
+    Raises
+    ------
+    OutputError
+        The table could not be put in place: it is left as it was, and the
+        message says what else was written or removed.
+    """
+    done = []
+    errors_name, errors_path = errors
+    try:
+        action, target = "write", errors_path
+        if errors_name is not None:
+            temp.commit(errors_name, errors_path)
+            done.append(f"{errors_path} lists this run's unreadable files")
+        elif os.path.lexists(errors_path):
+            action = "remove the errors file of an earlier run,"
+            os.remove(errors_path)
+            done.append(f"the errors file of an earlier run, {errors_path}, was removed")
+        action = "remove the record of the former table,"
+        for _, suffix in records:
+            target = output + suffix
+            if os.path.lexists(target):
+                os.remove(target)
+                done.append(f"its record {target} was removed, so a --resume of it is "
+                            "refused")
+        action, target = "write", output
+        temp.commit(table_name, output)
+    except OSError as exc:
+        said = [f"cannot {action} {target}: {exc.strerror or exc}",
+                f"{output} was left as it was", *done]
+        raise OutputError("; ".join(said)) from exc
+    notes = []
+    for name, suffix in records:
+        try:
+            temp.commit(name, output + suffix)
+        except OSError as exc:
+            notes.append(f"{output} is written, but not its record {output + suffix} "
+                         f"({exc.strerror or exc}): a --resume of it will be refused")
+    return notes
+
+
 def write_rows(table, rows, n_columns):
     """Write ``(path, row)`` pairs to ``table``, :data:`ROWS_PER_WRITE` at a
     time; return how many were written."""
@@ -379,7 +576,8 @@ def write_rows(table, rows, n_columns):
 
 class ErrorLog:
     """``OUTPUT.errors.csv`` being written (columns ``path``, ``reason``): one
-    row per input that did not become a row, each also passed to ``report``."""
+    row per input that did not become a row, each also passed to ``report``.
+    Paths are stored as in the tables (:func:`path_to_text`)."""
 
     def __init__(self, path, report):
         self.file = _open_text(path, "w")
@@ -391,7 +589,7 @@ class ErrorLog:
     def record(self, path, reason):
         reason = " ".join(str(reason).split())  # one line per file
         self.count += 1
-        self.writer.writerow([path, reason])
+        self.writer.writerow([path_to_text(path), reason])
         self.report(path, reason)
 
     def __enter__(self):

@@ -22,3 +22,25 @@ class InterruptedAfterCommit(BaseException):
     def __init__(self, interruption):
         super().__init__(interruption)
         self.interruption = interruption
+
+
+def printable(text):
+    """``text`` (a file name, or a message holding one) as the command shows
+    it on the terminal: each character that does not print (a newline, a
+    carriage return, an escape sequence's ESC, a direction override such as
+    U+202E) written as its Python escape (``\\n``, ``\\x1b``, ``\\u202e``), and
+    each byte of a name that is not valid UTF-8 as ``\\xNN``. A file name can
+    then never end a line, move the cursor or print a status line of its own.
+    Printable text, backslashes included, is shown as it is."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(_printable_char(char) for char in text)
+
+
+def _printable_char(char):
+    if "\udc80" <= char <= "\udcff":  # a byte that is not UTF-8 (surrogate escape)
+        return f"\\x{ord(char) - 0xDC00:02x}"
+    if char.isprintable():
+        return char
+    return repr(char)[1:-1]
