@@ -459,9 +459,9 @@ PARAMETERS = (
         "scale(s) in pixels of the 'gaussian' operator, one block of columns each",
         flag="--sigma", metavar="S[,S...]", function_default=1.25),
     Parameter(
-        "layout", "global", Choice(LAYOUTS),
+        "layout", "grid", Choice(LAYOUTS),
         "where gradients are pooled: one histogram, concentric rings, or a grid of cells",
-        flag="--layout"),
+        flag="--layout", function_default="global"),
     Parameter(
         "n_rings", 3, Integer(1),
         "number of rings of layout='rings'",

@@ -30,8 +30,8 @@ engines share them.
 ``_numpy``
     The reference: numpy and scipy, readable step by step.
 ``_numba``
-    The compiled kernel (numba, a dependency since it runs the defaults 4 to
-    5 times as fast; the reference runs if numba cannot be imported): gradients,
+    The compiled kernel (numba, a dependency for its speed, docs/performance.rst;
+    the reference runs if numba cannot be imported): gradients,
     angles and the linear split fused in one pass over a band of rows, for
     every layout. Same numbers as the reference to about 1e-15 relative
     (1e-14 for the turned grid, whose cell positions it computes itself).

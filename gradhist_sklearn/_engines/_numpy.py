@@ -181,8 +181,8 @@ BLOCK_PIXELS = 2**14
 
 #: Pixels of a stack of small images the plain engine takes at a time. Its
 #: float64 gradients, angles and weights (about 80 bytes per pixel) then stay
-#: in the cache: whole stacks of 2**20 pixels ran 1.7 times slower with Sobel
-#: on 256x256 images. Larger images go one at a time. The compiled engine
+#: in the cache, where whole stacks of 2**20 pixels would not (the measured
+#: difference is in docs/performance.rst). Larger images go one at a time. The compiled engine
 #: streams rows through small buffers and takes a stack whole.
 PLAIN_PIXELS_PER_PASS = 2**16
 
