@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ._azimuthal import join_scales, split_azimuthal
 from ._engines import binned_histograms
 from ._gradients import image_gradients
 from ._invariance import (
@@ -139,10 +140,12 @@ def stack_histograms(stack, options, mask=None):
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
     largest = largest_pixels(stack)  # for the noise floor of every scale
-    blocks, orientations = [], []
+    blocks, orientations, azimuthal = [], [], []
     for scale in options.at_scales():
         grains = gradient_grains(stack, scale.kernels, largest)
         histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
+        histograms, columns = split_azimuthal(histograms, stack.shape[1:], region, scale)
+        azimuthal.append(columns)
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
@@ -158,6 +161,8 @@ def stack_histograms(stack, options, mask=None):
         histograms = restore_root_scale(histograms, exponents)
     elif options.normalize in (None, "pixels"):  # l1, l2, hellinger do not depend on it
         histograms = restore_scale(histograms, exponents)
+    if options.azimuthal_harmonics:
+        histograms = join_scales(histograms, azimuthal, exponents, options)
     return histograms, np.concatenate(orientations, axis=1)
 
 
@@ -331,6 +336,29 @@ def gradient_histogram(image, *, mask=None, **params):
         Number of rings of ``layout='rings'``.
     grid_shape
         ``(rows, cols)`` of ``layout='grid'``.
+    azimuthal_harmonics
+        With ``layout='rings'``, where around each ring its gradients are:
+        per ring ``r`` and orientation bin ``b`` (of ``azimuthal_bins``, the
+        same angle as the rings' bins), the votes, split between bins and
+        rings as the rings split them, summed against ``exp(-i k phi)``
+        (``phi`` the pixel's azimuth about the centre) for ``k = 1 ..
+        azimuthal_harmonics``. A turn multiplies each sum by a phase, so
+        the result keeps their moduli (``ring{r}_az{k}_angle_{b}_abs``) and,
+        as ``azimuthal_invariants`` says, products between rings ``r < s``,
+        each at the histogram's scale and normalised as its rings, the
+        phase kept; they follow the rings of each scale. A mirror image
+        reverses their bins, as the rings', and negates the ``imag``
+        values. 0 (none) with any other layout; a positive value with
+        another layout is a ValueError.
+    azimuthal_bins
+        Orientation bins of the azimuthal part over the full circle (half of
+        them over 180 degrees when unidirectional, which needs it even).
+    azimuthal_invariants
+        Besides the moduli: ``'bin_pairs'``, the products ``F[r, b](k)
+        conj(F[s, b](k))`` of each bin (``ring{r}_ring{s}_az{k}_angle_{b}_real``,
+        ``_imag``); ``'ring_pairs'``, the products ``T[r](k) conj(T[s](k))``
+        of the rings' totals ``T[r](k) = sum_b F[r, b](k)``
+        (``ring{r}_ring{s}_az{k}_real``, ``_imag``); ``'magnitudes'``, none.
     mask : ndarray of bool, shape (height, width), default=None
         Only pixels where the mask is True count.
 

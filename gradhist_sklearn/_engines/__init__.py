@@ -13,7 +13,10 @@ for all of them; ``options`` a
 its decisions (computed from ``stack`` when None). It
 returns the unnormalised float64 histograms ``(n_images, options.n_blocks *
 options.n_bins)``, one histogram per spatial block (ring or grid cell) side
-by side (one block for the ``global`` layout), binned at each image's
+by side (one block for the ``global`` layout), then, for rings with
+``options.azimuthal_harmonics``, the raw sums ``F[r, b](k)`` of
+:mod:`gradhist_sklearn._azimuthal` as ``(n_rings, n_azimuthal_bins, K)``
+complex values, real and imaginary parts side by side; binned at each image's
 alignment angle when ``options.alignment`` says so (the re-binning
 invariance methods: ``'harmonics'``, ``'pixels'``, ``'peak'``; the grid
 turned with it), and ``orientations``, float64 ``(n_images, 2)``: the

@@ -34,6 +34,12 @@ which the kernel turns by each image's alignment angle (found in a first
 band pass, as the re-binning kernel does) before splitting them bilinearly
 between four cells. The pixels that count and the rings' centre come from
 that shared placement too, so both engines count the same pixels.
+
+The rings' azimuthal harmonics (:mod:`gradhist_sklearn._azimuthal`) are
+summed in the same band loop (:func:`_azimuthal_band`): each pixel's vote,
+split again at the azimuthal bins from the rings' own split, is added to
+its two rings' and two bins' complex sums, times the powers of its
+azimuth's unit vector (from the shared placement too).
 """
 
 import math
@@ -51,6 +57,7 @@ from .._invariance import (
     peak_positions,
     plain_orientations,
 )
+from .._azimuthal import azimuth_vectors
 from .._layouts import centred_coordinates, remembered, ring_placement
 from ._cache import numba_cache_dir
 
@@ -999,9 +1006,94 @@ def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle
     return n_bins * turns * (360.0 / angle_bins)
 
 
+
+# Azimuthal harmonics of the rings (gradhist_sklearn._azimuthal): their own
+# functions, called from the rings' band loop, which computes the gradients once.
+
+@numba.njit(**_JIT)
+def _resplit(split, n, ratio, n_abins, out):
+    """The rings' split votes of a band (``split``: lower bin, and the two
+    shares, at ``angle_bins``) split again at the azimuthal bins into
+    ``out``: the angle's position is the lower bin plus the upper share
+    over the magnitude, times ``ratio = azimuthal_bins / angle_bins``. A
+    vectorised loop, with no second arctangent."""
+    bins_lo, w_lo, w_hi = split
+    inv_n = 1.0 / n_abins
+    for x in range(n):
+        magnitude = w_lo[x] + w_hi[x]
+        upper = w_hi[x] / magnitude if magnitude > 0.0 else 0.0
+        lower, fraction, magnitude = _split_at((bins_lo[x] + upper) * ratio, magnitude,
+                                               n_abins, inv_n)
+        _store_split(x, lower, fraction, magnitude, out[0], out[1], out[2])
+
+
+@numba.njit(**_JIT)
+def _azimuthal_band(split, places, n, o, azimuthal):
+    """The band's votes into the rings' azimuthal sums ``F[r, b](k)``.
+
+    ``split`` is the band's split at the rings' bins (the angle measured as
+    the rings measure it) and ``places`` its rings (:func:`_place_rings`);
+    ``azimuthal`` is :func:`_azimuthal_arguments`'s tuple: the per-pixel
+    unit vectors ``(ux, uy)`` of the azimuth (0 at the centre and outside
+    the rings), the buffers of the split at the azimuthal bins
+    (:func:`_resplit`), the accumulator and the binning. Each pixel's four
+    shares (two bins, two rings) are added to ``K`` complex accumulators
+    each, times ``exp(-i k phi)`` (powers of the conjugate unit vector).
+    """
+    (n_harmonics, ux, uy, az_split, acc, ratio, n_abins) = azimuthal
+    _resplit(split, n, ratio, n_abins, az_split)
+    bins_lo, w_lo, w_hi = az_split
+    cells, outward = places[0], places[1]
+    bin_stride = 2 * n_harmonics
+    ring_stride = (n_abins + 1) * bin_stride
+    for x in range(n):
+        cx = ux[o + x]
+        cy = -uy[o + x]
+        lo = w_lo[x]
+        hi = w_hi[x]
+        if (cx == 0.0 and cy == 0.0) or (lo == 0.0 and hi == 0.0):
+            continue  # the centre has no azimuth; a flat pixel no vote
+        at = cells[x] * ring_stride + bins_lo[x] * bin_stride
+        share = outward[x]
+        a = lo * (1.0 - share)
+        b = hi * (1.0 - share)
+        c = lo * share
+        d = hi * share
+        zr = cx
+        zi = cy
+        for k in range(n_harmonics):
+            j = at + 2 * k
+            acc[j] += a * zr
+            acc[j + 1] += a * zi
+            acc[j + bin_stride] += b * zr
+            acc[j + bin_stride + 1] += b * zi
+            acc[j + ring_stride] += c * zr
+            acc[j + ring_stride + 1] += c * zi
+            acc[j + ring_stride + bin_stride] += d * zr
+            acc[j + ring_stride + bin_stride + 1] += d * zi
+            zr, zi = zr * cx - zi * cy, zr * cy + zi * cx
+
+
+@numba.njit(**_JIT)
+def _fold_azimuthal(acc, n_rings, n_abins, n_harmonics, out_row):
+    """The azimuthal accumulator of one image into ``out_row``: rings then
+    bins then harmonics, real and imaginary parts side by side; the padding
+    bin (``n_abins``, the upper neighbour of the last bin) folds into bin 0
+    and the padding ring (which only ever gets a share of 0) is dropped."""
+    bin_stride = 2 * n_harmonics
+    ring_stride = (n_abins + 1) * bin_stride
+    for r in range(n_rings):
+        for b in range(n_abins):
+            for j in range(bin_stride):
+                value = acc[r * ring_stride + b * bin_stride + j]
+                if b == 0:
+                    value += acc[r * ring_stride + n_abins * bin_stride + j]
+                out_row[(r * n_abins + b) * bin_stride + j] = value
+
+
 @numba.njit(**_JIT)
 def _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
-                       kept, out, plain_out):
+                       kept, out, plain_out, azimuthal, azimuthal_out):
     """Histograms of the spatial blocks (rings or grid cells) of every image
     of ``stack`` into ``out``, ``n_blocks * n_bins`` values per image, block
     after block, and the plain histogram of the pixels that count into
@@ -1028,8 +1120,10 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     dominant harmonic (:func:`_harmonics_pass`, :func:`_dominant_turn`),
     less ``degrees[i]``. The first pass keeps its angles in ``kept`` when
     they are image-sized (:func:`_rebinned_histograms`). ``area`` masks the
-    pixels that count (the rings' disc and the region). The other arguments
-    are :func:`_histograms`'s.
+    pixels that count (the rings' disc and the region). ``azimuthal``
+    (:func:`_azimuthal_arguments`) asks the rings for their azimuthal sums
+    into ``azimuthal_out`` when its first value (the harmonics) is not 0.
+    The other arguments are :func:`_histograms`'s.
     """
     kind, first, second, centres, blocks = layout
     rows, cols = blocks[0], blocks[1]
@@ -1114,7 +1208,12 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 _scatter_cells(places, cols, split, n, acc)
             else:
                 _place_rings(first[o:o + n], n, rows, places)
+                if azimuthal[0]:
+                    _azimuthal_band(split, places, n, o, azimuthal)
                 _scatter_rings(places, split, n, acc)
+        if azimuthal[0]:
+            _fold_azimuthal(azimuthal[4], rows, azimuthal[6], azimuthal[0], azimuthal_out[i])
+            azimuthal[4][:] = 0.0
         for r in range(rows):
             for c in range(cols):
                 block = r * padded + c
@@ -1216,6 +1315,37 @@ def _layout_arrays(shape, region, options):
         counts.reshape(shape)
 
 
+@remembered(lambda options: (options.frame, options.size, options.n_rings))
+def _azimuth_arrays(shape, region, options):
+    """The unit vectors of the pixels' azimuth over the image, ``(ux, uy)``
+    (:func:`~gradhist_sklearn._azimuthal.azimuth_vectors`, zeros where no
+    pixel counts), for :func:`_azimuthal_band`."""
+    placement = ring_placement(shape, region, options)
+    size = shape[0] * shape[1]
+    ux, uy = np.zeros(size), np.zeros(size)
+    ux[placement.pixels], uy[placement.pixels] = azimuth_vectors(shape, region, options)
+    return ux, uy
+
+
+def _azimuthal_arguments(shape, region, options):
+    """:func:`_placed_histograms`'s ``azimuthal`` tuple and output array
+    (empty, with 0 harmonics, when the option is off or the layout is not rings)."""
+    n_images, n_harmonics = shape[0], options.azimuthal_harmonics
+    n_abins = options.n_azimuthal_bins
+    if options.layout != "rings" or not n_harmonics:
+        ux = uy = np.zeros(0)
+        n_harmonics, size, band = 0, 0, 0
+    else:
+        ux, uy = _azimuth_arrays(shape[1:], region, options)
+        size = (options.n_rings + 1) * (n_abins + 1) * 2 * n_harmonics
+        band = max(1, _BAND_PIXELS // shape[2]) * shape[2]
+    split = (np.empty(band, dtype=np.int32), np.empty(band), np.empty(band))
+    azimuthal = (n_harmonics, ux, uy, split, np.zeros(size),
+                 options.azimuthal_bins / options.angle_bins, n_abins)
+    out = np.empty((n_images, options.n_rings * n_abins * 2 * n_harmonics if n_harmonics else 0))
+    return azimuthal, out
+
+
 def _layout_histograms(stack, region, options, grains):
     """The engine interface for the ``rings`` and ``grid`` layouts:
     :func:`_placed_histograms`, after a plain pass for the peak of an aligned
@@ -1237,8 +1367,11 @@ def _layout_histograms(stack, region, options, grains):
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
     alignment = (align, turns, degrees, options.angle_bins, options.unidirectional, grains)
     kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0)
+    azimuthal, azimuthal_out = _azimuthal_arguments(stack.shape, region, options)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
-                       out, plain)
+                       out, plain, azimuthal, azimuthal_out)
+    if options.azimuthal_harmonics:
+        out = np.concatenate([out, azimuthal_out], axis=1)
     if options.include_orientation or options.alignment == "peak":
         return out, plain_orientations(plain, n_pixels, grains)
     return out, np.zeros((n_images, 2))

@@ -11,6 +11,7 @@ same numbers; this module is the one to read to know what they are.
 
 import numpy as np
 
+from .._azimuthal import azimuth_vectors, azimuthal_sums, harmonic_phases
 from .._gradients import stack_gradients
 from .._invariance import (
     dominant_harmonic_turn,
@@ -88,7 +89,12 @@ def _spatial_histograms(stack, angle_offset, grains, region, options):
                                unidirectional=options.unidirectional, angle_offset=offsets)
         orientations = plain_orientations(plain, *noise)
     if options.alignment is None:
-        return place_histograms(gx, gy, placement, offsets, options), orientations
+        placed = place_histograms(gx, gy, placement, offsets, options)
+        if options.azimuthal_harmonics:
+            placed = np.concatenate([placed, _azimuthal_part(gx, gy, placement, offsets,
+                                                             stack.shape[1:], region, options)],
+                                    axis=1)
+        return placed, orientations
     # An aligned grid: each image's grid and angles turn by its own angle.
     aligned = _grid_turns(gx, gy, plain, offsets, options, noise)
     rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
@@ -96,6 +102,15 @@ def _spatial_histograms(stack, angle_offset, grains, region, options):
                              offsets[i:i + 1] + turn, options)
             for i, turn in enumerate(aligned)]
     return np.concatenate(rows), orientations
+
+
+def _azimuthal_part(gx, gy, placement, offsets, shape, region, options):
+    """The rings' raw azimuthal sums (:func:`~gradhist_sklearn._azimuthal.azimuthal_sums`)
+    as float64 columns, real and imaginary parts side by side."""
+    phases = harmonic_phases(*azimuth_vectors(shape, region, options),
+                             options.azimuthal_harmonics)
+    sums = azimuthal_sums(gx, gy, placement, phases, offsets, options)
+    return np.ascontiguousarray(sums).view(np.float64).reshape(len(gx), -1)
 
 
 def _grid_turns(gx, gy, plain, offsets, options, noise):
