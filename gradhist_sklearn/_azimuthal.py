@@ -54,6 +54,7 @@ The centre pixel has no azimuth: it adds nothing to any ``k >= 1``.
 
 import numpy as np
 
+from ._invariance import above_noise
 from ._layouts import centred_coordinates, counted_pixels, remembered, ring_placement
 
 
@@ -163,7 +164,7 @@ def azimuthal_names(options):
     return names
 
 
-def azimuthal_columns(sums, rings, n_pixels, options):
+def azimuthal_columns(sums, rings, n_pixels, options, floor=None):
     """One scale's azimuthal columns from the raw sums, normalised as the
     module's docstring says.
 
@@ -175,6 +176,10 @@ def azimuthal_columns(sums, rings, n_pixels, options):
         divide for ``'l1'``, ``'l2'`` and ``'hellinger'``.
     n_pixels : int
         The pixels that count (the ``'pixels'`` and ``'sqrt'`` divisor).
+    floor : ndarray of float64, shape (n_images,), optional
+        Each image's rounding-noise floor
+        (:func:`~gradhist_sklearn._invariance.noise_floor`): a ring's total
+        ``T[r](k)`` whose part is below it is 0, as the sums are.
 
     Returns
     -------
@@ -193,6 +198,9 @@ def azimuthal_columns(sums, rings, n_pixels, options):
         first, second = (np.array(side, dtype=np.intp) for side in zip(*pairs, strict=True))
         if options.azimuthal_invariants == "ring_pairs":
             values = sums.sum(axis=2)[:, :, :, None]  # T[r](k), as one bin
+            if floor is not None:  # bins that cancel leave rounding noise
+                limit = floor[:, None, None, None]
+                values = above_noise(values.real, limit) + 1j * above_noise(values.imag, limit)
         else:
             values = np.swapaxes(sums, 2, 3)  # (n_images, n_rings, K, n_bins)
         products = values[:, first] * np.conj(values[:, second])
@@ -233,20 +241,26 @@ def _normalized_modulus(modulus, norms, n_pixels, normalize):
     return np.sqrt(shares) if normalize == "hellinger" else shares
 
 
-def split_azimuthal(histograms, shape, region, options):
-    """An engine's rows of one scale as ``(rings, columns)``: the raw ring
-    histograms, and the azimuthal columns (:func:`azimuthal_columns`), or
-    None when the option is off (``histograms`` is then returned as it is)."""
+def split_azimuthal(histograms, options):
+    """An engine's rows of one scale as ``(rings, sums)``: the raw ring
+    histograms, and the raw azimuthal sums as float64 columns (real and
+    imaginary parts side by side), or None when the option is off
+    (``histograms`` is then returned as it is)."""
     if not options.azimuthal_harmonics:
         return histograms, None
-    n_images = len(histograms)
     n_ring_values = options.n_blocks * options.n_bins
-    rings = np.ascontiguousarray(histograms[:, :n_ring_values])
-    sums = np.ascontiguousarray(histograms[:, n_ring_values:]).view(np.complex128)
-    sums = sums.reshape(n_images, options.n_rings, options.n_azimuthal_bins,
+    return (np.ascontiguousarray(histograms[:, :n_ring_values]),
+            np.ascontiguousarray(histograms[:, n_ring_values:]))
+
+
+def columns_of_sums(sums, rings, shape, region, options, floor=None):
+    """The azimuthal columns (:func:`azimuthal_columns`) of one scale's raw
+    sums (as :func:`split_azimuthal` gives them) and ring histograms."""
+    sums = np.ascontiguousarray(sums).view(np.complex128)
+    sums = sums.reshape(len(sums), options.n_rings, options.n_azimuthal_bins,
                         options.azimuthal_harmonics)
-    return rings, azimuthal_columns(sums, rings, counted_pixels(shape, region, options),
-                                    options)
+    return azimuthal_columns(sums, rings, counted_pixels(shape, region, options), options,
+                             floor)
 
 
 def join_scales(rings, columns, exponents, options):

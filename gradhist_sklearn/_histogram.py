@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ._azimuthal import join_scales, split_azimuthal
+from ._azimuthal import columns_of_sums, join_scales, split_azimuthal
 from ._engines import binned_histograms
 from ._gradients import image_gradients
 from ._invariance import (
@@ -144,12 +144,17 @@ def stack_histograms(stack, options, mask=None):
     for scale in options.at_scales():
         grains = gradient_grains(stack, scale.kernels, largest)
         histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
-        histograms, columns = split_azimuthal(histograms, stack.shape[1:], region, scale)
-        azimuthal.append(columns)
+        histograms, sums = split_azimuthal(histograms, scale)
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
         histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2], grains)
+        if sums is not None:  # sums of the same votes: the same noise floor
+            n_pixels = stack.shape[1] * stack.shape[2]
+            sums = without_noise(sums, mass, n_pixels, grains)
+            floor = noise_floor(mass, max(n_pixels, sums.shape[1]), grains)
+            azimuthal.append(columns_of_sums(sums, histograms, stack.shape[1:], region, scale,
+                                             floor))
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)

@@ -486,6 +486,24 @@ def test_engines_agree_on_degenerate_images_full_grid(name):
     assert not failures, f"{len(failures)} cases disagree, first: {failures[0]}"
 
 
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", list(DEGENERATE))
+def test_engines_agree_on_the_azimuthal_harmonics_of_degenerate_images(name):
+    # The rings' azimuthal sums and their invariants: every choice of
+    # invariants and normalisation, invariant or not, in both directions.
+    pytest.importorskip("numba")
+    grid = itertools.product(("bin_pairs", "ring_pairs", "magnitudes"), GRID_NORMALIZATIONS,
+                             (False, True), (False, True))
+    failures = []
+    for invariants, normalize, rotation_invariant, unidirectional in grid:
+        params = dict(engine_options(0, "rings", "dominant_harmonic", unidirectional, normalize),
+                      rotation_invariant=rotation_invariant, azimuthal_harmonics=3,
+                      azimuthal_invariants=invariants)
+        if (found := engines_disagreement(DEGENERATE[name], params)) is not None:
+            failures.append(f"{params}: {found}")
+    assert not failures, f"{len(failures)} cases disagree, first: {failures[0]}"
+
+
 @st.composite
 def degenerate_cases(draw):
     """A degenerate image, turned, flipped, scaled or offset, and options."""
