@@ -49,14 +49,15 @@ print("rotation-invariant histogram unchanged:",
       np.allclose(gradient_histogram(turned).histogram, invariant))
 
 # 4. A batch through the scikit-learn transformer, with the orientation columns.
-# sigma=1.25 and normalize=True give gradient_histogram's rows, whose sums are
-# mean magnitudes (the transformer's defaults, for classification, put three
-# scales side by side and take square roots: 108 columns, then two orientation
-# columns per scale).
+# layout="global", sigma=1.25 and normalize=True give gradient_histogram's rows,
+# whose sums are mean magnitudes (the transformer's defaults, for
+# classification, pool a 3x3 grid of cells turned with each image at three
+# scales and take square roots: 972 columns, then two orientation columns per
+# scale).
 names = ["camera", "coins", "moon", "text", "page"]
 images = [data.camera(), data.coins(), data.moon(), data.text(), data.page()]
-transformer = GradientHistogramTransformer(angle_bins=36, sigma=1.25, normalize=True,
-                                           include_orientation=True, n_jobs=2)
+transformer = GradientHistogramTransformer(angle_bins=36, layout="global", sigma=1.25,
+                                           normalize=True, include_orientation=True, n_jobs=2)
 features = transformer.fit_transform(images)
 print("feature matrix:", features.shape, features.dtype, "- last columns:",
       ", ".join(transformer.get_feature_names_out()[-2:]))

@@ -191,9 +191,9 @@ default='sobel'
         taps, at least 3; 11 for the default ``sigma=1.25``), the derivative kernel
         scaled to give exactly 1 on the unit ramp, so the gradient is in
         intensity units per pixel for every ``sigma``. It is the most
-        isotropic of the operators; its two 1-D passes cost about 1.5 to 2
-        times Sobel's, a small part of a whole histogram's cost
-        (``benchmarks/bench_rotation.py`` prints the ratios).
+        isotropic of the operators; its two 1-D passes cost more than
+        Sobel's, a small part of a whole histogram's cost (the performance
+        page of the documentation).
     sigma : float, default=1.25
         Scale of the ``'gaussian'`` operator in pixels; ignored by the others.
 

@@ -5,8 +5,8 @@ Good images are cut from scikit-image's data; bad files are built by hand
 accepts). ``png_bytes`` is a minimal PNG encoder, so that 16-bit colour PNG
 files can be written whatever Pillow supports.
 
-The transformer's defaults differ from ``gradient_histogram``'s (three scales
-and the square root, chosen for classification): ``FUNCTION_DEFAULTS`` gives
+The transformer's defaults differ from ``gradient_histogram``'s (three scales,
+the square root and a grid of cells, chosen for classification): ``FUNCTION_DEFAULTS`` gives
 the transformer the function's, for tests that compare the two on something
 else, and ``default_rows`` builds the default transformer's rows from the
 function, by their definition.
@@ -19,10 +19,13 @@ import numpy as np
 
 #: ``gradient_histogram``'s defaults where the transformer's differ: with
 #: these the transformer's rows are the function's histograms.
-FUNCTION_DEFAULTS = dict(sigma=1.25, normalize=True)
+FUNCTION_DEFAULTS = dict(sigma=1.25, normalize=True, layout="global")
 
 #: The transformer's default scales: one block of columns each.
 DEFAULT_SCALES = (0.5, 1.0, 2.0)
+
+#: The transformer's default layout (``gradient_histogram``'s is ``'global'``).
+DEFAULT_LAYOUT = "grid"
 
 
 def default_rows(images, **params):
@@ -31,6 +34,7 @@ def default_rows(images, **params):
     histogram at each default scale, one after the other."""
     from gradhist_sklearn import gradient_histogram
 
+    params = {"layout": DEFAULT_LAYOUT, **params}
     return np.stack([
         np.concatenate([gradient_histogram(image, sigma=sigma, normalize="sqrt",
                                            **params).histogram

@@ -44,7 +44,7 @@ print(f"{len(paths)} files in {folder}")
 # own pixel count.
 
 transformer = GradientHistogramTransformer(
-    angle_bins=36, rotation_invariant=False, sigma=1.25, normalize=True,
+    angle_bins=36, layout="global", rotation_invariant=False, sigma=1.25, normalize=True,
     include_orientation=True, n_jobs=2
 )
 features = transformer.fit_transform(paths)
@@ -61,7 +61,7 @@ print(features.shape, columns[:3], "...", columns[-2:])
 table = folder / "features.csv"
 subprocess.run(
     [sys.executable, "-m", "gradhist_sklearn", "extract", str(folder), "-o", str(table),
-     "--no-rotation-invariant", "--sigma", "1.25", "--normalize", "pixels",
+     "--layout", "global", "--no-rotation-invariant", "--sigma", "1.25", "--normalize", "pixels",
      "--include-orientation", "--n-jobs", "2", "--quiet"],
     check=True,
 )
