@@ -90,7 +90,8 @@ def _fsync_directory(directory):
 
 def _read_part(path, n_columns):
     """``(absolute paths, features)`` of one part, checked."""
-    with np.load(path, allow_pickle=False) as archive:
+    # The file opened here, so that it is closed even when numpy cannot read it.
+    with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
         paths = json.loads(str(archive["paths"]))
         features = archive["features"]
     if features.dtype != np.float64 or features.shape != (len(paths), n_columns):
