@@ -4,6 +4,8 @@ Run from the repository root::
 
     python benchmarks/bench_classification.py            # every data set, a few minutes
     python benchmarks/bench_classification.py --quick    # fewer configurations
+    python benchmarks/bench_classification.py --azimuthal   # the rings' azimuthal harmonics
+                                                             # against the peers
     python benchmarks/bench_classification.py --choosing # the "Choosing parameters" table
 
 ``--choosing`` prints the table of the user guide's "Choosing parameters"
@@ -28,6 +30,26 @@ Every model is ``StandardScaler() + SVC(C=10)``.
 hog is ``skimage.feature.hog(orientations=9, pixels_per_cell=(9, 9),
 cells_per_block=(2, 2))`` on the 36x36 digits and ``pixels_per_cell=(8, 8)``
 on the 8x8 ones (one cell), ``(16, 16)`` on the 64x64 textures.
+
+``--azimuthal`` prints turned digits, upright digits and textures for the
+rings with and without ``azimuthal_harmonics`` (and its companion
+options), against the peers a user would pick for turned objects, each
+skipped with a message when its package is missing (they are in the
+``bench`` extra, never dependencies):
+
+- hog (above);
+- rotation-invariant uniform LBP (``skimage.feature.local_binary_pattern``,
+  ``method='uniform'``), the normalised histograms of ``(P, R)`` = (8, 1),
+  (16, 2) and (24, 3) side by side, of each image scaled to 0..255 integers;
+- Zernike moments (``mahotas.features.zernike_moments(image, radius,
+  degree=12)``, radius half the image's side, about the centre of mass),
+  without ``|A00|`` and ``|A11|``, which are constant by construction;
+- wavelet scattering (kymatio 0.3.0,
+  ``ScatteringNumPy2D(J=3, shape=..., L=8)``), averaged over its
+  orientations: the first order over ``theta``, the second over ``theta1``
+  at each scale pair and relative angle ``theta2 - theta1``, every
+  position of its output kept. The column ``s`` is the seconds each row
+  took (features of the three sets and the fits).
 """
 
 import argparse
@@ -142,6 +164,114 @@ def textures_only(configs):
         print(f"{name:<60} {100 * score:7.1f}% {time.perf_counter() - start:6.1f}", flush=True)
 
 
+def lbp_rows(images, _cell=None):
+    """Rotation-invariant uniform LBP histograms at three radii."""
+    from skimage.feature import local_binary_pattern
+
+    rows = []
+    for image in images:
+        # Integer grey levels, as local_binary_pattern asks: 0..255 over the image's range.
+        span = max(image.max() - image.min(), 1e-12)
+        image = np.round((image - image.min()) / span * 255).astype(np.uint8)
+        parts = []
+        for points, radius in ((8, 1), (16, 2), (24, 3)):
+            codes = local_binary_pattern(image, points, radius, method="uniform")
+            counts = np.bincount(codes.astype(np.intp).ravel(), minlength=points + 2)
+            parts.append(counts / counts.sum())
+        rows.append(np.concatenate(parts))
+    return np.array(rows)
+
+
+def zernike_rows(images, _cell=None):
+    """Zernike moments of degree 12 (mahotas), without |A00| and |A11|."""
+    from mahotas.features import zernike_moments
+
+    radius = images.shape[1] // 2
+    return np.array([zernike_moments(image, radius, degree=12)[2:] for image in images])
+
+
+def scattering_rows(images, _cell=None, J=3, L=8):
+    """Wavelet scattering (kymatio 0.3.0) averaged over its orientations."""
+    from kymatio.scattering2d.frontend.numpy_frontend import ScatteringNumPy2D
+
+    scattering = ScatteringNumPy2D(J=J, shape=images.shape[1:], L=L)
+    coefficients = np.concatenate([scattering(images[start:start + 256].astype(np.float64))
+                                   for start in range(0, len(images), 256)])
+    first = coefficients[:, 1:1 + J * L].reshape(len(images), J, L, -1).mean(axis=2)
+    second, index = [], 1 + J * L
+    for j1 in range(J):
+        for theta1 in range(L):
+            for j2 in range(j1 + 1, J):
+                for theta2 in range(L):
+                    second.append((j1, j2, (theta2 - theta1) % L, index))
+                    index += 1
+    pairs = sorted({(j1, j2, delta) for j1, j2, delta, _ in second})
+    averaged = [coefficients[:, [i for a, b, d, i in second if (a, b, d) == key]].mean(axis=1)
+                for key in pairs]
+    parts = [coefficients[:, :1], first, np.stack(averaged, axis=1)]
+    return np.concatenate([part.reshape(len(images), -1) for part in parts], axis=1)
+
+
+#: The peers of ``--azimuthal``: (name, module it needs, rows(images, hog cell)).
+AZIMUTHAL_PEERS = [
+    ("skimage hog", "skimage", hog_rows),
+    ("LBP riu2 (8,1)+(16,2)+(24,3)", "skimage", lbp_rows),
+    ("Zernike moments, degree 12 (mahotas)", "mahotas", zernike_rows),
+    ("scattering J=3, L=8, orientation-averaged (kymatio)", "kymatio", scattering_rows),
+]
+
+
+def azimuthal_configurations(quick):
+    """gradhist rows of ``--azimuthal``: name and parameters."""
+    rings = dict(layout="rings")
+    k4 = dict(rings, azimuthal_harmonics=4)
+    configs = [
+        ("rings (defaults otherwise)", rings),
+        ("rings, azimuthal_harmonics=4", k4),
+        ("rings, azimuthal_harmonics=4, 'ring_pairs'",
+         dict(k4, azimuthal_invariants="ring_pairs")),
+        ("rings, azimuthal_harmonics=4, 'magnitudes'",
+         dict(k4, azimuthal_invariants="magnitudes")),
+        ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2)),
+        ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3)),
+        ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=4", dict(k4, azimuthal_bins=4)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=12", dict(k4, azimuthal_bins=12)),
+        ("global, the defaults otherwise", dict(layout="global")),
+    ]
+    return configs[:3] + configs[-1:] if quick else configs
+
+
+def azimuthal_table(quick):
+    """Turned digits, upright digits and textures: the rings with and
+    without azimuthal harmonics, and the peers."""
+    import importlib.util
+
+    turned, y = digits_36(turned=True)
+    upright, _ = digits_36(turned=False)
+    train, train_y, test, test_y = texture_patches()
+    print(f"{'features':<56} {'columns':>7} {'turned':>7} {'upright':>8} {'texture':>8} "
+          f"{'s':>6}")
+
+    def report(name, features):
+        start = time.perf_counter()
+        rows = features(turned, 9)
+        scores = [cv_score(rows, y), cv_score(features(upright, 9), y),
+                  transfer_score(features(train, 16), train_y, features(test, 16), test_y)]
+        print(f"{name:<56} {rows.shape[1]:7d} " + " ".join(f"{100 * v:7.1f}%" for v in scores)
+              + f" {time.perf_counter() - start:6.1f}", flush=True)
+
+    for name, module, rows in AZIMUTHAL_PEERS:
+        if importlib.util.find_spec(module) is None:
+            print(f"{name:<56} skipped: {module} is not installed "
+                  f"(pip install -e '.[bench]')")
+            continue
+        report(name, rows)
+    for name, params in azimuthal_configurations(quick):
+        transformer = GradientHistogramTransformer(**params)
+        report(name, lambda images, _cell, transformer=transformer:
+               transformer.fit_transform(images))
+
 def choosing_configurations():
     """One question per group of rows: the layout with and without rotation
     invariance, then the scales, then the normalisation (the defaults
@@ -191,11 +321,17 @@ def choosing_table():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer configurations")
+    parser.add_argument("--azimuthal", action="store_true",
+                        help="the rings' azimuthal harmonics against the peers for turned "
+                             "objects (hog, LBP, Zernike moments, scattering)")
     parser.add_argument("--choosing", action="store_true",
                         help="the user guide's \"Choosing parameters\" table, and stop")
     parser.add_argument("--textures-only", action="store_true",
                         help="only the texture column, for the gradhist configurations")
     args = parser.parse_args()
+    if args.azimuthal:
+        azimuthal_table(args.quick)
+        return
     if args.choosing:
         choosing_table()
         return

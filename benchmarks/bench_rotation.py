@@ -46,6 +46,9 @@ histogram).
   the Fourier domain (phase ramp; negatives clipped, sum restored): measured
   to compare with linear interpolation and re-binning, not offered.
 
+``--azimuthal`` prints, per image of both sets, the transformer's rings
+with and without ``azimuthal_harmonics=4`` (same turns and disc).
+
 Part 2 (discrimination). Two classification experiments, with a classifier
 trained on unturned images and tested on unturned and on turned ones:
 
@@ -577,6 +580,41 @@ def compare_sigmas(real, extra, settings, sigmas):
     print()
 
 
+#: The rings with and without azimuthal harmonics (``--azimuthal``): the
+#: transformer's scales and normalisation, ``layout='rings'``.
+AZIMUTHAL_ROWS = {
+    "rings": {},
+    "rings, azimuthal_harmonics=4": {"azimuthal_harmonics": 4},
+    "the same, 'ring_pairs'": {"azimuthal_harmonics": 4, "azimuthal_invariants": "ring_pairs"},
+}
+
+
+def azimuthal_rows(crops, angles_per_image, order, angle_bins, seed):
+    """Median and worst error of every image for the transformer's rings,
+    with and without azimuthal harmonics (same turns as the other tables)."""
+    operator, params, _ = defaults("transformer")
+    rng = np.random.default_rng(seed)
+    errors = {label: [] for label in AZIMUTHAL_ROWS}
+    for image in crops.values():
+        angles = rng.uniform(0.0, 360.0, size=angles_per_image)
+        turned = turn(image, angles, order)
+        mask = disc_mask(image.shape, image.shape[0] / 2 - MARGIN)
+        for label, extra in AZIMUTHAL_ROWS.items():
+            args = (operator, params, mask, angle_bins)
+            reference = histograms(image[np.newaxis], *args, layout="rings", **extra)
+            moved = histograms(turned, *args, layout="rings", **extra)
+            errors[label].append(100 * relative_l1(moved, reference))
+    print(f"Rings of the transformer ({label_of(operator, params)}), median and worst "
+          f"of {angles_per_image} turns (%)")
+    print(f"{'image':<22}" + "".join(f"{label:>32}" for label in errors))
+    for i, name in enumerate(crops):
+        print(f"{name:<22}" + "".join(f"{np.median(err[i]):>23.2f} {err[i].max():>8.2f}"
+                                      for err in errors.values()))
+    print(f"{'largest median':<22}" + "".join(
+        f"{max(np.median(e) for e in err):>23.2f} {'':>8}" for err in errors.values()))
+    print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -589,6 +627,9 @@ def main():
     parser.add_argument("--per-image-only", action="store_true",
                         help="skip the operator x method table")
     parser.add_argument("--skip-classification", action="store_true")
+    parser.add_argument("--azimuthal", action="store_true",
+                        help="only the rings with and without azimuthal harmonics, per "
+                        "image of both sets, then stop")
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--compare-sigma", type=float, nargs="+", metavar="S",
                         help="only compare gradient_histogram's defaults at these single "
@@ -606,6 +647,11 @@ def main():
           f"angle_bins={args.bins}, unidirectional={args.unidirectional}, central disc "
           f"{MARGIN} pixels inside a {CROP}x{CROP} crop (or the shorter side)\n")
     start = time.perf_counter()
+    if args.azimuthal:
+        azimuthal_rows(real, *settings)
+        azimuthal_rows(extra, *settings)
+        print(f"[{time.perf_counter() - start:.0f} s]\n")
+        return
     if args.compare_sigma:
         compare_sigmas(real, extra, settings, args.compare_sigma)
         print(f"[{time.perf_counter() - start:.0f} s]\n")

@@ -45,8 +45,11 @@ library's defaults otherwise: derivative of Gaussian at ``sigma=1``, rotation
 invariant, normalised) with ``layout='rings'`` and ``layout='grid'`` against
 ``layout='global'``, and with three scales ``sigma=(0.5, 1, 2)`` against
 one (both of one global histogram), for each engine; the same three layouts
-with ``operator='sobel'`` follow. It prints each one's CPU time (``n_jobs=1``: all of it in this
-process) as a ratio to its reference's, measured in the same rounds.
+with ``operator='sobel'`` follow, then the rings with
+``azimuthal_harmonics=4`` against the rings alone, at ``sigma=1`` and at the
+transformer's three scales. It prints each one's CPU time (``n_jobs=1``: all
+of it in this process) as a ratio to its reference's, measured in the same
+rounds.
 
 Peers are timed in turn within each round (so a burst of load on a shared
 machine hits them alike), each for at least 0.3 s per round, and the best
@@ -97,6 +100,13 @@ LAYOUT_CONFIGS = [
     ("global, sobel", dict(layout="global", operator="sobel"), None, None),
     ("rings, sobel", dict(layout="rings", operator="sobel"), "global, sobel", 1.3),
     ("grid, sobel", dict(layout="grid", operator="sobel"), "global, sobel", 1.3),
+    # The rings' azimuthal harmonics against the rings alone, at one scale and
+    # at the transformer's three.
+    ("rings, azimuthal 4", dict(layout="rings", sigma=1.0, azimuthal_harmonics=4), "rings",
+     1.5),
+    ("rings, 3 scales", dict(layout="rings"), None, None),
+    ("rings, 3 scales, azimuthal 4", dict(layout="rings", azimuthal_harmonics=4),
+     "rings, 3 scales", 1.5),
 ]
 
 
@@ -333,11 +343,11 @@ def layouts_table(sizes, engines, repeats, kind, source):
         times = best_times(functions, images, repeats, clock=time.process_time)
         print(f"\nLayouts and scales: {n_images} images of {side}x{side} ({megapixels:.1f} Mpx), "
               f"CPU seconds, best of {repeats} rounds, {load()}")
-        print(f"  {'engine':<8} {'configuration':<19} {'CPU s':>9} {'Mpx/s':>8} {'ratio':>7}")
+        print(f"  {'engine':<8} {'configuration':<29} {'CPU s':>9} {'Mpx/s':>8} {'ratio':>7}")
         for engine in engines:
             for name, _, against, goal in LAYOUT_CONFIGS:
                 seconds = times[engine, name]
-                line = f"  {engine:<8} {name:<19} {seconds:9.4f} {megapixels / seconds:8.1f}"
+                line = f"  {engine:<8} {name:<29} {seconds:9.4f} {megapixels / seconds:8.1f}"
                 if against is not None:
                     ratio = seconds / times[engine, against]
                     verdict = "meets" if ratio <= goal else "MISSES"

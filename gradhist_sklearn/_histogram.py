@@ -13,9 +13,16 @@ import numbers
 
 import numpy as np
 
+from ._azimuthal import columns_of_sums, join_scales, split_azimuthal
 from ._engines import binned_histograms
 from ._gradients import image_gradients
-from ._invariance import make_invariant
+from ._invariance import (
+    above_noise,
+    gradient_grains,
+    largest_pixels,
+    make_invariant,
+    noise_floor,
+)
 from ._layouts import counted_pixels
 from ._options import HistogramOptions
 from ._params import defaults_of, document_parameters
@@ -132,11 +139,22 @@ def stack_histograms(stack, options, mask=None):
     region = region_mask(stack.shape[1:], options.frame, options.size, mask)
     # Pixels near 1e300 or 1e-300: computed at unit scale, scaled back below.
     stack, exponents = scale_to_safe_range(stack)
-    blocks, orientations = [], []
+    largest = largest_pixels(stack)  # for the noise floor of every scale
+    blocks, orientations, azimuthal = [], [], []
     for scale in options.at_scales():
-        histograms, scale_orientations = binned_histograms(stack, region, scale)
+        grains = gradient_grains(stack, scale.kernels, largest)
+        histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
+        histograms, sums = split_azimuthal(histograms, scale)
+        mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
         if scale.layout == "global" and scale.rotation_invariant and scale.alignment is None:
             histograms = make_invariant(histograms, scale.invariance, scale_orientations[:, 0])
+        histograms = without_noise(histograms, mass, stack.shape[1] * stack.shape[2], grains)
+        if sums is not None:  # sums of the same votes: the same noise floor
+            n_pixels = stack.shape[1] * stack.shape[2]
+            sums = without_noise(sums, mass, n_pixels, grains)
+            floor = noise_floor(mass, max(n_pixels, sums.shape[1]), grains)
+            azimuthal.append(columns_of_sums(sums, histograms, stack.shape[1:], region, scale,
+                                             floor))
         blocks.append(normalized(histograms, stack.shape[1:], region, scale))
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)
@@ -148,6 +166,8 @@ def stack_histograms(stack, options, mask=None):
         histograms = restore_root_scale(histograms, exponents)
     elif options.normalize in (None, "pixels"):  # l1, l2, hellinger do not depend on it
         histograms = restore_scale(histograms, exponents)
+    if options.azimuthal_harmonics:
+        histograms = join_scales(histograms, azimuthal, exponents, options)
     return histograms, np.concatenate(orientations, axis=1)
 
 
@@ -176,6 +196,26 @@ def normalized(histograms, shape, region, options):
     if options.normalize == "hellinger":
         np.sqrt(blocks, out=blocks)
     return blocks.reshape(histograms.shape)
+
+
+def without_noise(histograms, mass, n_pixels, grains):
+    """``histograms`` (of one scale, unnormalised) with every value that is
+    rounding noise set to 0: at most
+    :func:`~gradhist_sklearn._invariance.noise_floor` of its image's
+    ``mass`` (the sum of the gradient magnitudes that count) and ``grains``
+    (:func:`~gradhist_sklearn._invariance.gradient_grains`) for images of
+    ``n_pixels`` pixels.
+
+    Such a value is what rounding alone leaves where no gradient goes (a
+    grid cell whose bilinear share is ``1 - 0.9999999999999999``, a bin of
+    a symmetric histogram's DFT): one engine leaves it and the other
+    does not, and ``'l1'``, ``'l2'`` would blow a block of them up to a
+    unit vector, ``'hellinger'`` and ``'sqrt'`` a single one up to about
+    ``1e-8``. A block all of whose values are noise is then zeros.
+    """
+    # The DFT's magnitudes are sums over the bins: as many terms, if more.
+    floor = noise_floor(mass, max(n_pixels, histograms.shape[1]), grains)[:, None]
+    return above_noise(histograms, floor)
 
 
 def gradient_histogram(image, *, mask=None, **params):
@@ -301,6 +341,29 @@ def gradient_histogram(image, *, mask=None, **params):
         Number of rings of ``layout='rings'``.
     grid_shape
         ``(rows, cols)`` of ``layout='grid'``.
+    azimuthal_harmonics
+        With ``layout='rings'``, where around each ring its gradients are:
+        per ring ``r`` and orientation bin ``b`` (of ``azimuthal_bins``, the
+        same angle as the rings' bins), the votes, split between bins and
+        rings as the rings split them, summed against ``exp(-i k phi)``
+        (``phi`` the pixel's azimuth about the centre) for ``k = 1 ..
+        azimuthal_harmonics``. A turn multiplies each sum by a phase, so
+        the result keeps their moduli (``ring{r}_az{k}_angle_{b}_abs``) and,
+        as ``azimuthal_invariants`` says, products between rings ``r < s``,
+        each at the histogram's scale and normalised as its rings, the
+        phase kept; they follow the rings of each scale. A mirror image
+        reverses their bins, as the rings', and negates the ``imag``
+        values. 0 (none) with any other layout; a positive value with
+        another layout is a ValueError.
+    azimuthal_bins
+        Orientation bins of the azimuthal part over the full circle (half of
+        them over 180 degrees when unidirectional, which needs it even).
+    azimuthal_invariants
+        Besides the moduli: ``'bin_pairs'``, the products ``F[r, b](k)
+        conj(F[s, b](k))`` of each bin (``ring{r}_ring{s}_az{k}_angle_{b}_real``,
+        ``_imag``); ``'ring_pairs'``, the products ``T[r](k) conj(T[s](k))``
+        of the rings' totals ``T[r](k) = sum_b F[r, b](k)``
+        (``ring{r}_ring{s}_az{k}_real``, ``_imag``); ``'magnitudes'``, none.
     mask : ndarray of bool, shape (height, width), default=None
         Only pixels where the mask is True count.
 

@@ -75,21 +75,101 @@ HARMONIC_WEIGHTS = (1.0, 1.0, 0.6, 0.6)
 #: are dropped; closer ones go on to the next harmonic.
 RESOLUTION_MARGIN = 0.02
 
+#: float64's machine epsilon, ``2**-52``: the unit of :func:`noise_floor`.
+EPSILON = 2.0 ** -52
 
-def _first_harmonic(histograms):
+
+def noise_floor(mass, n_pixels, grain=0.0):
+    """The largest value rounding alone may leave in a sum over an image's
+    gradients: ``EPSILON * n_pixels * (mass + grain)``.
+
+    ``mass`` is the sum of the gradient magnitudes that went into the sum
+    (``c_0``, or the sum of an image's histogram bins), ``n_pixels`` the
+    number of pixels of the image (height times width; for a sum over a
+    histogram's values, the number of values when that is larger) and
+    ``grain`` the
+    rounding scale of one gradient (:func:`gradient_grains`). A float64 sum
+    of ``n`` terms is within ``(n - 1) * EPSILON / 2`` times the sum of
+    their magnitudes of the exact one; each term (a gradient, its angle, a
+    bin's or a block's share) is within a few ulps of its own value, and a
+    gradient within ``grain * EPSILON`` of its exact value, however small
+    it is (on a near-flat image it may be rounding alone). The engines add
+    in different orders, so what one leaves as such a residue the other may
+    leave as exactly 0. Below this floor a harmonic's component, a
+    difference of two bins or a bin is rounding noise
+    (:func:`above_noise`). Works on floats and on arrays, in Python and in
+    the compiled engine.
+    """
+    return EPSILON * n_pixels * (mass + grain)
+
+
+def gradient_grains(stack, kernels, largest=None):
+    """Each image's ``grain`` for :func:`noise_floor`: ``t * K * R``, with
+    ``t`` the number of taps of the operator's kernels, ``K`` the sum of
+    the absolute weights of its 2-D kernel (the largest gradient a pixel
+    step of 1 can give) and ``R`` the image's largest absolute pixel value.
+    A correlation of ``t`` taps of values up to ``R`` is within ``t *
+    EPSILON * K * R`` of its exact value, whatever its own size.
+
+    Parameters
+    ----------
+    stack : ndarray, shape (n_images, height, width)
+        The images the engines bin (at a safe scale).
+    kernels : (ndarray, ndarray or None)
+        The operator's ``(derivative, smoothing)`` correlation kernels.
+    largest : ndarray of shape (n_images,), optional
+        :func:`largest_pixels` of ``stack``, when known (it is the same for
+        every operator and scale).
+
+    Returns
+    -------
+    grains : ndarray of float64, shape (n_images,)
+    """
+    derivative, smoothing = kernels
+    weight = np.abs(np.asarray(derivative, dtype=np.float64)).sum()
+    if smoothing is not None:
+        weight *= np.abs(np.asarray(smoothing, dtype=np.float64)).sum()
+    if largest is None:
+        largest = largest_pixels(stack)
+    return len(derivative) * weight * largest
+
+
+def largest_pixels(stack):
+    """Each image's largest absolute pixel value, float64, shape (n_images,)."""
+    flat = stack.reshape(len(stack), -1)
+    largest = flat.max(axis=1).astype(np.float64)
+    if stack.dtype.kind not in "bu":  # unsigned pixels are their own magnitude
+        largest = np.maximum(np.abs(largest), np.abs(flat.min(axis=1).astype(np.float64)))
+    return largest
+
+
+def above_noise(value, floor):
+    """``value`` when ``|value| > floor`` (:func:`noise_floor`), else ``+0.0``.
+
+    Works on floats and on arrays, in Python and in the compiled engine;
+    the sign of a zero is dropped (``+ 0.0``), so that ``atan2`` of a
+    component that was noise gives the same angle in both engines.
+    """
+    return value * (abs(value) > floor) + 0.0
+
+
+def _first_harmonic(histograms, n_pixels, grain):
     """Row-wise ``(sum_i h_i sin a_i, sum_i h_i cos a_i)``, ``a_i`` bin ``i``'s
-    angle on the histogram's circle."""
+    angle on the histogram's circle, each 0 when it is rounding noise
+    (:func:`noise_floor` of the histogram's sum)."""
     histograms = np.asarray(histograms, dtype=np.float64)
     n_bins = histograms.shape[-1]
     phases = 2 * np.pi * np.arange(n_bins) / n_bins
     # Row-wise sums rather than a matrix product: BLAS may group the terms
     # differently with the number of rows, and each row must not depend on its
     # batch.
-    return ((histograms * np.sin(phases)).sum(axis=-1),
-            (histograms * np.cos(phases)).sum(axis=-1))
+    # A sum over the bins: as many terms as bins, if they are more.
+    floor = noise_floor(histograms.sum(axis=-1), max(n_pixels, n_bins), grain)
+    return (above_noise((histograms * np.sin(phases)).sum(axis=-1), floor),
+            above_noise((histograms * np.cos(phases)).sum(axis=-1), floor))
 
 
-def orientation_strengths(histograms):
+def orientation_strengths(histograms, n_pixels=1, grain=0.0):
     """How well each histogram's centre of mass is defined, in ``[0, 1]``.
 
     The mean resultant length ``|sum_i h_i exp(i a_i)| / sum_i h_i`` of the
@@ -97,59 +177,71 @@ def orientation_strengths(histograms):
     histogram is unidirectional, as for :func:`centre_of_mass_turns`): 1 when
     all the magnitude points one way, near 0 when the directions cancel (two
     equal, opposite peaks, or no preferred direction at all), where the
-    centre of mass is decided by rounding. An all-zero histogram gives 0.
+    centre of mass is decided by rounding. An all-zero histogram gives 0,
+    and so does one whose resultant is rounding noise (:func:`noise_floor`
+    of its sum for an image of ``n_pixels`` pixels and ``grain``).
     """
     histograms = np.asarray(histograms, dtype=np.float64)
-    sine, cosine = _first_harmonic(histograms)
+    sine, cosine = _first_harmonic(histograms, n_pixels, grain)
     total = histograms.sum(axis=-1)
     length = np.hypot(sine, cosine)
     strengths = np.divide(length, total, out=np.zeros_like(length), where=total > 0)
     return np.minimum(strengths, 1.0)  # rounding may reach a hair above 1
 
 
-def plain_orientations(histograms):
+def plain_orientations(histograms, n_pixels, grain):
     """``(n, 2)``: each plain histogram's centre of mass as a fraction of the
     circle (:func:`centre_of_mass_turns`) and its strength
-    (:func:`orientation_strengths`), the engines' second output."""
-    return np.column_stack([centre_of_mass_turns(histograms), orientation_strengths(histograms)])
+    (:func:`orientation_strengths`), the engines' second output, for images
+    of ``n_pixels`` pixels and their ``grain`` (:func:`noise_floor`)."""
+    return np.column_stack([centre_of_mass_turns(histograms, n_pixels, grain),
+                            orientation_strengths(histograms, n_pixels, grain)])
 
 
-def centre_of_mass_turns(histograms):
+def centre_of_mass_turns(histograms, n_pixels=1, grain=0.0):
     """Circular centre of mass of each histogram, as a fraction of the circle.
 
     Returns values in ``[0, 1)``; an all-zero histogram gives 0. Multiply by
     360 (or 180 for a unidirectional histogram) for degrees, or by the number
-    of bins for a position in bins.
+    of bins for a position in bins. Each component of the resultant that is
+    rounding noise (:func:`noise_floor` of the histogram's sum, for an image
+    of ``n_pixels`` pixels and ``grain``) counts as 0: a symmetric histogram's is 0 (a
+    disc, a checkerboard), whatever the rounding of its bins.
     """
-    turns = np.arctan2(*_first_harmonic(histograms))
+    turns = np.arctan2(*_first_harmonic(histograms, n_pixels, grain))
     turns /= 2 * np.pi
     turns[turns < 0] += 1.0
     turns[turns >= 1.0] = 0.0  # -tiny + 1 can round to exactly 1
     return turns
 
 
-def peak_positions(histograms):
+def peak_positions(histograms, n_pixels=1, grain=0.0):
     """Position of each histogram's highest bin, in bins, refined by the
     vertex of the parabola through it and its two circular neighbours.
 
-    Ties go to the lowest bin index; an all-zero histogram gives 0. The
-    refinement stays within half a bin of the highest bin.
+    Ties go to the lowest bin index, and bins within the noise floor of the
+    highest (:func:`noise_floor` of the histogram's sum, for an image of
+    ``n_pixels`` pixels and ``grain``) tie with it; an all-zero histogram gives 0. A top
+    as flat as that floor is not refined; the refinement stays within half
+    a bin of the highest bin.
     """
     histograms = np.asarray(histograms, dtype=np.float64)
     n_bins = histograms.shape[-1]
     rows = np.arange(histograms.shape[0])
-    top = np.argmax(histograms, axis=-1)
+    floor = noise_floor(histograms.sum(axis=-1), max(n_pixels, n_bins), grain)
+    top = np.argmax(histograms >= (histograms.max(axis=-1) - floor)[:, None], axis=-1)
     before = histograms[rows, (top - 1) % n_bins]
     centre = histograms[rows, top]
     after = histograms[rows, (top + 1) % n_bins]
     curvature = before - 2.0 * centre + after
-    # centre is a maximum, so curvature <= 0; it is 0 only on a flat top.
+    # centre is a maximum up to the floor, so curvature <= 2 floor; a top as
+    # flat as that is not refined (its vertex would be noise over noise).
     offset = np.divide(0.5 * (before - after), curvature,
-                       out=np.zeros_like(centre), where=curvature < 0)
+                       out=np.zeros_like(centre), where=curvature < -2.0 * floor)
     return np.mod(top + offset, n_bins)
 
 
-def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
+def pixel_centre_turns(gx, gy, *, unidirectional, n_pixels, grain, angle_offset=0.0):
     """Circular mean direction of the gradients themselves, as a fraction of
     the circle (``[0, 1)``, the period being 180 degrees when unidirectional).
 
@@ -159,12 +251,18 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
     ``theta`` measured from the frame (``theta - angle_offset``). It differs
     from the histogram's centre of mass only by the chord error of linear
     voting (hundredths of a bin), and it turns exactly with the angles.
-    A row with no gradient gives 0.
+    Each component of the sum that is rounding noise (:func:`noise_floor`
+    of the sum of the magnitudes) counts as 0; a row with no gradient, or
+    whose directions cancel, gives 0.
 
     Parameters
     ----------
-    gx, gy : ndarray, shape (n_images, n_pixels)
+    gx, gy : ndarray, shape (n_images, n_counted)
     unidirectional : bool
+    n_pixels : int
+        Pixels of the image (height times width), for the noise floor.
+    grain : float or ndarray of shape (n_images,)
+        Each image's :func:`gradient_grains`, for the noise floor.
     angle_offset : float
         Degrees subtracted from every gradient angle.
     """
@@ -181,8 +279,11 @@ def pixel_centre_turns(gx, gy, *, unidirectional, angle_offset=0.0):
         imag = (2.0 * gx * gy / safe).sum(axis=-1)
         harmonic = 2
     else:
+        magnitude = np.sqrt(gx * gx + gy * gy)
         real, imag = gx.sum(axis=-1), gy.sum(axis=-1)
         harmonic = 1
+    floor = noise_floor(magnitude.sum(axis=-1), n_pixels, grain)
+    real, imag = above_noise(real, floor), above_noise(imag, floor)
     angle = np.arctan2(imag, real) - harmonic * np.radians(angle_offset)
     turns = np.mod(angle / (2 * np.pi), 1.0)
     turns[(real == 0) & (imag == 0)] = 0.0
@@ -262,10 +363,14 @@ def pixel_harmonics(gx, gy, *, unidirectional):
     return np.column_stack(sums)
 
 
-def dominant_harmonic_turn(sums):
+def dominant_harmonic_turn(sums, n_pixels=1, grain=0.0):
     """The ``dominant_harmonic`` method's alignment angle, as a fraction of the
-    circle, from the sums :func:`pixel_harmonics` gives for one image.
+    circle, from the sums :func:`pixel_harmonics` gives for one image of
+    ``n_pixels`` pixels and ``grain`` (:func:`gradient_grains`).
 
+    0. Every component of ``c_1 .. c_4`` that is rounding noise
+       (:func:`noise_floor` of ``c_0``) is 0, and in the comparisons below
+       two values closer than that floor tie.
     1. The dominant harmonic ``k`` is the one with the largest
        ``HARMONIC_WEIGHTS[k - 1] * |c_k|`` (the lowest on a tie).
     2. It points ``k`` ways: the candidates ``phi_m = arg(c_k) / k + 2 pi m /
@@ -279,16 +384,23 @@ def dominant_harmonic_turn(sums):
 
     Every step depends only on lengths and relative angles of the
     harmonics, so turning or mirroring all gradients turns or mirrors the
-    angle with them. When every harmonic is exactly zero (a flat image, or
+    angle with them. When every harmonic is noise (a flat image, or
     directions that cancel in all four) the angle is 0. Written for scalars
     with :mod:`math` only and self-contained, so that the compiled engine
-    runs this very function.
+    runs this very function (and gets the same decisions from sums that
+    differ by rounding).
     """
+    floor = noise_floor(sums[0], n_pixels, grain)
+    settled = np.empty(9)
+    settled[0] = sums[0]
+    for h in range(1, 9):
+        settled[h] = above_noise(sums[h], floor)
+    sums = settled
     k = 0
     strongest = 0.0
     for j in range(1, N_HARMONICS + 1):
         length = HARMONIC_WEIGHTS[j - 1] * math.hypot(sums[2 * j - 1], sums[2 * j])
-        if length > strongest:
+        if length > strongest + floor:
             strongest = length
             k = j
     if k == 0:
@@ -303,7 +415,7 @@ def dominant_harmonic_turn(sums):
         j = 0  # the strongest harmonic not taken yet (the lowest on a tie)
         longest = -1.0
         for h in range(1, N_HARMONICS + 1):
-            if not used >> h & 1 and math.hypot(sums[2 * h - 1], sums[2 * h]) > longest:
+            if not used >> h & 1 and math.hypot(sums[2 * h - 1], sums[2 * h]) > longest + floor:
                 longest = math.hypot(sums[2 * h - 1], sums[2 * h])
                 j = h
         if j == 0:
@@ -328,7 +440,7 @@ def dominant_harmonic_turn(sums):
                 if j % k != 0:
                     angle = j * (base + m * step)
                     total += sums[2 * j - 1] * math.cos(angle) + sums[2 * j] * math.sin(angle)
-            if total > best:
+            if total > best + floor:
                 best = total
                 chosen = m
     turn = (base + chosen * step) / (2.0 * math.pi)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ._azimuthal import azimuthal_names, n_azimuthal_columns
 from ._gradients import operator_kernels
 from ._invariance import REBINNING_METHODS
 from ._layouts import n_blocks
@@ -146,9 +147,21 @@ class HistogramOptions:
         return self.n_bins
 
     @property
+    def n_azimuthal_bins(self):
+        """Orientation bins of the azimuthal part: ``azimuthal_bins``, or half
+        of it when unidirectional."""
+        return self.azimuthal_bins // 2 if self.unidirectional else self.azimuthal_bins
+
+    @property
+    def n_azimuthal(self):
+        """Azimuthal columns per scale, after the scale's rings (0 when off)."""
+        return n_azimuthal_columns(self)
+
+    @property
     def n_values(self):
-        """Values per image: one block of ``block_length`` per ring or cell and scale."""
-        return self.block_length * self.n_blocks * len(self.scales)
+        """Values per image: one block of ``block_length`` per ring or cell
+        and scale, each scale's azimuthal columns after its blocks."""
+        return (self.block_length * self.n_blocks + self.n_azimuthal) * len(self.scales)
 
     @property
     def n_orientations(self):
@@ -197,7 +210,12 @@ class HistogramOptions:
         bin's centre in degrees to three decimals (``angle_022.500``), or
         ``dft_magnitude_{k}`` for the DFT magnitudes; the scale prefix only
         when ``sigma`` is a sequence. The format does not depend on
-        ``angle_bins``. Then, with ``include_orientation``,
+        ``angle_bins``. With ``azimuthal_harmonics``, each scale's rings are
+        followed by ``ring{r}_az{k}_angle_{degrees}_abs`` (ring, harmonic,
+        bin), then ``ring{r}_ring{s}_az{k}_angle_{degrees}_real`` / ``_imag``
+        (pair, harmonic, bin) for ``'bin_pairs'`` or
+        ``ring{r}_ring{s}_az{k}_real`` / ``_imag`` for ``'ring_pairs'``.
+        Then, with ``include_orientation``,
         ``[sigma{s}_]main_orientation`` and ``[sigma{s}_]orientation_strength``
         for each scale in turn (each scale's gradients have their own main
         orientation).
@@ -216,7 +234,9 @@ class HistogramOptions:
         else:
             blocks = [""]
         scales = [f"sigma{s:g}_" for s in self.scales] if self.multiscale else [""]
-        names = [s + b + v for s in scales for b in blocks for v in values]
+        azimuthal = azimuthal_names(self) if self.azimuthal_harmonics else []
+        names = [s + name for s in scales
+                 for name in [b + v for b in blocks for v in values] + azimuthal]
         if self.include_orientation:
             names += [s + name for s in scales
                       for name in ("main_orientation", "orientation_strength")]

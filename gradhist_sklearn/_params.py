@@ -29,6 +29,15 @@ LAYOUTS = ("global", "rings", "grid")
 #: Accepted values of ``normalize``; True means ``'pixels'``.
 NORMALIZATIONS = ("pixels", "sqrt", "l1", "l2", "hellinger")
 
+#: Accepted values of ``azimuthal_invariants`` (``_azimuthal``): besides the
+#: magnitudes, products between rings per orientation bin, of the rings'
+#: totals, or none.
+AZIMUTHAL_INVARIANTS = ("bin_pairs", "ring_pairs", "magnitudes")
+
+#: Most harmonics ``azimuthal_harmonics`` takes: a period of under 6 degrees
+#: around the centre, finer than any ring's pixels tell apart at useful sizes.
+MAX_AZIMUTHAL_HARMONICS = 64
+
 #: Most bins ``angle_bins`` takes: bins of 0.0055 degrees, far finer than
 #: any gradient's direction is known; beyond it the arrays of one image run
 #: out of memory before the histogram means anything.
@@ -152,6 +161,18 @@ class AngleBins(Integer):
         from ._validation import check_angle_bins
         return check_angle_bins(super().validate(name, value, checked),
                                 checked["unidirectional"])
+
+
+class AzimuthalBins(Integer):
+    """A positive integer, even when ``unidirectional`` (the azimuthal part
+    folds its bins as the histogram does)."""
+
+    needs = ("unidirectional",)
+
+    def validate(self, name, value, checked):
+        from ._validation import check_azimuthal_bins
+        return check_azimuthal_bins(super().validate(name, value, checked),
+                                    checked["unidirectional"])
 
 
 class Choice(Check):
@@ -449,6 +470,23 @@ PARAMETERS = (
         "grid_shape", (3, 3), Pair(),
         "(rows, cols) of the cells of layout='grid'",
         flag="--grid-shape", metavar=("ROWS", "COLS")),
+    # Azimuthal harmonics of the rings (_azimuthal).
+    Parameter(
+        "azimuthal_harmonics", 0,
+        Integer(0, MAX_AZIMUTHAL_HARMONICS, advice="; 2 to 4 capture the arrangement"),
+        "with layout='rings', also where around each ring its gradients are: "
+        "rotation-invariant Fourier coefficients of harmonics 1 to K about the centre, "
+        "after each scale's rings (0: none)",
+        flag="--azimuthal-harmonics", metavar="K", only_with=("layout", "rings")),
+    Parameter(
+        "azimuthal_bins", 8, AzimuthalBins(1, MAX_ANGLE_BINS),
+        "orientation bins of the azimuthal part over the full circle",
+        flag="--azimuthal-bins", metavar="N"),
+    Parameter(
+        "azimuthal_invariants", "bin_pairs", Choice(AZIMUTHAL_INVARIANTS),
+        "besides the azimuthal magnitudes: products between rings per orientation bin, "
+        "of the rings' totals, or none",
+        flag="--azimuthal-invariants"),
     Parameter(
         "n_jobs", None, Jobs(),
         "number of joblib workers (None: 1; -1: all processors); the numbers do not "

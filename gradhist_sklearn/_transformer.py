@@ -147,6 +147,21 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         Number of rings of ``layout='rings'``.
     grid_shape
         ``(rows, cols)`` of ``layout='grid'``.
+    azimuthal_harmonics
+        With ``layout='rings'``, also keep where around each ring its
+        gradients are, as rotation-invariant Fourier coefficients of
+        harmonics 1 to ``azimuthal_harmonics`` about the centre, after each
+        scale's rings (see :func:`gradient_histogram`). 0 keeps the rings
+        alone; any other value with another layout is refused. Helps on
+        objects (digits), hurts on stationary textures: see the rotation
+        invariance page's table.
+    azimuthal_bins
+        Orientation bins (over the full circle, halved when
+        ``unidirectional``) of the azimuthal part.
+    azimuthal_invariants
+        Which rotation-invariant values of the azimuthal part, besides
+        their magnitudes: the products between rings of each orientation
+        bin, of the rings' totals, or none (see :func:`gradient_histogram`).
     n_jobs
         Number of joblib workers, from 1 to 1024, or from -1 (all
         processors) to -1024 (all but ``-n_jobs - 1``). None means 1 unless

@@ -302,6 +302,17 @@ def check_angle_bins(angle_bins, unidirectional):
     return angle_bins
 
 
+def check_azimuthal_bins(bins, unidirectional):
+    """Refuse an odd ``azimuthal_bins`` (already an int) with ``unidirectional``."""
+    if unidirectional and bins % 2:
+        raise ValueError(
+            f"azimuthal_bins must be even when unidirectional=True (the azimuthal part "
+            f"keeps azimuthal_bins / 2 bins over 180 degrees), got {bins}. "
+            f"Use {bins + 1} or {bins - 1 or 2}."
+        )
+    return bins
+
+
 def check_choice(name, value, choices):
     """Return ``value`` if it is one of the strings ``choices``; else raise
     ``ValueError`` listing them (a non-string equal to a choice, such as a 0-d

@@ -195,6 +195,8 @@ entry = Parameter(
     "azimuthal harmonics of each ring, for layout='rings'",
     flag="--azimuthal-harmonics", metavar="K",
     only_with=("layout", "rings"))
+# The package has this parameter now: the example replaces its real entry.
+_params.PARAMETERS = tuple(p for p in _params.PARAMETERS if p.name != entry.name)
 position = [p.name for p in _params.PARAMETERS].index("n_rings") + 1
 _params.PARAMETERS = (*_params.PARAMETERS[:position], entry, *_params.PARAMETERS[position:])
 _params.BY_NAME[entry.name] = entry

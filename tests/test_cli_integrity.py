@@ -134,6 +134,7 @@ def test_the_lock_is_held_by_another_process_too(images):
     finally:
         holder.stdin.close()
         holder.wait(timeout=60)
+        holder.stdout.close()
     assert status_of(["extract", "images", "-o", "out.npz", "-q"]) == 0
 
 

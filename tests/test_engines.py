@@ -1,6 +1,10 @@
 """Choosing the engine: the environment variable, and the fall-back to the
 reference for operators the compiled kernel cannot run."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from skimage import data
@@ -74,3 +78,81 @@ def test_operators_the_kernel_cannot_run_fall_back_to_plain(photos, monkeypatch)
                                                                     engine="plain"))
         np.testing.assert_array_equal(got[0], expected[0])
     assert calls == []
+
+
+# -- where numba's cache goes ----------------------------------------------------------
+
+
+def _package_dir():
+    import gradhist_sklearn
+
+    return os.path.dirname(os.path.abspath(gradhist_sklearn.__file__))
+
+
+@pytest.mark.explicit_engines
+def test_compiled_functions_cache_outside_the_package():
+    # A cache inside the package survives an uninstall and shadows the next
+    # install (docs/performance.rst, "Where the compiled kernels are cached").
+    numba = pytest.importorskip("numba")
+    from gradhist_sklearn._engines import _cache, _numba
+
+    cached = [value for value in vars(_numba).values()
+              if isinstance(value, numba.core.registry.CPUDispatcher) and value._cache is not None
+              and type(value._cache).__name__ == "FunctionCache"]
+    assert len(cached) > 20  # every kernel and helper of the module
+    expected = os.path.abspath(_cache.numba_cache_dir())
+    for dispatcher in cached:
+        path = os.path.abspath(dispatcher._cache._cache_path)
+        assert not path.startswith(_package_dir() + os.sep), (dispatcher.__name__, path)
+        assert path.startswith(expected + os.sep), (dispatcher.__name__, path, expected)
+
+
+@pytest.mark.explicit_engines
+def test_cache_dir_follows_the_user_settings(monkeypatch, tmp_path):
+    numba = pytest.importorskip("numba")
+    from gradhist_sklearn._engines import _cache
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    if os.name != "nt" and sys.platform != "darwin":
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+        assert _cache.numba_cache_dir() == str(tmp_path / "gradhist-sklearn" / "numba")
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        assert _cache.numba_cache_dir() == os.path.join(
+            os.path.expanduser("~"), ".cache", "gradhist-sklearn", "numba")
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path / "mine"))  # NUMBA_CACHE_DIR
+    assert _cache.numba_cache_dir() == str(tmp_path / "mine")
+    with _cache.cache_location() as folder:
+        assert folder == numba.config.CACHE_DIR == str(tmp_path / "mine")
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    with _cache.cache_location() as folder:
+        assert numba.config.CACHE_DIR == folder == _cache.user_cache_dir()
+    assert numba.config.CACHE_DIR == ""  # restored
+
+
+ENGINE_IMPORT = """
+import sys, numba
+before = numba.config.CACHE_DIR
+from gradhist_sklearn._engines import _numba
+assert numba.config.CACHE_DIR == before, (numba.config.CACHE_DIR, before)
+print(_numba._histograms._cache._cache_path)
+"""
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("numba_cache_dir", [None, "chosen"])
+def test_cache_dir_when_numba_was_imported_first(tmp_path, numba_cache_dir):
+    # numba imported before the package, NUMBA_CACHE_DIR set or not: the
+    # engine's cache goes where the settings say, and numba's setting is
+    # left as it was for the rest of the process.
+    pytest.importorskip("numba")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"),
+               PYTHONPATH=os.pathsep.join([os.path.dirname(_package_dir()),
+                                           os.environ.get("PYTHONPATH", "")]))
+    env.pop("NUMBA_CACHE_DIR", None)
+    if numba_cache_dir:
+        env["NUMBA_CACHE_DIR"] = str(tmp_path / numba_cache_dir)
+    done = subprocess.run([sys.executable, "-c", ENGINE_IMPORT], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    expected = tmp_path / (numba_cache_dir or "xdg/gradhist-sklearn/numba")
+    assert done.stdout.strip().startswith(str(expected) + os.sep), done.stdout

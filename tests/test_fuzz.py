@@ -10,6 +10,7 @@ one with ``GRADHIST_HYPOTHESIS_PROFILE=fuzz`` (see tests/conftest.py).
 """
 
 import io
+import itertools
 import math
 import os
 import tempfile
@@ -19,6 +20,7 @@ from pathlib import Path
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -145,14 +147,21 @@ def n_values(params, n_scales=1):
     if (layout == "global" and params.get("rotation_invariant", True)
             and params.get("invariance") == "dft_magnitude"):
         n_bins = n_bins // 2 + 1
+    n_scales = scales_of(params, n_scales)
+    n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
+                "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
+    return n_bins * n_blocks * n_scales
+
+
+def scales_of(params, n_scales=1):
+    """The number of scales ``params`` give (``n_scales`` when ``sigma`` is
+    not given): operators other than ``'gaussian'`` have one."""
     sigma = params.get("sigma")
     if sigma is not None:
         n_scales = len(sigma) if isinstance(sigma, tuple) else 1
     if params.get("operator", "gaussian") != "gaussian":
         n_scales = 1  # only the Gaussian derivative has a scale
-    n_blocks = {"global": 1, "rings": params.get("n_rings", 3),
-                "grid": math.prod(params.get("grid_shape", (3, 3)))}[layout]
-    return n_bins * n_blocks * n_scales
+    return n_scales
 
 
 def check_result(result, params, dtype_in):
@@ -200,6 +209,8 @@ transformer_parameters = st.fixed_dictionaries({}, optional={
 })
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @given(X=hostile_arrays(), form=st.sampled_from(["array", "list"]),
        params=transformer_parameters)
 def test_transformer_on_hostile_arrays(X, form, params):
@@ -212,6 +223,8 @@ def test_transformer_on_hostile_arrays(X, form, params):
         assert rows.dtype in (np.float32, np.float64)
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @given(items=st.lists(st.one_of(hostile_arrays(max_dims=4), st.none(), st.floats(),
                                 st.text(max_size=3), st.lists(st.floats(), max_size=3)),
                       max_size=4))
@@ -350,7 +363,9 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
                                                **params, **extra)
     with expect_documented() as context:
         rows = transformer.fit_transform(X)
-        assert rows.shape == (len(stack), n_values(params) + 2 * include_orientation)
+        # The main orientation and its strength, scale after scale.
+        n_orientations = 2 * scales_of(params) * include_orientation
+        assert rows.shape == (len(stack), n_values(params) + n_orientations)
         assert rows.dtype == (np.float32 if stack.dtype == np.float32 else np.float64)
         assert np.isfinite(rows).all()
         # Each row is the image's own, as gradient_histogram computes it.
@@ -358,10 +373,175 @@ def test_transformer_on_legal_extremes(stack, form, params, include_orientation)
             result = gradient_histogram(image, **params)
             check_result(result, params, image.dtype)
             np.testing.assert_array_equal(row[:n_values(params)], result.histogram)
-            if include_orientation:
-                assert row[-2] == np.float64(result.main_orientation).astype(rows.dtype)
-                assert row[-1] == np.float64(result.orientation_strength).astype(rows.dtype)
+            if include_orientation:  # the function's are the first scale's
+                first = n_values(params)
+                assert row[first] == np.float64(result.main_orientation).astype(rows.dtype)
+                assert row[first + 1] == np.float64(result.orientation_strength).astype(
+                    rows.dtype)
     check_legal_refusal(context)
+
+
+# -- the two engines on degenerate images -------------------------------------------
+#
+# Images whose gradients cancel by symmetry (discs, checkerboards, a single
+# bright pixel), that have a single row or column, or no gradient at all:
+# their harmonics, some blocks and some bins are rounding noise, which the
+# two engines leave differently. The contract's noise rule (docs/contract.rst,
+# "Rounding noise") makes them 0 in both, and near-ties in the alignment
+# decisions go the same way, so the engines agree to 1e-9 on every option.
+
+
+def _disc(side, radius):
+    y, x = np.mgrid[:side, :side] - (side - 1) / 2
+    return (x * x + y * y <= radius * radius).astype(np.float64)
+
+
+def degenerate_images():
+    """Named small images that are hard on the alignment decisions."""
+    yy, xx = np.mgrid[:8, :8]
+    ramp = np.tile(np.arange(8.0), (6, 1))
+    impulse = np.zeros((7, 7))
+    impulse[3, 3] = 1.0
+    return {
+        "zeros": np.zeros((6, 6)), "flat": np.full((5, 7), 3.0), "one pixel": np.array([[5.0]]),
+        "one row": np.arange(7.0)[np.newaxis] ** 2, "one column": np.arange(7.0)[:, np.newaxis],
+        "2x2": np.array([[0.0, 1.0], [1.0, 0.0]]), "disc 5": _disc(5, 1.6),
+        "disc 17": _disc(17, 6.0), "ramp": ramp, "diagonal ramp": (xx + yy).astype(np.float64),
+        "checkerboard": ((yy + xx) % 2).astype(np.float64),
+        "checkerboard 2": ((yy // 2 + xx // 2) % 2).astype(np.float64), "impulse": impulse,
+        "disc 1e300": _disc(9, 3.0) * 1e300, "ramp 1e-300": ramp * 1e-300,
+    }
+
+
+DEGENERATE = degenerate_images()
+ENGINE_TOLERANCE = 1e-9
+
+
+def engine_options(index, layout, invariance, unidirectional, normalize, full=False):
+    """The options of one grid case. The operator, the scale and the number
+    of bins cycle with ``index``, so the short grid meets every value of
+    them with every layout and method; ``full`` is the grid case itself."""
+    operator, sigma, angle_bins = full or [("gaussian", 1.0, 8), ("sobel", 1.0, 36),
+                                           ("gaussian", 2.5, 36), ("central", 1.0, 8)][index % 4]
+    return dict(layout=layout, rotation_invariant=invariance is not None,
+                invariance=invariance or "dominant_harmonic", unidirectional=unidirectional,
+                normalize=normalize, operator=operator, sigma=sigma, angle_bins=angle_bins)
+
+
+def engines_disagreement(image, params):
+    """None when both engines give ``image`` the same histogram and main
+    orientation to ENGINE_TOLERANCE (relative to the largest value, the
+    orientation on its circle), else what differs."""
+    from gradhist_sklearn._histogram import stack_histograms
+    from gradhist_sklearn._options import HistogramOptions
+
+    results = [stack_histograms(image[np.newaxis],
+                                HistogramOptions(engine=engine, include_orientation=True,
+                                                 **params))
+               for engine in ("plain", "numba")]
+    (plain, plain_orientation), (fast, fast_orientation) = results
+    scale = max(np.abs(plain).max(), np.abs(fast).max())
+    worst = np.abs(plain - fast).max() / scale if scale > 0 else 0.0
+    period = 180.0 if params["unidirectional"] else 360.0
+    turn = abs(plain_orientation[0, 0] - fast_orientation[0, 0]) % period
+    turn = min(turn, period - turn) / period
+    strength = abs(plain_orientation[0, 1] - fast_orientation[0, 1])
+    if max(worst, turn, strength) <= ENGINE_TOLERANCE:
+        return None
+    return (f"histogram {worst:.3g} apart (plain {plain[0]}, numba {fast[0]}); orientations "
+            f"{plain_orientation[0]} and {fast_orientation[0]}")
+
+
+GRID_NORMALIZATIONS = (False, *NORMALIZATIONS)
+NO_INVARIANCE = (None, *INVARIANCE_METHODS)
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", list(DEGENERATE))
+def test_engines_agree_on_degenerate_images(name):
+    # Every layout, method, direction and normalisation (216 cases an
+    # image); the operator, scale and number of bins cycle through four.
+    pytest.importorskip("numba")
+    grid = itertools.product(LAYOUTS, NO_INVARIANCE, (False, True), GRID_NORMALIZATIONS)
+    failures = []
+    for index, case in enumerate(grid):
+        params = engine_options(index, *case)
+        if (found := engines_disagreement(DEGENERATE[name], params)) is not None:
+            failures.append(f"{params}: {found}")
+    assert not failures, f"{len(failures)} cases disagree, first: {failures[0]}"
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.skipif(os.environ.get("GRADHIST_HYPOTHESIS_PROFILE") != "fuzz",
+                    reason="the full grid runs with GRADHIST_HYPOTHESIS_PROFILE=fuzz")
+@pytest.mark.parametrize("name", list(DEGENERATE))
+def test_engines_agree_on_degenerate_images_full_grid(name):
+    # Every case of the short grid with every operator, scale and number of
+    # bins: 24 times as many.
+    pytest.importorskip("numba")
+    kernels = itertools.product(OPERATOR_NAMES, (0.6, 1.0, 2.5), (8, 36, 360))
+    grid = itertools.product(LAYOUTS, NO_INVARIANCE, (False, True), GRID_NORMALIZATIONS,
+                             [k for k in kernels if k[0] == "gaussian" or k[1] == 1.0])
+    failures = []
+    for index, (*case, full) in enumerate(grid):
+        params = engine_options(index, *case, full=full)
+        if (found := engines_disagreement(DEGENERATE[name], params)) is not None:
+            failures.append(f"{params}: {found}")
+    assert not failures, f"{len(failures)} cases disagree, first: {failures[0]}"
+
+
+@pytest.mark.explicit_engines
+@pytest.mark.parametrize("name", list(DEGENERATE))
+def test_engines_agree_on_the_azimuthal_harmonics_of_degenerate_images(name):
+    # The rings' azimuthal sums and their invariants: every choice of
+    # invariants and normalisation, invariant or not, in both directions.
+    pytest.importorskip("numba")
+    grid = itertools.product(("bin_pairs", "ring_pairs", "magnitudes"), GRID_NORMALIZATIONS,
+                             (False, True), (False, True))
+    failures = []
+    for invariants, normalize, rotation_invariant, unidirectional in grid:
+        params = dict(engine_options(0, "rings", "dominant_harmonic", unidirectional, normalize),
+                      rotation_invariant=rotation_invariant, azimuthal_harmonics=3,
+                      azimuthal_invariants=invariants)
+        if (found := engines_disagreement(DEGENERATE[name], params)) is not None:
+            failures.append(f"{params}: {found}")
+    assert not failures, f"{len(failures)} cases disagree, first: {failures[0]}"
+
+
+@st.composite
+def degenerate_cases(draw):
+    """A degenerate image, turned, flipped, scaled or offset, and options."""
+    image = DEGENERATE[draw(st.sampled_from(sorted(DEGENERATE)))]
+    image = np.rot90(image, draw(st.integers(0, 3)))
+    if draw(st.booleans()):
+        image = image[:, ::-1]
+    if np.abs(image).max() < 1e200:  # the extremes stay as they are
+        image = image * draw(st.sampled_from([1.0, -1.0, 255.0, 2.0**-40, 1e-300, 1e300]))
+    unidirectional = draw(st.booleans())
+    params = dict(
+        layout=draw(st.sampled_from(LAYOUTS)),
+        invariance=draw(st.sampled_from(NO_INVARIANCE)), unidirectional=unidirectional,
+        normalize=draw(st.sampled_from(GRID_NORMALIZATIONS)),
+        operator=draw(st.sampled_from(OPERATOR_NAMES)),
+        sigma=draw(st.sampled_from([0.5, 1.0, 1.25, 2.5])),
+        angle_bins=draw(st.sampled_from([4, 8, 12, 36, 72, 360])),
+    )
+    params["rotation_invariant"] = params["invariance"] is not None
+    params["invariance"] = params["invariance"] or "dominant_harmonic"
+    if params["layout"] == "rings":
+        params["n_rings"] = draw(st.integers(1, 4))
+    elif params["layout"] == "grid":
+        params["grid_shape"] = draw(st.tuples(st.integers(1, 4), st.integers(1, 4)))
+    return np.ascontiguousarray(image), params
+
+
+@pytest.mark.explicit_engines
+@given(case=degenerate_cases())
+def test_engines_agree_on_turned_degenerate_images(case):
+    pytest.importorskip("numba")
+    image, params = case
+    found = engines_disagreement(image, params)
+    assert found is None, found
 
 
 # -- random bytes at the reader -------------------------------------------------------

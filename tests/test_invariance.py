@@ -349,6 +349,8 @@ def test_not_invariant_ignores_the_method(patches):
     assert transformer.get_feature_names_out()[1] == "sigma0.5_angle_010.000"
 
 
+# scikit-learn's checks pass 2-D tables: each row is read as a one-pixel-high image, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @parametrize_with_checks(
     [
         GradientHistogramTransformer(invariance="dft_magnitude", include_orientation=True),
@@ -571,3 +573,92 @@ def test_orientation_strength_is_the_mean_resultant_length(camera, unidirectiona
     got = gradient_histogram(camera, invariance=invariance, **kwargs).orientation_strength
     assert 0.0 <= got <= 1.0
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+# -- rounding noise (the contract's "Rounding noise") ---------------------------
+
+
+def test_noise_floor_and_above_noise():
+    from gradhist_sklearn._invariance import EPSILON, above_noise, noise_floor
+
+    assert EPSILON == np.finfo(np.float64).eps
+    assert noise_floor(48.0, 7, 144.0) == 7 * 2.0**-52 * 192.0
+    floor = noise_floor(1.0, 100)
+    assert above_noise(floor, floor) == 0.0 and above_noise(2 * floor, floor) == 2 * floor
+    assert above_noise(-2 * floor, floor) == -2 * floor
+    # A negative residue becomes +0, so atan2 cannot flip across the cut.
+    zero = above_noise(-0.5 * floor, floor)
+    assert zero == 0.0 and np.copysign(1.0, zero) == 1.0
+    assert np.arctan2(zero, -1.0) == np.pi
+    values = np.array([-3 * floor, -floor, 0.0, floor, 3 * floor])
+    got = above_noise(values, floor)
+    assert got.tolist() == [-3 * floor, 0.0, 0.0, 0.0, 3 * floor]
+    assert not np.signbit(got[1:4]).any()
+
+
+def test_gradient_grains_are_taps_times_weight_times_largest_pixel():
+    from gradhist_sklearn._gradients import operator_kernels
+    from gradhist_sklearn._invariance import gradient_grains
+
+    stack = np.array([[[0.0, -5.0], [2.0, 1.0]], [[3.0, 0.0], [0.0, 0.0]]])
+    # Sobel: 3 taps, [-1, 0, 1] times [1, 2, 1] sums to 8 in absolute value.
+    assert gradient_grains(stack, operator_kernels("sobel")).tolist() == [3 * 8 * 5.0,
+                                                                          3 * 8 * 3.0]
+    assert gradient_grains(stack.astype(np.uint8).clip(0), operator_kernels("central")) \
+        .tolist() == [3 * 2 * 251.0, 3 * 2 * 3.0]  # -5 as uint8 is 251
+
+
+def test_centre_of_mass_of_a_symmetric_histogram_is_zero():
+    # Eight equal bins: in exact arithmetic the arrows cancel; in float64
+    # sin(pi) is 1.2e-16, a residue that used to point anywhere.
+    histograms = np.array([[1.0] * 8, [2.0, 1.0] * 4, [0.0] * 8])
+    assert np.hypot(*_residue(histograms[0])) > 0  # rounding leaves something
+    assert centre_of_mass_turns(histograms, 64).tolist() == [0.0, 0.0, 0.0]
+    from gradhist_sklearn._invariance import orientation_strengths
+
+    assert orientation_strengths(histograms, 64).tolist() == [0.0, 0.0, 0.0]
+    # A real direction is kept: one bin a little heavier than its opposite.
+    lopsided = np.array([[1.0 + 1e-9, 0, 0, 0, 1.0, 0, 0, 0]])
+    assert centre_of_mass_turns(lopsided, 64)[0] == 0.0
+    assert orientation_strengths(lopsided, 64)[0] == pytest.approx(1e-9 / 2, rel=1e-6)
+
+
+def _residue(histogram):
+    phases = 2 * np.pi * np.arange(len(histogram)) / len(histogram)
+    return (histogram * np.sin(phases)).sum(), (histogram * np.cos(phases)).sum()
+
+
+def test_peak_ties_within_the_noise_floor_go_to_the_lowest_bin():
+    # A flat top of three equal bins (1, 2, 3): the lowest is the peak, and
+    # with its neighbours (0.1 before, 0.3 after) the parabola puts it at
+    # 1.5, whichever of the three rounding left a hair higher.
+    top = np.array([0.1, 0.3, 0.3, 0.3, 0.1, 0.05, 0.05, 0.05])
+    floor = 64 * 2.0**-52 * top.sum()  # noise_floor for an image of 64 pixels
+    rng = np.random.default_rng(3)
+    noisy = top + np.where(np.isin(np.arange(8), [1, 2, 3]),
+                           rng.uniform(-0.4, 0.4, (20, 8)) * floor, 0.0)
+    got = peak_positions(np.vstack([top, noisy]), 64)
+    np.testing.assert_allclose(got, 1.5, atol=1e-9)
+    clear = top.copy()
+    clear[2] += 1e-6  # a real difference: bin 2 wins, the top is no longer flat
+    assert peak_positions(clear[np.newaxis], 64)[0] == pytest.approx(2.0, abs=1e-4)
+
+
+def test_dominant_turn_near_ties_go_to_the_lowest_candidate():
+    from gradhist_sklearn._invariance import dominant_harmonic_turn
+
+    # Four equal directions (a square's edges), 10 degrees off the axes: the
+    # fourth harmonic is dominant and the other three vanish, so its four
+    # candidates tie; residues of rounding in c_1 .. c_3 must not decide.
+    theta = np.radians([10.0, 100.0, 190.0, 280.0])
+    c = harmonic_sums(np.cos(theta), np.sin(theta))
+    sums = as_sums(c)
+    expected = dominant_harmonic_turn(sums, 4)
+    assert expected * 360 == pytest.approx(10.0)
+    # Residues below the floor (4 * eps * 4 = 3.6e-15) that, taken as they
+    # are, would favour each of the other three candidates.
+    for residue in ([-2e-15, 0, 0, 0, 0, 0], [0, -2e-15, 0, 0, 0, 0], [0, 2e-15, 0, 0, 0, 0],
+                    [0, 0, -2e-15, 0, 0, 0]):
+        moved = sums.copy()
+        moved[1:7] += residue
+        assert dominant_harmonic_turn(moved, 4) == expected

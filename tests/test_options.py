@@ -22,7 +22,8 @@ def test_defaults_are_the_function_s_defaults(engine):
               if field.name in signature]
     assert set(shared) == {"angle_bins", "unidirectional", "rotation_invariant", "normalize",
                            "operator", "sigma", "invariance", "frame", "size", "layout",
-                           "n_rings", "grid_shape"}
+                           "n_rings", "grid_shape", "azimuthal_harmonics", "azimuthal_bins",
+                           "azimuthal_invariants"}
     for name in shared:
         default = signature[name].default
         assert getattr(options, name) == STORED.get(name, {}).get(default, default), name

@@ -133,7 +133,7 @@ def drawn_angle(display, kind):
 
 def labelled_angle(display):
     """The angle the marker's legend entry names first."""
-    (text,) = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    (text,) = [t.get_text() for t in display.legend_.get_texts()]
     assert text == display.orientation_line_.get_label()
     return float(re.match(r"main orientation (-?[0-9.]+)°", text).group(1))
 
@@ -149,38 +149,198 @@ def brick_and_stripes():
     return [data.brick()[::4, ::4], _wedge_image()]
 
 
+def labelled_text(display):
+    (text,) = display.legend_.get_texts()
+    return text.get_text()
+
+
+def heights(bars):
+    return np.array([bar.get_height() for bar in bars])
+
+
 @pytest.mark.parametrize("kind", ["polar", "bar"])
 @pytest.mark.parametrize("rotation_invariant", [False, True])
 @pytest.mark.parametrize("unidirectional", [False, True])
 @pytest.mark.parametrize("invariance", ["dominant_harmonic", "centre_of_mass", "peak"])
-def test_marker_is_drawn_at_the_angle_it_labels(kind, rotation_invariant, unidirectional,
-                                                invariance):
+def test_marker_is_the_main_orientation_in_the_image(kind, rotation_invariant,
+                                                      unidirectional, invariance):
     period = 180.0 if unidirectional else 360.0
     for image in brick_and_stripes():
         params = dict(angle_bins=36, unidirectional=unidirectional,
                       rotation_invariant=rotation_invariant, invariance=invariance)
         result = gradient_histogram(image, **params)
+        plain = gradient_histogram(image, **{**params, "rotation_invariant": False})
         display = GradientHistogramDisplay.from_image(image, kind=kind, **params)
         drawn = drawn_angle(display, kind)
         assert circular_gap(drawn, labelled_angle(display), period) <= 0.05  # label: 0.1 deg
-        # Where it should be, worked out from the bars as drawn: the main
-        # orientation of a plain histogram; for an aligned one, where the
-        # main orientation falls on its relative axis, its centre of mass.
-        heights = np.array([bar.get_height() for bar in display.bars_])
-        angles = 2 * np.pi * np.arange(len(heights)) / len(heights)
-        centre = np.angle((heights * np.exp(1j * angles)).sum()) * period / (2 * np.pi)
-        expected = centre if rotation_invariant else result.main_orientation
-        assert circular_gap(drawn, expected, period) < 1e-9
+        # Where the image's gradients point, whatever the alignment: the
+        # main orientation gradient_histogram reports, on the image panel,
+        # which holds the histogram in image coordinates.
+        assert circular_gap(drawn, result.main_orientation, period) < 1e-9
+        assert display.orientation_line_.axes is display.image_ax_
+        np.testing.assert_array_equal(heights(display.image_bars_), plain.histogram)
+        # The features, aligned or not, are the bars of ax_.
+        np.testing.assert_array_equal(heights(display.bars_), result.histogram)
+        assert (display.image_ax_ is display.ax_) == (not rotation_invariant)
         if rotation_invariant:
-            label = display.orientation_line_.get_label()
-            assert f"{result.main_orientation:.1f}° in the image" in label
-            assert "relative to the alignment angle" in display.ax_.get_xlabel() or kind == "polar"
+            assert "relative to the alignment angle" in display.ax_.get_xlabel()
+            assert display.ax_.figure is display.image_ax_.figure
         assert f"strength {result.orientation_strength:.2f}" in labelled_text(display)
         plt.close(display.figure_)
 
 
-def labelled_text(display):
-    return display.ax_.get_legend().get_texts()[0].get_text()
+def test_default_marker_on_coins_is_the_reported_main_orientation():
+    # README's call: rotation_invariant=True by default.
+    from skimage import data
+
+    coins = data.coins()
+    result = gradient_histogram(coins)
+    display = GradientHistogramDisplay.from_image(coins)
+    assert display.orientation_angle_ == result.main_orientation
+    np.testing.assert_allclose(display.orientation_line_.get_xdata(),
+                               np.radians(result.main_orientation))
+    np.testing.assert_array_equal(heights(display.bars_), result.histogram)
+
+
+def test_aligned_histogram_alone_names_the_orientation_without_a_marker():
+    aligned = gradient_histogram(_wedge_image())
+    display = GradientHistogramDisplay.from_histogram(
+        aligned.histogram, main_orientation=aligned.main_orientation,
+        orientation_strength=aligned.orientation_strength, rotation_invariant=True)
+    assert display.orientation_line_ is None
+    assert display.orientation_angle_ is None
+    assert display.image_ax_ is None and display.image_bars_ is None
+    assert not display.ax_.lines  # nothing drawn at an angle that means nothing here
+    assert labelled_text(display) == (
+        f"main orientation {aligned.main_orientation:.1f}° in the image "
+        f"(strength {aligned.orientation_strength:.2f})")
+
+
+def test_aligned_histogram_on_given_axes():
+    params = dict(angle_bins=24)
+    image = _wedge_image()
+    fig, axes = plt.subplots(1, 2, subplot_kw={"projection": "polar"})
+    display = GradientHistogramDisplay.from_image(image, ax=axes, **params)
+    assert display.image_ax_ is axes[0] and display.ax_ is axes[1]
+    # One Axes for the two panels: the aligned histogram, the features, alone.
+    _, ax = plt.subplots(subplot_kw={"projection": "polar"})
+    alone = GradientHistogramDisplay.from_image(image, ax=ax, **params)
+    assert alone.ax_ is ax and alone.image_ax_ is None
+    np.testing.assert_array_equal(heights(alone.bars_), heights(display.bars_))
+    _, three = plt.subplots(1, 3, subplot_kw={"projection": "polar"})
+    with pytest.raises(ValueError, match="one Axes or two, got 3"):
+        GradientHistogramDisplay.from_image(image, ax=three, **params)
+    with pytest.raises(ValueError, match="one Axes, got 2"):
+        GradientHistogramDisplay.from_image(image, ax=axes, rotation_invariant=False)
+
+
+def _coins():
+    from skimage import data
+
+    return data.coins()
+
+
+def _camera():
+    from skimage import data
+
+    return data.camera()
+
+
+def readme_coins():
+    return GradientHistogramDisplay.from_image(_coins())
+
+
+def getting_started_coins():
+    display = GradientHistogramDisplay.from_image(_coins(), rotation_invariant=False)
+    display.ax_.set_title("coins: gradient orientations")
+    return display
+
+
+def camera_unidirectional():
+    return GradientHistogramDisplay.from_image(_camera(), unidirectional=True,
+                                               rotation_invariant=False)
+
+
+def step_peak():
+    # One tall wedge: the labels can sit anywhere else.
+    return GradientHistogramDisplay.from_image(_step_image(), rotation_invariant=False)
+
+
+def coins_bars():
+    return GradientHistogramDisplay.from_image(_coins(), kind="bar")
+
+
+def _shown(texts):
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+def _extents(texts, renderer):
+    return [t.get_window_extent(renderer) for t in _shown(texts)]
+
+
+def _bar_paths(display):
+    containers = [display.bars_, display.mirror_bars_, display.image_bars_]
+    return [bar.get_transform().transform_path(bar.get_path())
+            for bars in containers if bars is not None for bar in bars]
+
+
+def _assert_apart(boxes, what):
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1:]:
+            assert not first.overlaps(second), f"{what}: {first} overlaps {second}"
+
+
+FIGURES = [readme_coins, getting_started_coins, camera_unidirectional, step_peak, coins_bars]
+
+
+@pytest.mark.parametrize("figure", FIGURES, ids=lambda f: f.__name__)
+def test_labels_and_legend_cover_nothing(figure):
+    display = figure()
+    fig = display.figure_
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [ax for ax in (display.image_ax_, display.ax_) if ax is not None]
+    radial, angular, other = [], [], []
+    for ax in dict.fromkeys(axes):  # each panel once
+        if ax.name == "polar":
+            radial += _extents(ax.get_yticklabels(), renderer)
+        else:
+            other += _extents(ax.get_yticklabels() + [ax.yaxis.label], renderer)
+        angular += _extents(ax.get_xticklabels(), renderer)
+        other += _extents([ax.xaxis.label, ax.title], renderer)
+    legend = display.legend_.get_window_extent(renderer)
+    # Every piece of text apart from every other, and the legend from all.
+    _assert_apart(radial + angular + other + [legend], "text")
+    # The legend lies outside every panel, inside the figure.
+    for ax in axes:
+        assert not legend.overlaps(ax.get_window_extent(renderer))
+    assert fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1
+    assert fig.bbox.y0 <= legend.y0 and legend.y1 <= fig.bbox.y1
+    # Radial labels: few, and on no bar.
+    polar = {ax for ax in axes if ax.name == "polar"}
+    assert len(polar) <= len(radial) <= 2 * len(polar)
+    for box in radial:
+        for path in _bar_paths(display):
+            assert not path.intersects_bbox(box, filled=True), f"radial label {box} on a bar"
+
+
+@pytest.mark.parametrize("figure", FIGURES[:4], ids=lambda f: f.__name__)
+def test_radial_scale_is_labelled_at_its_rings(figure):
+    display = figure()
+    for ax in dict.fromkeys([display.image_ax_, display.ax_]):
+        ticks, labels = ax.get_yticks(), ax.get_yticklabels()
+        shown = [(tick, label.get_text()) for tick, label in zip(ticks, labels)
+                 if label.get_text()]
+        for tick, text in shown:
+            assert float(text) == pytest.approx(tick)
+        # The outer ring, the axis' limit, is labelled; it clears every bar.
+        assert shown[-1][0] == pytest.approx(ax.get_ylim()[1])
+        tallest = max(bar.get_height() for bar in ax.patches if bar.get_visible())
+        assert ax.get_ylim()[1] >= 1.12 * tallest
+        # Evenly spaced rings.
+        np.testing.assert_allclose(np.diff(ticks), ticks[0])
+        # Labels halfway between two angle labels (every 45 degrees).
+        assert ax.get_rlabel_position() % 45 == pytest.approx(22.5)
 
 
 def test_strength_is_shown_and_checked():
@@ -223,12 +383,13 @@ def test_redraw_as_other_kind_resets_kind_specific_artists():
     display = GradientHistogramDisplay([1.0, 3.0, 0.0, 2.0], unidirectional=True)
     polar = display.plot(kind="polar").ax_
     assert len(display.mirror_bars_) == 4
-    assert polar.get_ylim() == pytest.approx((0.0, 3.15))
+    assert 3.0 * 1.12 <= polar.get_ylim()[1] <= 3.0 * 1.5
     display.plot(kind="bar", legend=False)
     assert display.mirror_bars_ is None
     assert display.ax_.get_xlim() == pytest.approx((-22.5, 157.5))
     np.testing.assert_allclose(display.ax_.get_xticks(), [0.0, 45.0, 90.0, 135.0])
     assert display.ax_.get_legend() is None
+    assert display.legend_ is None
 
 
 def test_errors():
@@ -246,6 +407,28 @@ def test_errors():
         GradientHistogramDisplay([1.0, np.nan])
     with pytest.raises(ValueError, match="finite"):
         GradientHistogramDisplay([1.0, 2.0], main_orientation=np.inf)
+    with pytest.raises(ValueError, match="already in image coordinates"):
+        GradientHistogramDisplay([1.0, 2.0], image_histogram=[2.0, 1.0])
+    with pytest.raises(ValueError, match="as many bins as histogram"):
+        GradientHistogramDisplay([1.0, 2.0], rotation_invariant=True, image_histogram=[1.0])
+    with pytest.raises(ValueError, match="layout='grid'"):
+        GradientHistogramDisplay.from_image(_wedge_image(), layout="grid")
+    with pytest.raises(ValueError, match="several scales"):
+        GradientHistogramDisplay.from_image(_wedge_image(), sigma=[1.0, 2.0])
+    with pytest.raises(ValueError, match="dft_magnitude"):
+        GradientHistogramDisplay.from_image(_wedge_image(), invariance="dft_magnitude")
+
+
+def test_main_orientation_computed_from_the_image_histogram():
+    # Given the image's own histogram, the orientation is its centre of mass,
+    # the one gradient_histogram reports, not the aligned histogram's.
+    image = _wedge_image()
+    aligned = gradient_histogram(image, angle_bins=24)
+    plain = gradient_histogram(image, angle_bins=24, rotation_invariant=False)
+    display = GradientHistogramDisplay(aligned.histogram, rotation_invariant=True,
+                                       image_histogram=plain.histogram)
+    assert display.main_orientation == pytest.approx(aligned.main_orientation, abs=1e-9)
+    assert display.orientation_strength == pytest.approx(aligned.orientation_strength)
 
 
 def test_all_zero_histogram_draws():

@@ -16,6 +16,8 @@ from sklearn.utils.estimator_checks import (
 from gradhist_sklearn import GradientHistogramTransformer
 
 
+# scikit-learn's checks pass 2-D tables: each row is read as a one-pixel-high image, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @parametrize_with_checks(
     [
         GradientHistogramTransformer(),
@@ -30,6 +32,11 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
+# scikit-learn's checks pass 2-D tables: each row is read as a one-pixel-high image, as warned.
+# They also fit on a DataFrame and transform an array, and the reverse, on purpose.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")
+@pytest.mark.filterwarnings("ignore:X has feature names:UserWarning")
 @pytest.mark.parametrize(
     "check",
     [check_set_output_transform, check_set_output_transform_pandas,

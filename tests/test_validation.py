@@ -249,6 +249,8 @@ def test_non_real_pixels(dtype, error, fragment):
             fit_transform(image)
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 def test_two_d_object_rows_follow_scikit_learn():
     # A 2-D X is scikit-learn's territory: an object array of numbers (as a
     # mixed-type DataFrame gives) is converted, anything else refused.
@@ -259,6 +261,8 @@ def test_two_d_object_rows_follow_scikit_learn():
         fit_transform(X)
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 def test_dataframe_column_of_text_is_named():
     pandas = pytest.importorskip("pandas")
     numbers = pandas.DataFrame({"p0": [0.0, 1.0], "p1": [2.0, 3.0]})
@@ -367,6 +371,8 @@ def test_image_shape_not_two_positive_integers(image_shape):
         fit_transform(np.zeros((2, 64)), image_shape=image_shape)
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @pytest.mark.parametrize("image_shape", [(8, 8), None])
 def test_feature_count_differs_between_fit_and_transform(image_shape):
     transformer = GradientHistogramTransformer(image_shape=image_shape).fit(np.zeros((2, 64)))
@@ -474,6 +480,8 @@ def test_rings_of_a_thin_image_hold_no_pixel(shape, normalize):
     assert (rows[1, :3 * 3 * 36] > 0).any()
 
 
+# Rows of a 2-D array on purpose: one-pixel-high images, as warned.
+@pytest.mark.filterwarnings("ignore:X is 2-D:UserWarning")
 @pytest.mark.parametrize("n", [2, 3, 10])
 def test_one_row_and_one_column_ramps(n):
     # central differences of 0..n-1 with reflected ends: 2 inside, 1 at each end;

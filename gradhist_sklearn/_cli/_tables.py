@@ -47,12 +47,17 @@ def stored_options(options):
     """The dict recorded in a table for a :class:`HistogramOptions`, as JSON
     reads it back (tuples as lists). ``normalize`` keeps ``true``/``false``
     for ``'pixels'`` and none, and the layout's keys appear only for a layout
-    other than ``'global'``, so tables written before them still resume."""
+    other than ``'global'`` (the azimuthal ones only when the rings have
+    harmonics), so tables written before them still resume."""
     stored = {name: getattr(options, name) for name in STORED_OPTIONS}
     stored["normalize"] = {"pixels": True, None: False}.get(options.normalize,
                                                              options.normalize)
     if options.layout == "rings":
         stored.update(layout="rings", n_rings=options.n_rings)
+        if options.azimuthal_harmonics:
+            stored.update(azimuthal_harmonics=options.azimuthal_harmonics,
+                          azimuthal_bins=options.azimuthal_bins,
+                          azimuthal_invariants=options.azimuthal_invariants)
     elif options.layout == "grid":
         stored.update(layout="grid", grid_shape=options.grid_shape)
     return json.loads(json.dumps(stored))

@@ -2,16 +2,21 @@
 
 An engine is a module with one function::
 
-    histograms(stack, region, options) -> (histograms, orientations)
+    histograms(stack, region, options, grains=None) -> (histograms, orientations)
 
 ``stack`` is a validated ``(n_images, height, width)`` array of any real
 dtype, at a safe scale (:func:`~gradhist_sklearn._validation.scale_to_safe_range`);
 ``region`` a boolean ``(height, width)`` mask of the pixels that count, or None
 for all of them; ``options`` a
-:class:`~gradhist_sklearn._options.HistogramOptions` with one ``sigma``. It
+:class:`~gradhist_sklearn._options.HistogramOptions` with one ``sigma``; ``grains`` each image's
+:func:`~gradhist_sklearn._invariance.gradient_grains` for the noise floor of
+its decisions (computed from ``stack`` when None). It
 returns the unnormalised float64 histograms ``(n_images, options.n_blocks *
 options.n_bins)``, one histogram per spatial block (ring or grid cell) side
-by side (one block for the ``global`` layout), binned at each image's
+by side (one block for the ``global`` layout), then, for rings with
+``options.azimuthal_harmonics``, the raw sums ``F[r, b](k)`` of
+:mod:`gradhist_sklearn._azimuthal` as ``(n_rings, n_azimuthal_bins, K)``
+complex values, real and imaginary parts side by side; binned at each image's
 alignment angle when ``options.alignment`` says so (the re-binning
 invariance methods: ``'harmonics'``, ``'pixels'``, ``'peak'``; the grid
 turned with it), and ``orientations``, float64 ``(n_images, 2)``: the
@@ -96,6 +101,7 @@ def select_engine(options):
     return _numpy
 
 
-def binned_histograms(stack, region, options):
-    """``histograms(stack, region, options)`` of the engine ``options`` selects."""
-    return select_engine(options).histograms(stack, region, options)
+def binned_histograms(stack, region, options, grains=None):
+    """``histograms(stack, region, options, grains)`` of the engine ``options``
+    selects."""
+    return select_engine(options).histograms(stack, region, options, grains)

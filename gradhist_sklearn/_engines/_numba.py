@@ -34,20 +34,39 @@ which the kernel turns by each image's alignment angle (found in a first
 band pass, as the re-binning kernel does) before splitting them bilinearly
 between four cells. The pixels that count and the rings' centre come from
 that shared placement too, so both engines count the same pixels.
+
+The rings' azimuthal harmonics (:mod:`gradhist_sklearn._azimuthal`) are
+summed in the same band loop (:func:`_azimuthal_band`): each pixel's vote,
+split again at the azimuthal bins from the rings' own split, is added to
+its two rings' and two bins' complex sums, times the powers of its
+azimuth's unit vector (from the shared placement too).
 """
 
 import math
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from .._invariance import (
+    above_noise,
     dominant_harmonic_turn,
+    gradient_grains,
     harmonic_vectors,
+    noise_floor,
     peak_positions,
     plain_orientations,
 )
+from .._azimuthal import azimuth_vectors
 from .._layouts import centred_coordinates, remembered, ring_placement
+from ._cache import numba_cache_dir
+
+# numba's cache goes to a per-user folder, never into the package, where a
+# leftover __pycache__ would shadow a later install (see _cache). numba
+# reads this value as each function below is decorated; it is restored at
+# the end of the module, so other users of numba keep their setting.
+_CACHE_DIR_OF_CALLER = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = numba_cache_dir()
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
 _P0 = -8.750608600031904122785e-01
@@ -485,11 +504,14 @@ def _direction(gx, gy, unidirectional):
 
 
 @numba.njit(**_JIT)
-def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
-    """:func:`_direction` of a band of gradients, 0 outside the region.
-    Branch-free, so LLVM vectorises it."""
+def _direction_vectors(gxrow, gyrow, keep, vx, vy, vm, unidirectional):
+    """:func:`_direction` of a band of gradients, and their magnitudes into
+    ``vm``, 0 outside the region. Branch-free, so LLVM vectorises it."""
     for x in range(gxrow.shape[0]):
-        vx[x], vy[x] = _direction(gxrow[x] * keep[x], gyrow[x] * keep[x], unidirectional)
+        gx = gxrow[x] * keep[x]
+        gy = gyrow[x] * keep[x]
+        vm[x] = math.sqrt(gx * gx + gy * gy)
+        vx[x], vy[x] = _direction(gx, gy, unidirectional)
 
 
 # The dominant_harmonic method: the per-pixel vectors are harmonic_vectors
@@ -497,8 +519,15 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, unidirectional):
 # and the per-image decision is dominant_harmonic_turn itself, so both engines
 # decide with the same function. Both live in _invariance and are compiled
 # here; numba's cache does not see edits to them (nor to the constants they
-# read): clear __pycache__/*.nb[ic] after changing them (tests/test_equivalence.py
-# would show the stale kernel).
+# read): clear the cache (_cache.numba_cache_dir()) after changing them
+# (tests/test_equivalence.py would show the stale kernel).
+# The noise rule (noise_floor, above_noise) is shared the same way: the
+# compiled code calls the reference's functions, inlined into their callers
+# (whose cache holds them). Not cache=True: numba would make their cache
+# when they first compile, after the end of this module, beside _invariance.
+_INLINED = {name: value for name, value in _JIT.items() if name != "cache"}
+register_jitable(inline="always", **_INLINED)(noise_floor)
+register_jitable(inline="always", **_INLINED)(above_noise)
 _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
 _dominant_turn = numba.njit(inline="always", **_JIT)(dominant_harmonic_turn)
 
@@ -589,23 +618,28 @@ def _scatter(bins_lo, w_lo, w_hi, n, hist_lo, hist_hi):
 
 
 @numba.njit(**_JIT)
-def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
+def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional, grain):
     """The first pass over an image that is aligned to its gradients' mean
     direction: band by band, the gradients and the sum of their vectors
-    (:func:`_direction`); returns ``(sum_x, sum_y)``.
+    (:func:`_direction`); returns ``(sum_x, sum_y)``, each 0 when it is
+    rounding noise (``_invariance.noise_floor`` of the sum of the
+    magnitudes and the image's ``grain``), as the reference's
+    ``pixel_centre_turns`` takes them.
 
     ``source`` is ``(tables, operator, area, band, band_rows)``, what
     :func:`_band_gradients` needs; ``buffers`` is ``(positions, magnitudes,
-    vx, vy)``: when the first two are image-sized (not empty), the angles (in
-    bins, less ``offset``) and magnitudes are kept in them for the second pass.
+    vx, vy, vm)``: when the first two are image-sized (not empty), the angles
+    (in bins, less ``offset``) and magnitudes are kept in them for the second
+    pass; the others hold one band.
     """
     tables, operator, area, band, band_rows = source
-    positions, magnitudes, vx, vy = buffers
+    positions, magnitudes, vx, vy, vm = buffers
     gx, gy, keep = band[2], band[3], band[4]
     height, width = stack.shape[1], stack.shape[2]
     buffered = positions.shape[0] > 0
     sum_x = 0.0
     sum_y = 0.0
+    mass = 0.0
     for y0 in range(0, height, band_rows):
         y1 = min(y0 + band_rows, height)
         _band_gradients(stack, i, y0, y1, tables, operator, area, band)
@@ -614,11 +648,14 @@ def _direction_pass(stack, i, source, buffers, scale, offset, unidirectional):
             o = y0 * width
             _angles_row(gx[:n], gy[:n], keep, positions[o:o + n], magnitudes[o:o + n],
                         vx, vy, scale, offset, unidirectional)
+            mass += _sum4(magnitudes[o:o + n])
         else:
-            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, unidirectional)
+            _direction_vectors(gx[:n], gy[:n], keep, vx, vy, vm, unidirectional)
+            mass += _sum4(vm[:n])
         sum_x += _sum4(vx[:n])
         sum_y += _sum4(vy[:n])
-    return sum_x, sum_y
+    floor = noise_floor(mass, height * width, grain)
+    return above_noise(sum_x, floor), above_noise(sum_y, floor)
 
 
 @numba.njit(**_JIT)
@@ -680,7 +717,7 @@ def _fold(hist_lo, hist_hi, n_bins, out_row):
 
 @numba.njit(**_JIT)
 def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_plain,
-                         kept, out, plain_out, harmonics=False):
+                         kept, out, plain_out, grains, harmonics=False):
     """The ``centre_of_mass_rebin`` method, compiled (``dominant_harmonic``
     with ``harmonics``). For every image of ``stack``:
 
@@ -696,16 +733,18 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     ``kept`` is two arrays (:func:`_first_pass_buffers`): image-sized, they
     keep each image's angles and magnitudes from pass 1, so step 2 only
     splits; empty, step 2 computes the gradients and angles again, which
-    keeps memory to a few bands whatever the image size. The other
-    arguments are :func:`_histograms`'s.
+    keeps memory to a few bands whatever the image size. ``grains`` are
+    the images' ``_invariance.gradient_grains``, for the noise floor of
+    their alignment angles. The other arguments are :func:`_histograms`'s.
     """
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
     band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
     gx, gy, keep = band[2], band[3], band[4]
-    vx = np.empty(gx.shape[0])  # unit direction vectors (pass 1)
+    vx = np.empty(gx.shape[0])  # direction vectors and magnitudes (pass 1)
     vy = np.empty(gx.shape[0])
+    vm = np.empty(gx.shape[0])
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)
     plain_hist_lo = np.empty(n_bins)
@@ -722,10 +761,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
         if harmonics:
             _harmonics_pass(stack, i, source, (positions, magnitudes, vectors, band_magnitudes),
                             scale, offsets[i], unidirectional, sums)
-            shift = _dominant_turn(sums) * n_bins - offsets[i]
+            shift = _dominant_turn(sums, height * width, grains[i]) * n_bins - offsets[i]
         else:
-            sum_x, sum_y = _direction_pass(stack, i, source, (positions, magnitudes, vx, vy),
-                                           scale, offsets[i], unidirectional)
+            sum_x, sum_y = _direction_pass(stack, i, source,
+                                           (positions, magnitudes, vx, vy, vm),
+                                           scale, offsets[i], unidirectional, grains[i])
             shift = 0.0
             if sum_x != 0.0 or sum_y != 0.0:
                 shift = math.atan2(sum_y, sum_x) * scale / harmonic - offsets[i]
@@ -966,9 +1006,94 @@ def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle
     return n_bins * turns * (360.0 / angle_bins)
 
 
+
+# Azimuthal harmonics of the rings (gradhist_sklearn._azimuthal): their own
+# functions, called from the rings' band loop, which computes the gradients once.
+
+@numba.njit(**_JIT)
+def _resplit(split, n, ratio, n_abins, out):
+    """The rings' split votes of a band (``split``: lower bin, and the two
+    shares, at ``angle_bins``) split again at the azimuthal bins into
+    ``out``: the angle's position is the lower bin plus the upper share
+    over the magnitude, times ``ratio = azimuthal_bins / angle_bins``. A
+    vectorised loop, with no second arctangent."""
+    bins_lo, w_lo, w_hi = split
+    inv_n = 1.0 / n_abins
+    for x in range(n):
+        magnitude = w_lo[x] + w_hi[x]
+        upper = w_hi[x] / magnitude if magnitude > 0.0 else 0.0
+        lower, fraction, magnitude = _split_at((bins_lo[x] + upper) * ratio, magnitude,
+                                               n_abins, inv_n)
+        _store_split(x, lower, fraction, magnitude, out[0], out[1], out[2])
+
+
+@numba.njit(**_JIT)
+def _azimuthal_band(split, places, n, o, azimuthal):
+    """The band's votes into the rings' azimuthal sums ``F[r, b](k)``.
+
+    ``split`` is the band's split at the rings' bins (the angle measured as
+    the rings measure it) and ``places`` its rings (:func:`_place_rings`);
+    ``azimuthal`` is :func:`_azimuthal_arguments`'s tuple: the per-pixel
+    unit vectors ``(ux, uy)`` of the azimuth (0 at the centre and outside
+    the rings), the buffers of the split at the azimuthal bins
+    (:func:`_resplit`), the accumulator and the binning. Each pixel's four
+    shares (two bins, two rings) are added to ``K`` complex accumulators
+    each, times ``exp(-i k phi)`` (powers of the conjugate unit vector).
+    """
+    (n_harmonics, ux, uy, az_split, acc, ratio, n_abins) = azimuthal
+    _resplit(split, n, ratio, n_abins, az_split)
+    bins_lo, w_lo, w_hi = az_split
+    cells, outward = places[0], places[1]
+    bin_stride = 2 * n_harmonics
+    ring_stride = (n_abins + 1) * bin_stride
+    for x in range(n):
+        cx = ux[o + x]
+        cy = -uy[o + x]
+        lo = w_lo[x]
+        hi = w_hi[x]
+        if (cx == 0.0 and cy == 0.0) or (lo == 0.0 and hi == 0.0):
+            continue  # the centre has no azimuth; a flat pixel no vote
+        at = cells[x] * ring_stride + bins_lo[x] * bin_stride
+        share = outward[x]
+        a = lo * (1.0 - share)
+        b = hi * (1.0 - share)
+        c = lo * share
+        d = hi * share
+        zr = cx
+        zi = cy
+        for k in range(n_harmonics):
+            j = at + 2 * k
+            acc[j] += a * zr
+            acc[j + 1] += a * zi
+            acc[j + bin_stride] += b * zr
+            acc[j + bin_stride + 1] += b * zi
+            acc[j + ring_stride] += c * zr
+            acc[j + ring_stride + 1] += c * zi
+            acc[j + ring_stride + bin_stride] += d * zr
+            acc[j + ring_stride + bin_stride + 1] += d * zi
+            zr, zi = zr * cx - zi * cy, zr * cy + zi * cx
+
+
+@numba.njit(**_JIT)
+def _fold_azimuthal(acc, n_rings, n_abins, n_harmonics, out_row):
+    """The azimuthal accumulator of one image into ``out_row``: rings then
+    bins then harmonics, real and imaginary parts side by side; the padding
+    bin (``n_abins``, the upper neighbour of the last bin) folds into bin 0
+    and the padding ring (which only ever gets a share of 0) is dropped."""
+    bin_stride = 2 * n_harmonics
+    ring_stride = (n_abins + 1) * bin_stride
+    for r in range(n_rings):
+        for b in range(n_abins):
+            for j in range(bin_stride):
+                value = acc[r * ring_stride + b * bin_stride + j]
+                if b == 0:
+                    value += acc[r * ring_stride + n_abins * bin_stride + j]
+                out_row[(r * n_abins + b) * bin_stride + j] = value
+
+
 @numba.njit(**_JIT)
 def _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain,
-                       kept, out, plain_out):
+                       kept, out, plain_out, azimuthal, azimuthal_out):
     """Histograms of the spatial blocks (rings or grid cells) of every image
     of ``stack`` into ``out``, ``n_blocks * n_bins`` values per image, block
     after block, and the plain histogram of the pixels that count into
@@ -986,7 +1111,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
       coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
       the grid's shape and the region's size.
 
-    ``alignment`` is ``(align, turns, degrees, angle_bins, unidirectional)``:
+    ``alignment`` is ``(align, turns, degrees, angle_bins, unidirectional,
+    grains)`` (``grains``: the images' ``_invariance.gradient_grains``):
     image ``i``'s grid and angles turn by ``turns[i]`` degrees when
     ``align`` is 0; when it is 1, by the mean direction of its gradients
     measured from its frame angle ``degrees[i]`` (a first pass,
@@ -994,12 +1120,14 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     dominant harmonic (:func:`_harmonics_pass`, :func:`_dominant_turn`),
     less ``degrees[i]``. The first pass keeps its angles in ``kept`` when
     they are image-sized (:func:`_rebinned_histograms`). ``area`` masks the
-    pixels that count (the rings' disc and the region). The other arguments
-    are :func:`_histograms`'s.
+    pixels that count (the rings' disc and the region). ``azimuthal``
+    (:func:`_azimuthal_arguments`) asks the rings for their azimuthal sums
+    into ``azimuthal_out`` when its first value (the harmonics) is not 0.
+    The other arguments are :func:`_histograms`'s.
     """
     kind, first, second, centres, blocks = layout
     rows, cols = blocks[0], blocks[1]
-    align, turns, degrees, angle_bins, unidirectional = alignment
+    align, turns, degrees, angle_bins, unidirectional, grains = alignment
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
@@ -1018,7 +1146,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     plain_hi = np.empty(n_bins + 1)
     positions, magnitudes = kept
     n_kept = positions.shape[0]
-    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]))
+    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]),
+               np.empty(gx.shape[0]))
     harmonics = align == 2
     harmonic_buffers = (positions, magnitudes,
                         np.empty((8, gx.shape[0]) if harmonics else (8, 0)),
@@ -1030,7 +1159,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
         turn = turns[i]
         if align == 1:
             sum_x, sum_y = _direction_pass(stack, i, source, buffers, scale, offsets[i],
-                                           unidirectional)
+                                           unidirectional, grains[i])
             turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
                                            angle_bins)
         elif align == 2:
@@ -1038,7 +1167,8 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                             unidirectional, sums)
             # The harmonic's direction is measured from the image's axes, the
             # grid turns from the frame's: the frame's angle comes off.
-            turn = n_bins * _dominant_turn(sums) * (360.0 / angle_bins) - degrees[i]
+            turn = n_bins * _dominant_turn(sums, height * width, grains[i]) \
+                * (360.0 / angle_bins) - degrees[i]
         shift = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
         rotation = (math.cos(math.radians(turn)), math.sin(math.radians(turn)))
         acc_lo[:] = 0.0
@@ -1078,7 +1208,12 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
                 _scatter_cells(places, cols, split, n, acc)
             else:
                 _place_rings(first[o:o + n], n, rows, places)
+                if azimuthal[0]:
+                    _azimuthal_band(split, places, n, o, azimuthal)
                 _scatter_rings(places, split, n, acc)
+        if azimuthal[0]:
+            _fold_azimuthal(azimuthal[4], rows, azimuthal[6], azimuthal[0], azimuthal_out[i])
+            azimuthal[4][:] = 0.0
         for r in range(rows):
             for c in range(cols):
                 block = r * padded + c
@@ -1180,11 +1315,43 @@ def _layout_arrays(shape, region, options):
         counts.reshape(shape)
 
 
-def _layout_histograms(stack, region, options):
+@remembered(lambda options: (options.frame, options.size, options.n_rings))
+def _azimuth_arrays(shape, region, options):
+    """The unit vectors of the pixels' azimuth over the image, ``(ux, uy)``
+    (:func:`~gradhist_sklearn._azimuthal.azimuth_vectors`, zeros where no
+    pixel counts), for :func:`_azimuthal_band`."""
+    placement = ring_placement(shape, region, options)
+    size = shape[0] * shape[1]
+    ux, uy = np.zeros(size), np.zeros(size)
+    ux[placement.pixels], uy[placement.pixels] = azimuth_vectors(shape, region, options)
+    return ux, uy
+
+
+def _azimuthal_arguments(shape, region, options):
+    """:func:`_placed_histograms`'s ``azimuthal`` tuple and output array
+    (empty, with 0 harmonics, when the option is off or the layout is not rings)."""
+    n_images, n_harmonics = shape[0], options.azimuthal_harmonics
+    n_abins = options.n_azimuthal_bins
+    if options.layout != "rings" or not n_harmonics:
+        ux = uy = np.zeros(0)
+        n_harmonics, size, band = 0, 0, 0
+    else:
+        ux, uy = _azimuth_arrays(shape[1:], region, options)
+        size = (options.n_rings + 1) * (n_abins + 1) * 2 * n_harmonics
+        band = max(1, _BAND_PIXELS // shape[2]) * shape[2]
+    split = (np.empty(band, dtype=np.int32), np.empty(band), np.empty(band))
+    azimuthal = (n_harmonics, ux, uy, split, np.zeros(size),
+                 options.azimuthal_bins / options.angle_bins, n_abins)
+    out = np.empty((n_images, options.n_rings * n_abins * 2 * n_harmonics if n_harmonics else 0))
+    return azimuthal, out
+
+
+def _layout_histograms(stack, region, options, grains):
     """The engine interface for the ``rings`` and ``grid`` layouts:
     :func:`_placed_histograms`, after a plain pass for the peak of an aligned
     grid with ``invariance='peak'``."""
     layout, counts = _layout_arrays(stack.shape[1:], region, options)
+    n_pixels = stack.shape[1] * stack.shape[2]
     stack, operator, area = _kernel_inputs(stack, counts, options)
     n_images = len(stack)
     degrees = np.full(n_images, float(options.frame[2]))
@@ -1195,19 +1362,22 @@ def _layout_histograms(stack, region, options):
     with_plain = options.include_orientation
     if options.alignment == "peak":
         _histograms(stack, operator, area, binning, plain)
-        turns = peak_positions(plain) * (360.0 / options.angle_bins)
+        turns = peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
         with_plain = False
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
-    alignment = (align, turns, degrees, options.angle_bins, options.unidirectional)
+    alignment = (align, turns, degrees, options.angle_bins, options.unidirectional, grains)
     kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0)
+    azimuthal, azimuthal_out = _azimuthal_arguments(stack.shape, region, options)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
-                       out, plain)
+                       out, plain, azimuthal, azimuthal_out)
+    if options.azimuthal_harmonics:
+        out = np.concatenate([out, azimuthal_out], axis=1)
     if options.include_orientation or options.alignment == "peak":
-        return out, plain_orientations(plain)
+        return out, plain_orientations(plain, n_pixels, grains)
     return out, np.zeros((n_images, 2))
 
 
-def histograms(stack, region, options):
+def histograms(stack, region, options, grains=None):
     """The engine interface (see :mod:`gradhist_sklearn._engines`).
 
     ``invariance='centre_of_mass_rebin'`` and ``'dominant_harmonic'`` run
@@ -1215,10 +1385,13 @@ def histograms(stack, region, options):
     angle pass per pixel. ``'peak'`` bins twice, the second time at each
     image's refined peak. Every other method bins once.
     """
+    if grains is None:
+        grains = gradient_grains(stack, options.kernels)
     if options.layout != "global":
-        return _layout_histograms(stack, region, options)
+        return _layout_histograms(stack, region, options, grains)
     stack, operator, area = _kernel_inputs(stack, region, options)
     offset = options.frame[2]
+    n_pixels = stack.shape[1] * stack.shape[2]
     out = np.empty((stack.shape[0], options.n_bins))
     plain = np.empty_like(out)
     if options.alignment in ("pixels", "harmonics"):
@@ -1226,14 +1399,18 @@ def histograms(stack, region, options):
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
                              options.unidirectional, with_plain,
                              _first_pass_buffers(stack.shape[1] * stack.shape[2]), out, plain,
-                             options.alignment == "harmonics")
+                             grains, options.alignment == "harmonics")
         if not with_plain:
             return out, np.zeros((len(stack), 2))
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
-            turned = offset + peak_positions(plain) * (360.0 / options.angle_bins)
+            turned = offset + peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain
-    return out, plain_orientations(plain)
+    return out, plain_orientations(plain, n_pixels, grains)
+
+
+# Last line of the module: every function above is decorated (see the top).
+numba.config.CACHE_DIR = _CACHE_DIR_OF_CALLER

@@ -11,9 +11,11 @@ same numbers; this module is the one to read to know what they are.
 
 import numpy as np
 
+from .._azimuthal import azimuth_vectors, azimuthal_sums, harmonic_phases
 from .._gradients import stack_gradients
 from .._invariance import (
     dominant_harmonic_turn,
+    gradient_grains,
     peak_positions,
     pixel_centre_turns,
     pixel_harmonics,
@@ -23,44 +25,50 @@ from .._layouts import grid_placement, ring_placement
 from .._validation import compute_dtype
 
 
-def histograms(stack, region, options):
+def histograms(stack, region, options, grains=None):
     """The engine interface (see :mod:`gradhist_sklearn._engines`)."""
+    if grains is None:
+        grains = gradient_grains(stack, options.kernels)
 
-    def compute(part, angle_offset):
-        return _histograms_of_pass(part, angle_offset, region, options)
+    def compute(part, angle_offset, part_grains):
+        return _histograms_of_pass(part, angle_offset, part_grains, region, options)
 
-    return _in_passes(compute, stack, options.frame[2])
+    return _in_passes(compute, stack, options.frame[2], grains)
 
 
-def _histograms_of_pass(stack, angle_offset, region, options):
+def _histograms_of_pass(stack, angle_offset, grains, region, options):
     """:func:`histograms` of a sub-stack, its angles less ``angle_offset``."""
     if options.layout != "global":
-        return _spatial_histograms(stack, angle_offset, region, options)
+        return _spatial_histograms(stack, angle_offset, grains, region, options)
     gx, gy = region_gradients(stack, options.operator, region, options.sigma)
+    n_pixels = stack.shape[1] * stack.shape[2]
+    noise = (n_pixels, grains)  # for the noise floor (_invariance.noise_floor)
     binning = dict(angle_bins=options.angle_bins, unidirectional=options.unidirectional)
     if options.alignment is None:
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        return plain, plain_orientations(plain)
+        return plain, plain_orientations(plain, *noise)
     orientations = np.zeros((len(stack), 2))
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
-        orientations = plain_orientations(plain)
+        orientations = plain_orientations(plain, *noise)
     if options.alignment == "pixels":
         shift_bins = options.n_bins * pixel_centre_turns(
-            gx, gy, unidirectional=options.unidirectional, angle_offset=angle_offset)
+            gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
+            angle_offset=angle_offset)
     elif options.alignment == "harmonics":
         # The alignment angle of the gradients as measured (not relative to
         # the frame): binning at it gives theta - phi whatever the frame.
         sums = harmonic_sums(gx, gy, options.unidirectional)
-        shift_bins = options.n_bins * np.array([dominant_harmonic_turn(row) for row in sums])
+        shift_bins = options.n_bins * np.array([
+            dominant_harmonic_turn(row, n_pixels, grain) for row, grain in zip(sums, grains)])
         angle_offset = 0.0
     else:
-        shift_bins = peak_positions(plain)
+        shift_bins = peak_positions(plain, *noise)
     turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
     return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
 
 
-def _spatial_histograms(stack, angle_offset, region, options):
+def _spatial_histograms(stack, angle_offset, grains, region, options):
     """:func:`_histograms_of_pass` for the ``rings`` and ``grid`` layouts:
     one histogram per block, the blocks of an image side by side."""
     n_images = len(stack)
@@ -75,14 +83,20 @@ def _spatial_histograms(stack, angle_offset, region, options):
     gx, gy = gx[:, placement.pixels], gy[:, placement.pixels]
     orientations = np.zeros((n_images, 2))
     plain = None
+    noise = stack.shape[1] * stack.shape[2], grains
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_bins=options.angle_bins,
                                unidirectional=options.unidirectional, angle_offset=offsets)
-        orientations = plain_orientations(plain)
+        orientations = plain_orientations(plain, *noise)
     if options.alignment is None:
-        return place_histograms(gx, gy, placement, offsets, options), orientations
+        placed = place_histograms(gx, gy, placement, offsets, options)
+        if options.azimuthal_harmonics:
+            placed = np.concatenate([placed, _azimuthal_part(gx, gy, placement, offsets,
+                                                             stack.shape[1:], region, options)],
+                                    axis=1)
+        return placed, orientations
     # An aligned grid: each image's grid and angles turn by its own angle.
-    aligned = _grid_turns(gx, gy, plain, offsets, options)
+    aligned = _grid_turns(gx, gy, plain, offsets, options, noise)
     rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
                              grid_placement(stack.shape[1:], region, options, turn),
                              offsets[i:i + 1] + turn, options)
@@ -90,20 +104,33 @@ def _spatial_histograms(stack, angle_offset, region, options):
     return np.concatenate(rows), orientations
 
 
-def _grid_turns(gx, gy, plain, offsets, options):
+def _azimuthal_part(gx, gy, placement, offsets, shape, region, options):
+    """The rings' raw azimuthal sums (:func:`~gradhist_sklearn._azimuthal.azimuthal_sums`)
+    as float64 columns, real and imaginary parts side by side."""
+    phases = harmonic_phases(*azimuth_vectors(shape, region, options),
+                             options.azimuthal_harmonics)
+    sums = azimuthal_sums(gx, gy, placement, phases, offsets, options)
+    return np.ascontiguousarray(sums).view(np.float64).reshape(len(gx), -1)
+
+
+def _grid_turns(gx, gy, plain, offsets, options, noise):
     """Each image's alignment angle in degrees from its frame's axis: how far
     an aligned grid and its angles turn. ``plain``: the plain histograms
-    (used by ``'peak'`` only)."""
+    (used by ``'peak'`` only); ``noise``: the pixels of an image and each
+    image's grain (:func:`~gradhist_sklearn._invariance.noise_floor`)."""
+    n_pixels, grains = noise
     if options.alignment == "peak":
-        return peak_positions(plain) * (360.0 / options.angle_bins)
+        return peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
     if options.alignment == "harmonics":
         # The harmonic's direction is measured from the image's axes (as
         # the global layout bins it); the grid turns from the frame's.
         sums = harmonic_sums(gx, gy, options.unidirectional)
-        turns = np.array([dominant_harmonic_turn(row) for row in sums])
+        turns = np.array([dominant_harmonic_turn(row, n_pixels, grain)
+                          for row, grain in zip(sums, grains)])
         return options.n_bins * turns * (360.0 / options.angle_bins) - offsets
     aligned = options.n_bins * pixel_centre_turns(
-        gx, gy, unidirectional=options.unidirectional, angle_offset=offsets)
+        gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
+        angle_offset=offsets)
     return aligned * (360.0 / options.angle_bins)
 
 
@@ -305,16 +332,17 @@ def region_gradients(stack, operator, region, sigma):
 
 
 
-def _in_passes(compute, stack, angle_offset):
-    """``compute(sub_stack, sub_offset)``, a tuple of per-image arrays, over
-    consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS` pixels,
-    joined. Every image's rows come from its own pixels, so they do not depend
-    on the passes."""
+def _in_passes(compute, stack, angle_offset, grains):
+    """``compute(sub_stack, sub_offset, sub_grains)``, a tuple of per-image
+    arrays, over consecutive sub-stacks of about :data:`PLAIN_PIXELS_PER_PASS`
+    pixels, joined. Every image's rows come from its own pixels, so they do
+    not depend on the passes."""
     per_pass = max(1, PLAIN_PIXELS_PER_PASS // max(1, stack.shape[1] * stack.shape[2]))
     if len(stack) <= per_pass:
-        return compute(stack, angle_offset)
+        return compute(stack, angle_offset, grains)
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
-    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass])
+    parts = [compute(stack[start:start + per_pass], offsets[start:start + per_pass],
+                     grains[start:start + per_pass])
              for start in range(0, len(stack), per_pass)]
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
