@@ -6,12 +6,14 @@ then runs the real command in a subprocess for ``--n-jobs 1`` and ``2`` and
 prints files per second and the peak resident memory of the command (its
 process, and its process tree including joblib's workers, sampled with
 psutil every 20 ms). A run on one file measures the start-up (imports,
-worker processes), so that the rate beyond start-up is shown as well.
+worker processes), so that the rate beyond start-up is shown as well. Every
+run computes one histogram of each whole image (``--layout global``; the
+default grid costs more per pixel, see docs/performance.rst).
 
 Peers measured in the same run, for the ratios:
 
 - the transformer in a plain Python process, given the list of paths
-  (``GradientHistogramTransformer(n_jobs=J).fit_transform(paths)``): the cost
+  (``GradientHistogramTransformer(layout="global", n_jobs=J).fit_transform(paths)``): the cost
   of the command's file discovery, error capture and table writing;
 - the command on a quarter of the files: peak memory should not grow with
   the number of files (only the list of names does).
@@ -34,7 +36,8 @@ PEER_CODE = """
 import glob, os, sys
 from gradhist_sklearn import GradientHistogramTransformer
 paths = sorted(glob.glob(os.path.join(sys.argv[1], "*", "*.png")))
-features = GradientHistogramTransformer(n_jobs=int(sys.argv[2])).fit_transform(paths)
+transformer = GradientHistogramTransformer(layout="global", n_jobs=int(sys.argv[2]))
+features = transformer.fit_transform(paths)
 assert features.shape[0] == len(paths)
 """
 
@@ -114,7 +117,8 @@ def main():
         folders = sorted(os.listdir(images))
         quarter = [os.path.join(images, f) for f in folders[: max(1, len(folders) // 4)]]
         n_quarter = sum(len(os.listdir(f)) for f in quarter)
-        cli = [sys.executable, "-m", "gradhist_sklearn", "extract"]
+        # Then the images and options; --layout global as the peer's.
+        cli = [sys.executable, "-m", "gradhist_sklearn", "extract", "--layout", "global"]
         output = os.path.join(root, f"features.{args.format}")
         rows = []
         first = os.path.join(images, folders[0], sorted(os.listdir(

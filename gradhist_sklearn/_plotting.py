@@ -2,9 +2,9 @@
 
 This module sits at the edge of the package: nothing else imports it at run
 time, and matplotlib is imported only when something is drawn, so the core
-keeps working without it. Install the ``plot`` extra to use it::
+keeps working without it. Install matplotlib to use it::
 
-    pip install "gradhist-sklearn[plot]"
+    pip install matplotlib
 """
 
 import inspect
@@ -37,7 +37,7 @@ def _import_pyplot(caller):
     except ImportError as exc:  # pragma: no cover - exercised without matplotlib
         raise ImportError(
             f"{caller} needs matplotlib, which is not installed. Install it with "
-            f'`pip install "gradhist-sklearn[plot]"` (or `pip install matplotlib`).'
+            "`pip install matplotlib`."
         ) from exc
     return plt
 

@@ -133,13 +133,16 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         Scale in pixels of the ``'gaussian'`` operator (ignored by the
         others, which then give a single block); a sequence gives one block of
         columns per scale. The default
-        three scales serve classification; ``sigma=1.25, normalize=True``
-        gives the single histogram of :func:`gradient_histogram`'s defaults.
+        three scales serve classification; ``sigma=1.25, normalize=True,
+        layout='global'`` gives the single histogram of
+        :func:`gradient_histogram`'s defaults.
     layout
         One histogram of the whole region, ``n_rings`` concentric rings
         (rotation-invariant without alignment), or a ``grid_shape`` grid of
         cells (turned to each image's alignment angle when
-        ``rotation_invariant``); see :func:`gradient_histogram`.
+        ``rotation_invariant``); see :func:`gradient_histogram`. The default
+        grid of 3 x 3 cells suits objects; ``'global'`` suits textures, with
+        a ninth of the columns (the user guide's "Choosing parameters").
     n_rings
         Number of rings of ``layout='rings'``.
     grid_shape
@@ -214,16 +217,19 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     >>> images = rng.integers(0, 256, size=(5, 32, 32), dtype=np.uint8)
     >>> transformer = GradientHistogramTransformer(angle_bins=8)
     >>> features = transformer.fit_transform(images)
-    >>> features.shape  # 8 bins at each of the 3 default scales
-    (5, 24)
-    >>> transformer.get_feature_names_out()[[0, 1, 8]]
-    array(['sigma0.5_angle_000.000', 'sigma0.5_angle_045.000',
-           'sigma1_angle_000.000'], dtype=object)
+    >>> features.shape  # 3 x 3 cells of 8 bins at each of the 3 default scales
+    (5, 216)
+    >>> transformer.get_feature_names_out()[[0, 1, 8, 72]]
+    array(['sigma0.5_cell0_0_angle_000.000', 'sigma0.5_cell0_0_angle_045.000',
+           'sigma0.5_cell0_1_angle_000.000', 'sigma1_cell0_0_angle_000.000'],
+          dtype=object)
 
-    One scale and ``normalize=True`` give :func:`gradient_histogram`'s rows:
+    One histogram of the whole image, one scale and ``normalize=True`` give
+    :func:`gradient_histogram`'s rows:
 
     >>> from gradhist_sklearn import gradient_histogram
-    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.25, normalize=True)
+    >>> single = GradientHistogramTransformer(angle_bins=8, sigma=1.25, normalize=True,
+    ...                                       layout="global")
     >>> rows = single.fit_transform(images)
     >>> rows.shape
     (5, 8)
@@ -235,7 +241,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     >>> from sklearn.datasets import load_digits
     >>> X, y = load_digits(return_X_y=True)
     >>> GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(X).shape
-    (1797, 108)
+    (1797, 972)
     """
 
     _parameter_constraints: dict = {
@@ -290,7 +296,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             values (``angle_bins // 2`` when unidirectional; half of that
             plus one for ``invariance='dft_magnitude'`` of the global
             layout); plus two columns per scale when ``include_orientation``
-            is True. The default is ``3 * 36 = 108`` columns.
+            is True. The default is ``3 * 9 * 36 = 972`` columns.
             float32 for float32 input, float64 otherwise. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
@@ -300,25 +306,39 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         Images of different sizes, as a list; bright on the right, so every
         gradient points along +x, into bin 0 (Sobel:
         8 per unit of slope inside, 4 at the reflected borders). One scale
-        (``sigma`` sets the Gaussian's only) and ``normalize=True`` give
-        each image's mean magnitude per bin:
+        (``sigma`` sets the Gaussian's only), one histogram of the whole
+        image and ``normalize=True`` give each image's mean magnitude per
+        bin:
 
         >>> import numpy as np
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> images = [np.tile(np.arange(n, dtype=float), (n, 1)) for n in (8, 12)]
         >>> transformer = GradientHistogramTransformer(
         ...     angle_bins=4, operator="sobel", sigma=1.0, normalize=True,
-        ...     include_orientation=True).fit(images)
+        ...     layout="global", include_orientation=True).fit(images)
         >>> transformer.transform(images).round(2)
         array([[7.  , 0.  , 0.  , 0.  , 0.  , 1.  ],
                [7.33, 0.  , 0.  , 0.  , 0.  , 1.  ]])
 
         The default ``normalize='sqrt'`` gives their square roots:
 
-        >>> root = GradientHistogramTransformer(angle_bins=4, operator="sobel", sigma=1.0)
+        >>> root = GradientHistogramTransformer(angle_bins=4, operator="sobel", sigma=1.0,
+        ...                                     layout="global")
         >>> root.fit_transform(images).round(3)
         array([[2.646, 0.   , 0.   , 0.   ],
                [2.708, 0.   , 0.   , 0.   ]])
+
+        The default grid shares each pixel's vote among the 3 x 3 cells
+        around it, so with ``normalize=True`` the cells add up to the
+        histogram of the whole image:
+
+        >>> cells = GradientHistogramTransformer(
+        ...     angle_bins=4, operator="sobel", sigma=1.0, normalize=True).fit_transform(images)
+        >>> cells.shape  # 9 cells of 4 bins
+        (2, 36)
+        >>> cells.reshape(2, 9, 4).sum(axis=1).round(2)
+        array([[7.  , 0.  , 0.  , 0.  ],
+               [7.33, 0.  , 0.  , 0.  ]])
         """
         check_is_fitted(self)
         batch = check_input(self, X, reset=False)
@@ -366,7 +386,16 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         >>> import numpy as np
         >>> from gradhist_sklearn import GradientHistogramTransformer
         >>> transformer = GradientHistogramTransformer(angle_bins=6, unidirectional=True)
-        >>> transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        >>> names = transformer.fit(np.zeros((2, 5, 5))).get_feature_names_out()
+        >>> len(names)  # 3 scales of 3 x 3 cells of 3 bins
+        81
+        >>> names[:4]
+        array(['sigma0.5_cell0_0_angle_000.000', 'sigma0.5_cell0_0_angle_060.000',
+               'sigma0.5_cell0_0_angle_120.000', 'sigma0.5_cell0_1_angle_000.000'],
+              dtype=object)
+        >>> transformer.set_params(layout="global").fit(np.zeros((2, 5, 5)))
+        GradientHistogramTransformer(angle_bins=6, layout='global', unidirectional=True)
+        >>> transformer.get_feature_names_out()
         array(['sigma0.5_angle_000.000', 'sigma0.5_angle_060.000',
                'sigma0.5_angle_120.000', 'sigma1_angle_000.000',
                'sigma1_angle_060.000', 'sigma1_angle_120.000',

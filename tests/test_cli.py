@@ -105,10 +105,11 @@ def test_folder_with_bad_files(workspace, suffix):
 def test_every_option_reaches_the_transformer(tmp_path):
     write_images(tmp_path / "images")
     params = dict(angle_bins=16, unidirectional=True, rotation_invariant=False,
-                  normalize=False, operator="scharr", include_orientation=True)
+                  normalize=False, operator="scharr", include_orientation=True,
+                  layout="global")
     args = ["extract", "images", "-o", "out.csv", "--angle-bins", "16", "--unidirectional",
             "--no-rotation-invariant", "--no-normalize", "--operator", "scharr",
-            "--include-orientation", "--quiet"]
+            "--include-orientation", "--layout", "global", "--quiet"]
     result = run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # --quiet: no summary when all went well
@@ -116,7 +117,7 @@ def test_every_option_reaches_the_transformer(tmp_path):
     reference = GradientHistogramTransformer(**params).fit([paths[0]])
     assert columns == list(reference.get_feature_names_out())
     assert columns[-2:] == ["main_orientation", "orientation_strength"]
-    assert len(columns) == 8 + 2  # scharr: one scale
+    assert len(columns) == 8 + 2  # scharr: one scale; one histogram
     np.testing.assert_array_equal(features, expected(paths, tmp_path, **params))
     assert leftovers(tmp_path, "images", "out.csv") == []  # no errors file when none
 
@@ -355,12 +356,13 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
 
 
 def test_tables_of_the_former_defaults_record_the_former_options(tmp_path):
-    # normalize=True and one sigma are stored as before the layouts existed
-    # (true, a number, no layout keys), so tables written then still resume
-    # (with the former alignment named: the default is now dominant_harmonic).
+    # normalize=True, one sigma and the global layout are stored as before
+    # the layouts existed (true, a number, no layout keys), so tables written
+    # then still resume, with the former defaults named: the layout is now
+    # the grid, the alignment dominant_harmonic.
     write_images(tmp_path / "images")
-    args = ["extract", "images", "-o", "out.npz", "--quiet", "--normalize", "pixels",
-            "--sigma", "1", "--invariance", "centre_of_mass_rebin"]
+    former = ["--normalize", "pixels", "--sigma", "1", "--invariance", "centre_of_mass_rebin"]
+    args = ["extract", "images", "-o", "out.npz", "--quiet", *former, "--layout", "global"]
     assert run(args, tmp_path).returncode == 0
     with np.load(tmp_path / "out.npz") as archive:
         stored = json.loads(str(archive["options"]))
@@ -368,5 +370,8 @@ def test_tables_of_the_former_defaults_record_the_former_options(tmp_path):
                       "normalize": True, "operator": "gaussian", "sigma": 1.0,
                       "invariance": "centre_of_mass_rebin", "include_orientation": False}
     assert run(args + ["--resume"], tmp_path).returncode == 0
+    # Without --layout global, the default grid is not what the table holds.
+    grid = run(["extract", "images", "-o", "out.npz", "--quiet", *former, "--resume"], tmp_path)
+    assert grid.returncode == 2 and "cannot resume" in grid.stderr
     refused = run(["extract", "images", "-o", "out.npz", "--quiet", "--resume"], tmp_path)
     assert refused.returncode == 2 and "cannot resume" in refused.stderr

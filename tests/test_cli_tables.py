@@ -4,6 +4,7 @@ files, tested in-process on rows made up for the purpose."""
 import io
 import json
 import os
+import sys
 import zipfile
 
 import numpy as np
@@ -103,6 +104,13 @@ def test_stored_options_are_the_file_format():
         "invariance": "centre_of_mass_rebin", "include_orientation": False,
     }
     assert list(stored_options(HistogramOptions())) == list(_tables.STORED_OPTIONS)
+
+
+def test_parquet_without_pyarrow_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import fails
+    with pytest.raises(UsageError, match=r"^writing \.parquet needs pyarrow: pip install "
+                                         r"pyarrow, or choose a \.csv or \.npz OUTPUT$"):
+        _tables.import_pyarrow()
 
 
 def test_table_format_by_extension():

@@ -439,7 +439,7 @@ def test_same_numbers_for_every_plain_pass_size(batch, monkeypatch, pixels_per_p
     # still the image's own: that of the image computed alone.
     monkeypatch.setenv(_engines.ENV_VAR, "plain")
     monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", pixels_per_pass)
-    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
+    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "stack_gradients")
     got = GradientHistogramTransformer(include_orientation=True,
                                        **FUNCTION_DEFAULTS).fit_transform(batch)
     assert calls == {1: [1] * 40, 24 * 32 * 3 + 1: [3] * 13 + [1], 10**9: [40]}[pixels_per_pass]
@@ -464,13 +464,15 @@ def _count_stack_lengths(monkeypatch, module, name):
 
 def test_plain_engine_takes_a_chunk_in_passes(batch, monkeypatch, engine):
     # The numpy gradients of a 40-image chunk come in passes of 16 images,
-    # at each of the default scales in turn; the compiled kernel reads the
-    # chunk itself, without them.
-    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "region_gradients")
+    # at each of the default scales in turn, for the default grid as for one
+    # histogram; the compiled kernel reads the chunk itself, without them.
+    calls, _ = _count_stack_lengths(monkeypatch, _numpy, "stack_gradients")
     monkeypatch.setattr(_numpy, "PLAIN_PIXELS_PER_PASS", 24 * 32 * 16)
-    rows = GradientHistogramTransformer().fit_transform(batch)
-    assert calls == ([16, 16, 8] * len(DEFAULT_SCALES) if engine == "plain" else [])
-    np.testing.assert_array_equal(rows, default_rows(batch))
+    for layout in ("grid", "global"):
+        calls.clear()
+        rows = GradientHistogramTransformer(layout=layout).fit_transform(batch)
+        assert calls == ([16, 16, 8] * len(DEFAULT_SCALES) if engine == "plain" else [])
+        np.testing.assert_array_equal(rows, default_rows(batch, layout=layout))
 
 
 def test_memory_mapped_batch(batch, tmp_path):
@@ -495,12 +497,12 @@ def test_tiny_images_in_one_chunk(monkeypatch):
     assert calls == [len(X)]
     # The transformer's defaults, passed on to gradient_histogram explicitly.
     shared = inspect.signature(gradient_histogram).parameters.keys() & transformer.get_params()
-    assert shared >= {"angle_bins", "operator", "invariance", "sigma", "frame", "size"}
+    assert shared >= {"angle_bins", "operator", "invariance", "sigma", "frame", "size", "layout"}
     defaults = {name: getattr(transformer, name) for name in shared}
     expected = np.stack([gradient_histogram(image.reshape(8, 8), **defaults).histogram
                          for image in X[:50]])
     np.testing.assert_array_equal(rows[:50], expected)
-    assert rows.shape == (len(X), 3 * 36)
+    assert rows.shape == (len(X), 3 * 9 * 36)  # three scales of 3 x 3 cells
     # ... and with gradient_histogram's own defaults, the function's own rows.
     calls.clear()
     rows = GradientHistogramTransformer(image_shape=(8, 8), **FUNCTION_DEFAULTS).fit_transform(X)

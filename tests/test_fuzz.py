@@ -130,6 +130,10 @@ parameters = st.fixed_dictionaries({}, optional={
 #: The transformer's default scales (the function's default is one scale).
 TRANSFORMER_SCALES = 3
 
+#: The columns of the transformer's defaults: 3 x 3 cells of 36 bins at each
+#: scale (the function's default is one histogram).
+TRANSFORMER_COLUMNS = TRANSFORMER_SCALES * 9 * 36
+
 
 def n_values(params, n_scales=1):
     """Length of the histogram ``params`` give (they are known to be valid):
@@ -227,7 +231,7 @@ def test_transformer_on_hostile_arrays(X, form, params):
 def test_transformer_on_hostile_lists(items):
     with expect_documented():
         rows = GradientHistogramTransformer().fit_transform(items)
-        assert rows.shape == (len(items), TRANSFORMER_SCALES * 36) and np.isfinite(rows).all()
+        assert rows.shape == (len(items), TRANSFORMER_COLUMNS) and np.isfinite(rows).all()
 
 
 # -- legal inputs with extreme values ---------------------------------------------------
@@ -619,7 +623,7 @@ def test_reader_on_random_bytes(content, suffix):
             check_result(result, {}, image.dtype)
         with expect_documented():
             rows = GradientHistogramTransformer().fit_transform([str(path)])
-            assert rows.shape == (1, TRANSFORMER_SCALES * 36) and np.isfinite(rows).all()
+            assert rows.shape == (1, TRANSFORMER_COLUMNS) and np.isfinite(rows).all()
 
 
 def test_seeds_are_readable(tmp_path):

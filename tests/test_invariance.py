@@ -297,7 +297,7 @@ def patches():
 @pytest.mark.parametrize("unidirectional", [False, True])
 def test_transformer_rows_and_names(patches, invariance, unidirectional):
     common = dict(angle_bins=12, unidirectional=unidirectional, invariance=invariance,
-                  sigma=1.2, normalize=True)
+                  sigma=1.2, normalize=True, layout="global")
     transformer = GradientHistogramTransformer(include_orientation=True, **common)
     rows = transformer.fit_transform(patches)
     names = transformer.get_feature_names_out()
@@ -318,8 +318,9 @@ def test_transformer_rows_and_names(patches, invariance, unidirectional):
 
 def test_transformer_dataframe_columns_for_dft(patches):
     pytest.importorskip("pandas")
-    transformer = GradientHistogramTransformer(invariance="dft_magnitude").set_output(
-        transform="pandas")
+    # The DFT magnitudes replace the bins of one global histogram.
+    params = dict(invariance="dft_magnitude", layout="global")
+    transformer = GradientHistogramTransformer(**params).set_output(transform="pandas")
     frame = transformer.fit_transform(patches)
     harmonics = [
         "dft_magnitude_00", "dft_magnitude_01", "dft_magnitude_02", "dft_magnitude_03",
@@ -332,16 +333,17 @@ def test_transformer_dataframe_columns_for_dft(patches):
                                    for name in harmonics]
     assert frame.shape == (len(patches), 3 * 19)
     np.testing.assert_array_equal(
-        frame.to_numpy(),
-        GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(patches))
+        frame.to_numpy(), GradientHistogramTransformer(**params).fit_transform(patches))
 
 
 def test_not_invariant_ignores_the_method(patches):
-    rows = [GradientHistogramTransformer(rotation_invariant=False, invariance=m)
-            .fit_transform(patches) for m in INVARIANCE_METHODS]
-    for other in rows[1:]:
-        np.testing.assert_array_equal(other, rows[0])
-    transformer = GradientHistogramTransformer(rotation_invariant=False,
+    for layout in ("grid", "global"):
+        rows = [GradientHistogramTransformer(rotation_invariant=False, invariance=m,
+                                             layout=layout).fit_transform(patches)
+                for m in INVARIANCE_METHODS]
+        for other in rows[1:]:
+            np.testing.assert_array_equal(other, rows[0])
+    transformer = GradientHistogramTransformer(rotation_invariant=False, layout="global",
                                                invariance="dft_magnitude").fit(patches)
     assert len(transformer.get_feature_names_out()) == 3 * 36  # bins, not harmonics
     assert transformer.get_feature_names_out()[1] == "sigma0.5_angle_010.000"
@@ -386,9 +388,10 @@ def test_transformer_dft_on_a_ragged_list(patches):
     for row, image in zip(got, ragged, strict=True):
         np.testing.assert_array_equal(
             row, gradient_histogram(image, invariance="dft_magnitude").histogram)
-    got = GradientHistogramTransformer(invariance="dft_magnitude").fit_transform(ragged)
+    params = dict(invariance="dft_magnitude", layout="global")  # harmonics of one histogram
+    got = GradientHistogramTransformer(**params).fit_transform(ragged)
     assert got.shape == (3, 3 * 19)
-    np.testing.assert_array_equal(got, default_rows(ragged, invariance="dft_magnitude"))
+    np.testing.assert_array_equal(got, default_rows(ragged, **params))
 
 
 # -- the dominant harmonic ------------------------------------------------------

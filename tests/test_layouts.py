@@ -214,18 +214,20 @@ def test_feature_names_say_scale_block_and_angle():
 def test_rows_equal_the_function_for_every_layout(photo):
     stack = np.stack([photo, photo[::-1], photo.T])
     for params in (dict(layout="rings", sigma=(1.0, 2.0), normalize="hellinger"),
-                   dict(layout="grid", grid_shape=(2, 2), rotation_invariant=False,
-                        **FUNCTION_DEFAULTS),
-                   dict(layout="grid", **FUNCTION_DEFAULTS),
+                   {**FUNCTION_DEFAULTS, "layout": "grid", "grid_shape": (2, 2),
+                    "rotation_invariant": False},
+                   {**FUNCTION_DEFAULTS, "layout": "grid"},
                    dict(layout="rings", n_rings=2, sigma=(0.5, 1.0, 2.0), normalize="sqrt")):
         rows = GradientHistogramTransformer(**params).fit_transform(stack)
         expected = [gradient_histogram(image, **params).histogram for image in stack]
         np.testing.assert_array_equal(rows, expected)
-    # The default scales and square root, by their definition, for each layout.
-    for layout in ("rings", "grid"):
+    # The default scales and square root, by their definition, for each
+    # layout (the default grid's rows named or not).
+    for layout, n_blocks in (("global", 1), ("rings", 3), ("grid", 9)):
         rows = GradientHistogramTransformer(layout=layout).fit_transform(stack)
-        assert rows.shape == (3, 3 * (3 if layout == "rings" else 9) * 36)
+        assert rows.shape == (3, 3 * n_blocks * 36)
         np.testing.assert_array_equal(rows, default_rows(stack, layout=layout))
+    np.testing.assert_array_equal(GradientHistogramTransformer().fit_transform(stack), rows)
 
 
 @pytest.mark.parametrize("params", [

@@ -31,18 +31,20 @@ def test_defaults_are_the_function_s_defaults(engine):
     assert options.engine == engine and options.include_orientation is True
 
 
-def test_the_transformer_s_defaults_differ_in_sigma_and_normalize(engine):
+def test_the_transformer_s_defaults_differ_in_sigma_normalize_and_layout(engine):
     signature = inspect.signature(gradient_histogram).parameters
     params = GradientHistogramTransformer().get_params()
     differences = {name: value for name, value in params.items()
                    if name in signature and value != signature[name].default}
-    # Chosen for classification: three scales, the square root of the histogram.
-    assert differences == {"sigma": (0.5, 1.0, 2.0), "normalize": "sqrt"}
+    # Chosen for classification: three scales, the square root of the
+    # histogram, a grid of cells.
+    assert differences == {"sigma": (0.5, 1.0, 2.0), "normalize": "sqrt", "layout": "grid"}
+    assert params["grid_shape"] == (3, 3) == signature["grid_shape"].default
     assert params["include_orientation"] is False  # the options' default is True
     options = HistogramOptions.from_params(params)
     assert options == HistogramOptions(sigma=(0.5, 1.0, 2.0), normalize="sqrt",
-                                       include_orientation=False)
-    assert options.n_values == 3 * 36
+                                       layout="grid", include_orientation=False)
+    assert options.n_values == 3 * 9 * 36  # three scales of 3 x 3 cells of 36 bins
 
 
 def test_values_are_normalised():
@@ -203,9 +205,14 @@ def test_operators_without_a_scale_give_one_block_whatever_sigma_holds():
     assert sobel.scales == (0.5,) and not sobel.multiscale and sobel.n_values == 36
     assert sobel.feature_names()[:2] == ["angle_000.000", "angle_010.000"]
     image = np.random.default_rng(0).random((12, 12))
-    rows = GradientHistogramTransformer(operator="sobel").fit_transform(image[None])
+    rows = GradientHistogramTransformer(operator="sobel", layout="global").fit_transform(
+        image[None])
     np.testing.assert_allclose(
         rows[0], np.sqrt(gradient_histogram(image, operator="sobel").histogram), rtol=1e-12)
+    # The default grid: one block of 3 x 3 cells.
+    rows = GradientHistogramTransformer(operator="sobel").fit_transform(image[None])
+    np.testing.assert_allclose(rows[0], np.sqrt(gradient_histogram(
+        image, operator="sobel", layout="grid").histogram), rtol=1e-12)
 
 
 # -- the parameter table's checks, wherever a value comes in --

@@ -1,6 +1,7 @@
 """GradientHistogramDisplay: check what is drawn, with the Agg backend."""
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -444,3 +445,11 @@ def test_import_does_not_load_matplotlib():
     code = "import sys, gradhist_sklearn; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_without_matplotlib_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # import fails
+    with pytest.raises(ImportError, match=r"GradientHistogramDisplay\.plot needs matplotlib, "
+                                          r"which is not installed\. Install it with "
+                                          r"`pip install matplotlib`\.$"):
+        GradientHistogramDisplay.from_image(np.full((8, 8), 7.0))

@@ -390,6 +390,7 @@ def batches(draw, min_images=1):
            # the function's defaults and the transformer's
            "sigma": st.sampled_from([1.0, (0.5, 1.0, 2.0)]),
            "normalize": st.sampled_from([True, "sqrt"]),
+           "layout": st.sampled_from(["global", "grid"]),
        }))
 def test_every_input_form_n_jobs_and_chunk_size_agree(stack, n_jobs, pixels_per_chunk, params):
     from gradhist_sklearn import _batch

@@ -148,6 +148,7 @@ def test_unfitted_transformer_pickles_unfitted(images):
     restored = pickle.loads(pickle.dumps(GradientHistogramTransformer(angle_bins=8)))
     with pytest.raises(NotFittedError):
         restored.transform(images)
-    assert restored.fit_transform(images).shape == (len(images), 3 * 8)  # 3 default scales
+    # 3 default scales of the default 3 x 3 cells
+    assert restored.fit_transform(images).shape == (len(images), 3 * 9 * 8)
     np.testing.assert_array_equal(restored.transform(images),
                                   GradientHistogramTransformer(angle_bins=8).fit_transform(images))

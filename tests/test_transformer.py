@@ -33,17 +33,19 @@ def test_rows_equal_gradient_histogram(images):
 
 
 def test_default_rows_are_three_square_rooted_scales(images):
-    # The defaults: sigma=(0.5, 1, 2) and normalize='sqrt', one block of
-    # 36 columns per scale, each the square root of the function's histogram.
+    # The defaults: sigma=(0.5, 1, 2), normalize='sqrt' and a grid of 3 x 3
+    # cells, one block of 9 x 36 columns per scale, each the square root of
+    # the function's histogram of that grid.
     transformer = GradientHistogramTransformer()
     assert transformer.sigma == DEFAULT_SCALES == (0.5, 1.0, 2.0)
     assert transformer.normalize == "sqrt"
+    assert transformer.layout == "grid" and transformer.grid_shape == (3, 3)
     got = transformer.fit_transform(images)
-    assert got.shape == (len(images), 3 * 36)
+    assert got.shape == (len(images), 3 * 9 * 36)
     np.testing.assert_array_equal(got, default_rows(images))
     for block, sigma in zip(np.split(got, 3, axis=1), DEFAULT_SCALES, strict=True):
         np.testing.assert_allclose(
-            block ** 2, expected_rows(images, sigma=sigma), rtol=1e-12)
+            block ** 2, expected_rows(images, sigma=sigma, layout="grid"), rtol=1e-12)
     # The function's defaults give the function's rows.
     np.testing.assert_array_equal(
         GradientHistogramTransformer(**FUNCTION_DEFAULTS).fit_transform(images),
@@ -81,8 +83,10 @@ def test_ragged_list_with_normalize_is_size_independent(images):
     rows = GradientHistogramTransformer(rotation_invariant=False,
                                         **FUNCTION_DEFAULTS).fit_transform([image, mirrored])
     np.testing.assert_allclose(rows[0].sum(), rows[1].sum(), rtol=1e-12)
-    # The default square roots keep it: each scale's squares sum to its mean magnitude.
-    rows = GradientHistogramTransformer(rotation_invariant=False).fit_transform(
+    # The default square roots keep it: each scale's squares sum to its mean
+    # magnitude (of the whole image: one histogram, as the cells of a grid
+    # hold different parts of the two images).
+    rows = GradientHistogramTransformer(rotation_invariant=False, layout="global").fit_transform(
         [image, mirrored])
     squares = (rows ** 2).reshape(2, 3, 36).sum(axis=2)
     np.testing.assert_allclose(squares[0], squares[1], rtol=1e-12)
@@ -125,9 +129,10 @@ def test_include_orientation_and_feature_names(images):
     assert odd[1] == "angle_051.429" and len(set(odd)) == 7
     uni = GradientHistogramTransformer(angle_bins=8, unidirectional=True, **FUNCTION_DEFAULTS)
     assert list(uni.fit(images).get_feature_names_out()) == EIGHT_ANGLES[:4]
-    # The default three scales: each block's names prefixed with its sigma,
+    # Three scales (the default): each block's names prefixed with its sigma,
     # then each scale's main orientation and strength, prefixed the same way.
-    transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True)
+    transformer = GradientHistogramTransformer(angle_bins=8, include_orientation=True,
+                                               layout="global")
     rows = transformer.fit_transform(images)
     assert rows.shape == (len(images), 3 * 8 + 3 * 2)
     assert list(transformer.get_feature_names_out()) == [
@@ -140,15 +145,21 @@ def test_include_orientation_and_feature_names(images):
                                    [single.main_orientation for single in singles])
         np.testing.assert_allclose(rows[:, 25 + 2 * k],
                                    [single.orientation_strength for single in singles])
-    odd = GradientHistogramTransformer(angle_bins=7).fit(images).get_feature_names_out()
+    odd = GradientHistogramTransformer(angle_bins=7, layout="global").fit(images)
+    odd = odd.get_feature_names_out()
     assert odd[1] == "sigma0.5_angle_051.429" and odd[7] == "sigma1_angle_000.000"
     assert len(set(odd)) == 3 * 7
+    # The default grid: every cell's names, row by row, after each sigma prefix.
+    names = GradientHistogramTransformer(angle_bins=8).fit(images).get_feature_names_out()
+    assert list(names) == [f"sigma{sigma}_cell{i}_{j}_{angle}" for sigma in ("0.5", "1", "2")
+                           for i in range(3) for j in range(3) for angle in EIGHT_ANGLES]
 
 
 @pytest.mark.parametrize("library", ["pandas", "polars"])
 def test_set_output_dataframes(images, library):
     pytest.importorskip(library)
-    transformer = GradientHistogramTransformer(angle_bins=12).set_output(transform=library)
+    params = dict(angle_bins=12, layout="global")
+    transformer = GradientHistogramTransformer(**params).set_output(transform=library)
     frame = transformer.fit_transform(images)
     angles = ["angle_000.000", "angle_030.000", "angle_060.000", "angle_090.000",
               "angle_120.000", "angle_150.000", "angle_180.000", "angle_210.000",
@@ -157,14 +168,21 @@ def test_set_output_dataframes(images, library):
                                    for angle in angles]
     assert frame.shape == (len(images), 3 * 12)
     np.testing.assert_array_equal(
-        frame.to_numpy(), GradientHistogramTransformer(angle_bins=12).fit_transform(images))
+        frame.to_numpy(), GradientHistogramTransformer(**params).fit_transform(images))
+    # The default grid's frame: its columns are the transformer's names.
+    transformer = GradientHistogramTransformer().set_output(transform=library)
+    frame = transformer.fit_transform(images)
+    assert list(frame.columns) == list(transformer.get_feature_names_out())
+    assert frame.shape == (len(images), 3 * 9 * 36)
+    np.testing.assert_array_equal(frame.to_numpy(), default_rows(images))
 
 
 def test_two_d_input_without_image_shape_is_one_row_images():
     X = np.array([[0.0, 1.0, 4.0, 9.0], [5.0, 5.0, 5.0, 5.0]])
     with pytest.warns(UserWarning, match="one-pixel-high image of 4 pixels"):
         rows = GradientHistogramTransformer(angle_bins=4, rotation_invariant=False,
-                                            normalize=False, sigma=1.25).fit_transform(X)
+                                            normalize=False, sigma=1.25,
+                                            layout="global").fit_transform(X)
     expected = [gradient_histogram(row[None, :], angle_bins=4, rotation_invariant=False,
                                    normalize=False).histogram for row in X]
     np.testing.assert_array_equal(rows, expected)
@@ -183,7 +201,7 @@ def test_two_d_input_without_image_shape_warns_with_the_likelier_readings():
         transformer.transform(digits)  # said once, at fit
         ones = GradientHistogramTransformer(image_shape=(1, 64)).fit_transform(digits)
         eights = GradientHistogramTransformer(image_shape=(8, 8)).fit_transform(digits)
-    assert ones.shape == eights.shape == (5, 3 * 36)
+    assert ones.shape == eights.shape == (5, 3 * 9 * 36)  # the default grid's columns
 
 
 def test_fit_records_shape_and_transform_checks_it(images):
@@ -197,8 +215,8 @@ def test_fit_records_shape_and_transform_checks_it(images):
     stack = GradientHistogramTransformer().fit(images)
     assert stack.image_shape_ == (h, w) and not hasattr(stack, "n_features_in_")
     # Normalised histograms of other sizes are comparable, so a stack may
-    # change size: 36 bins at each of the 3 default scales.
-    assert stack.transform(images[:, :20, :20]).shape == (n, 3 * 36)
+    # change size: 3 x 3 cells of 36 bins at each of the 3 default scales.
+    assert stack.transform(images[:, :20, :20]).shape == (n, 3 * 9 * 36)
 
 
 def test_unfitted_transform_raises(images):
@@ -280,7 +298,7 @@ def test_input_features_checked_as_scikit_learn_checks_them(images):
         flat.get_feature_names_out(["a"])
     frame = pd.DataFrame(np.zeros((2, 3)), columns=["a", "b", "c"])
     columns = GradientHistogramTransformer(image_shape=(1, 3)).fit(frame)
-    assert len(columns.get_feature_names_out(["a", "b", "c"])) == 108
+    assert len(columns.get_feature_names_out(["a", "b", "c"])) == 3 * 9 * 36
     with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
         columns.get_feature_names_out(["a", "b", "d"])
     # Images have no columns to name: only None says what fit saw.

@@ -451,12 +451,13 @@ def test_one_by_one_image(operator):
     ones = np.full((3, 1, 1), 5, dtype=np.uint8)
     rows = function_rows(ones, include_orientation=True, operator=operator)
     np.testing.assert_array_equal(rows, np.zeros((3, 38)))  # no orientation, strength 0
-    # The defaults: 36 zeros at each of the three scales (one block for the
-    # operators without a scale), and orientation and strength 0 at each.
+    # The defaults: a 3 x 3 grid of 36 zeros at each of the three scales (one
+    # block for the operators without a scale), and orientation and strength
+    # 0 at each; the other layouts likewise with their number of blocks.
     n_scales = 3 if operator == "gaussian" else 1
     rows = fit_transform(ones, include_orientation=True, operator=operator)
-    np.testing.assert_array_equal(rows, np.zeros((3, n_scales * (36 + 2))))
-    for layout, n_blocks in (("rings", 3), ("grid", 9)):
+    np.testing.assert_array_equal(rows, np.zeros((3, n_scales * (9 * 36 + 2))))
+    for layout, n_blocks in (("global", 1), ("rings", 3), ("grid", 9)):
         rows = fit_transform(ones, include_orientation=True, operator=operator, layout=layout)
         np.testing.assert_array_equal(rows, np.zeros((3, n_scales * (n_blocks * 36 + 2))))
 
@@ -583,14 +584,20 @@ def test_extreme_magnitudes_square_roots_are_exact(image, exponent):
     result = gradient_histogram(scaled, normalize="sqrt").histogram
     assert np.isfinite(result).all() and result.sum() > 0
     np.testing.assert_allclose(result, root(reference), rtol=1e-12, atol=0)
-    # The default transformer: three scales, each its exact root, finite.
-    rows = fit_transform(np.stack([small_ints, scaled]), include_orientation=True)
+    # The transformer's three scales of one histogram each: each its exact
+    # root, finite.
+    stack = np.stack([small_ints, scaled])
+    rows = fit_transform(stack, include_orientation=True, layout="global")
     assert rows.shape == (2, 3 * (36 + 2)) and np.isfinite(rows).all()
     values = slice(0, 3 * 36)  # then each scale's orientation and strength
     np.testing.assert_allclose(rows[1, values], root(rows[0, values] ** 2), rtol=1e-12, atol=0)
     np.testing.assert_allclose(rows[1, values], np.concatenate(
         [root(gradient_histogram(small_ints, sigma=s).histogram) for s in DEFAULT_SCALES]),
         rtol=1e-12, atol=0)
+    # The default grid of 3 x 3 cells: every cell's root as exact.
+    rows = fit_transform(stack)
+    assert rows.shape == (2, 3 * 9 * 36) and np.isfinite(rows).all()
+    np.testing.assert_allclose(rows[1], root(rows[0] ** 2), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("exponent", [100, -100, -140])
@@ -611,7 +618,7 @@ def test_extreme_float32_magnitudes(image, exponent):
     result = gradient_histogram(scaled, normalize="sqrt").histogram
     assert result.dtype == np.float32
     np.testing.assert_allclose(result, root, rtol=1e-6, atol=0)
-    rows = fit_transform(np.stack([small_ints, scaled]))
+    rows = fit_transform(np.stack([small_ints, scaled]), layout="global")
     assert rows.dtype == np.float32 and np.isfinite(rows).all() and rows.shape == (2, 3 * 36)
     expected = np.ldexp(np.sqrt(np.ldexp(rows[0].astype(np.float64) ** 2, exponent % 2)),
                         exponent // 2)
@@ -628,7 +635,7 @@ def test_ragged_list(image):
         assert row[-1] == expected.orientation_strength
     assert np.isfinite(rows).all()
     rows = fit_transform(images, include_orientation=True)
-    np.testing.assert_array_equal(rows[:, :3 * 36], default_rows(images))
+    np.testing.assert_array_equal(rows[:, :3 * 9 * 36], default_rows(images))
     assert np.isfinite(rows).all()
 
 
@@ -673,7 +680,7 @@ def test_float32_batches_give_float32(image, form):
     rows = fit_transform(X, include_orientation=True, **params)
     assert rows.dtype == np.float32 and np.isfinite(rows).all()
     double = fit_transform(images.astype(np.float64), include_orientation=True)
-    values = slice(0, 3 * 36)  # the histograms, not the orientations
+    values = slice(0, 3 * 9 * 36)  # the histograms, not the orientations
     np.testing.assert_allclose(rows[:, values], double[:, values], rtol=1e-5,
                                atol=1e-5 * double[:, values].max())
 

@@ -136,8 +136,8 @@ def import_pyarrow():
         import pyarrow.parquet as pq
     except ImportError:
         raise UsageError(
-            "writing .parquet needs pyarrow: pip install 'gradhist-sklearn[parquet]' "
-            "(or pip install pyarrow), or choose a .csv or .npz OUTPUT"
+            "writing .parquet needs pyarrow: pip install pyarrow, "
+            "or choose a .csv or .npz OUTPUT"
         ) from None
     return pa, pq
 
