@@ -135,7 +135,7 @@ def main():
         ok = all([stop_and_resume(cwd, clean, args.at, signal.SIGKILL, args.n_files),
                   stop_and_resume(cwd, clean, args.at, signal.SIGINT, args.n_files)])
         rng = np.random.default_rng(args.seed)
-        for i in range(args.kills):
+        for _ in range(args.kills):
             at = float(rng.uniform(0.05, 1.0))
             ok &= stop_and_resume(cwd, clean, at, signal.SIGKILL, args.n_files)
         print("every resumed table is the clean one" if ok else "SOME TABLE DIFFERED")

@@ -55,7 +55,13 @@ The centre pixel has no azimuth: it adds nothing to any ``k >= 1``.
 import numpy as np
 
 from ._invariance import above_noise
-from ._layouts import centred_coordinates, counted_pixels, remembered, ring_placement
+from ._layouts import (
+    centred_coordinates,
+    counted_pixels,
+    remembered,
+    ring_placement,
+    split_between_bins,
+)
 
 
 @remembered(lambda options: (options.frame, options.size, options.n_rings))
@@ -105,16 +111,8 @@ def azimuthal_sums(gx, gy, placement, phases, angle_offset, options):
     n_images = gx.shape[0]
     n_bins, n_rings = options.n_azimuthal_bins, options.n_rings
     n_harmonics = options.azimuthal_harmonics
-    degrees = angle_offset[:, None]
-    if placement.reference is not None:
-        degrees = degrees + placement.reference
-    magnitude = np.sqrt(gx * gx + gy * gy)
-    position = np.arctan2(gy, gx) * (options.azimuthal_bins / (2 * np.pi))
-    position = np.mod(position - degrees * (options.azimuthal_bins / 360.0), n_bins)
-    lower = np.floor(position)
-    upper_share = position - lower
-    lower = lower.astype(np.intp) % n_bins
-    upper = (lower + 1) % n_bins
+    magnitude, lower, upper, upper_share = split_between_bins(
+        gx, gy, placement, angle_offset, options.azimuthal_bins, n_bins)
     size = n_images * n_rings * n_bins
     base = (np.arange(n_images) * (n_rings * n_bins))[:, None]
     sums = np.zeros((n_harmonics, size), dtype=np.complex128)

@@ -30,7 +30,6 @@ from ._region import region_mask
 from ._scaling import restore_root_scale, restore_scale, scale_to_safe_range
 from ._validation import as_gray_image, compute_dtype
 
-
 #: :func:`gradient_histogram`'s parameters and defaults, from the table.
 FUNCTION_DEFAULTS = defaults_of("function")
 

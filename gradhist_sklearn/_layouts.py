@@ -201,3 +201,28 @@ def counted_pixels(shape, region, options):
     if options.layout == "rings":
         return len(ring_placement(shape, region, options).pixels)
     return shape[0] * shape[1] if region is None else int(np.count_nonzero(region))
+
+
+def split_between_bins(gx, gy, placement, angle_offset, angle_bins, n_bins):
+    """Each pixel's gradient magnitude and its linear split between the two
+    nearest of ``n_bins`` bins (``angle_bins`` over the full circle), its
+    angle measured from ``angle_offset`` degrees (one per image) plus the
+    placement's per-pixel reference, if any.
+
+    Returns
+    -------
+    magnitude, lower, upper, upper_share : ndarray, shape of ``gx``
+        The vote's size, its two bins (``upper`` after ``lower``, modulo
+        ``n_bins``) and the share of it that goes to ``upper``.
+    """
+    degrees = angle_offset[:, None]
+    if placement.reference is not None:
+        degrees = degrees + placement.reference
+    magnitude = np.sqrt(gx * gx + gy * gy)
+    position = np.arctan2(gy, gx) * (angle_bins / (2 * np.pi))
+    position = np.mod(position - degrees * (angle_bins / 360.0), n_bins)
+    lower = np.floor(position)
+    upper_share = position - lower
+    lower = lower.astype(np.intp) % n_bins
+    upper = (lower + 1) % n_bins
+    return magnitude, lower, upper, upper_share

@@ -283,7 +283,7 @@ class GradientHistogramDisplay:
         top = max(float(np.max([values.max() for _, values in panels])), 0.0)
         self.image_ax_ = self.image_bars_ = None
         self.orientation_line_ = self.orientation_angle_ = None
-        for (role, values), panel_ax in zip(panels, axes):
+        for (role, values), panel_ax in zip(panels, axes, strict=False):
             bars, mirror = self._draw_panel(panel_ax, kind, role, values, top, bar_kwargs)
             if role == "image":
                 self.image_ax_, self.image_bars_ = panel_ax, bars

@@ -134,19 +134,21 @@ def binds_default(node):
     (the table), a keyword ``angle_bins=36``, a function's default, a dict's
     entry. Passing a variable on (``angle_bins=options.angle_bins``) is not one."""
     if isinstance(node, ast.Call):
-        after_name = [right for left, right in zip(node.args, node.args[1:])
+        after_name = [right for left, right in zip(node.args, node.args[1:], strict=False)
                       if is_constant(left, "angle_bins")]
         keywords = [keyword.value for keyword in node.keywords if keyword.arg == "angle_bins"]
         return any(isinstance(value, ast.Constant) for value in after_name + keywords)
     if isinstance(node, ast.FunctionDef):
         positional = node.args.posonlyargs + node.args.args
-        defaults = dict(zip([arg.arg for arg in positional][::-1], node.args.defaults[::-1]))
-        defaults.update((arg.arg, default) for arg, default
-                        in zip(node.args.kwonlyargs, node.args.kw_defaults) if default)
+        defaults = dict(zip([arg.arg for arg in positional][::-1], node.args.defaults[::-1],
+                            strict=False))
+        keyword_defaults = zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True)
+        defaults.update((arg.arg, default) for arg, default in keyword_defaults if default)
         return "angle_bins" in defaults
     if isinstance(node, ast.Dict):
         return any(key is not None and is_constant(key, "angle_bins")
-                   and isinstance(value, ast.Constant) for key, value in zip(node.keys, node.values))
+                   and isinstance(value, ast.Constant)
+                   for key, value in zip(node.keys, node.values, strict=True))
     return False
 
 

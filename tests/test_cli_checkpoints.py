@@ -253,7 +253,8 @@ def test_random_kills_then_resume_give_the_clean_table(tmp_path):
         target = len(parts_on_disk(output)) + int(rng.integers(1, 5))
         process = start([*args, output.name, "--resume", "-q"], tmp_path)
         try:
-            wait_until(lambda: len(parts_on_disk(output)) >= target, process, "new parts")
+            wait_until(lambda target=target: len(parts_on_disk(output)) >= target, process,
+                       "new parts")
         finally:
             process.kill()
             _, stderr = process.communicate()

@@ -596,15 +596,14 @@ def test_warnings_of_other_threads_are_shown_as_usual(tmp_path):
 
     from gradhist_sklearn._io import _READERS_QUIET
 
-    shown = []
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
         with _READERS_QUIET.listening() as heard:
-            warnings.warn("in the reading thread", UserWarning)
+            warnings.warn("in the reading thread", UserWarning, stacklevel=1)
             other = threading.Thread(target=warnings.warn, args=("elsewhere", UserWarning))
             other.start()
             other.join()
-        warnings.warn("after the read", UserWarning)
+        warnings.warn("after the read", UserWarning, stacklevel=1)
     assert heard == ["UserWarning: in the reading thread"]
     assert [str(w.message) for w in shown] == ["elsewhere", "after the read"]
 

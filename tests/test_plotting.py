@@ -329,7 +329,7 @@ def test_radial_scale_is_labelled_at_its_rings(figure):
     display = figure()
     for ax in dict.fromkeys([display.image_ax_, display.ax_]):
         ticks, labels = ax.get_yticks(), ax.get_yticklabels()
-        shown = [(tick, label.get_text()) for tick, label in zip(ticks, labels)
+        shown = [(tick, label.get_text()) for tick, label in zip(ticks, labels, strict=False)
                  if label.get_text()]
         for tick, text in shown:
             assert float(text) == pytest.approx(tick)

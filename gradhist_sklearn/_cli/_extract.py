@@ -282,7 +282,7 @@ def _match_resolved(plan, old_paths, directory, prune):
             plan.outside += 1
         kept[old] = old if os.path.isabs(old) else os.path.relpath(location)
     keys = [order_key(kept[old]) for old in old_paths if old in kept]
-    plan.kept_in_order = all(a <= b for a, b in zip(keys, keys[1:]))
+    plan.kept_in_order = all(a <= b for a, b in zip(keys, keys[1:], strict=False))
     plan.kept = kept
     plan.todo = [p for p in plan.todo if os.path.realpath(p) not in done]
 

@@ -107,7 +107,7 @@ def _images_in(directory, recursive, found, visited):
     """Add the image files inside ``directory`` to ``found`` (hidden files and
     folders skipped); with ``recursive``, those of every directory below it."""
     if recursive:
-        for folder, entries in _walk(directory, found, visited):
+        for _folder, entries in _walk(directory, found, visited):
             _add_entries(found, (e for e in entries
                                  if _is_image_name(e.name) and not _is_directory(e)))
         return

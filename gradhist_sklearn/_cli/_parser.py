@@ -5,7 +5,6 @@ import argparse
 import os
 
 from .. import __version__
-from .._params import TRANSFORMER_DEFAULTS as DEFAULTS
 from .._params import parameters_of
 from ._usage import printable
 

@@ -48,6 +48,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
+from .._azimuthal import azimuth_vectors
 from .._invariance import (
     above_noise,
     dominant_harmonic_turn,
@@ -57,7 +58,6 @@ from .._invariance import (
     peak_positions,
     plain_orientations,
 )
-from .._azimuthal import azimuth_vectors
 from .._layouts import centred_coordinates, remembered, ring_placement
 from ._cache import numba_cache_dir
 
@@ -1405,7 +1405,8 @@ def histograms(stack, region, options, grains=None):
     else:
         _histograms(stack, operator, area, _binning(stack, options, offset), plain)
         if options.alignment == "peak":
-            turned = offset + peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
+            peak = peak_positions(plain, n_pixels, grains)
+            turned = offset + peak * (360.0 / options.angle_bins)
             _histograms(stack, operator, area, _binning(stack, options, turned), out)
         else:
             out = plain

@@ -21,7 +21,7 @@ from .._invariance import (
     pixel_harmonics,
     plain_orientations,
 )
-from .._layouts import grid_placement, ring_placement
+from .._layouts import grid_placement, ring_placement, split_between_bins
 from .._validation import compute_dtype
 
 
@@ -60,7 +60,8 @@ def _histograms_of_pass(stack, angle_offset, grains, region, options):
         # the frame): binning at it gives theta - phi whatever the frame.
         sums = harmonic_sums(gx, gy, options.unidirectional)
         shift_bins = options.n_bins * np.array([
-            dominant_harmonic_turn(row, n_pixels, grain) for row, grain in zip(sums, grains)])
+            dominant_harmonic_turn(row, n_pixels, grain)
+            for row, grain in zip(sums, grains, strict=True)])
         angle_offset = 0.0
     else:
         shift_bins = peak_positions(plain, *noise)
@@ -126,7 +127,7 @@ def _grid_turns(gx, gy, plain, offsets, options, noise):
         # the global layout bins it); the grid turns from the frame's.
         sums = harmonic_sums(gx, gy, options.unidirectional)
         turns = np.array([dominant_harmonic_turn(row, n_pixels, grain)
-                          for row, grain in zip(sums, grains)])
+                          for row, grain in zip(sums, grains, strict=True)])
         return options.n_bins * turns * (360.0 / options.angle_bins) - offsets
     aligned = options.n_bins * pixel_centre_turns(
         gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
@@ -151,16 +152,8 @@ def place_histograms(gx, gy, placement, angle_offset, options):
     """
     n_images = gx.shape[0]
     n_bins, n_blocks = options.n_bins, options.n_blocks
-    degrees = angle_offset[:, None]
-    if placement.reference is not None:
-        degrees = degrees + placement.reference
-    magnitude = np.sqrt(gx * gx + gy * gy)
-    position = np.arctan2(gy, gx) * (options.angle_bins / (2 * np.pi))
-    position = np.mod(position - degrees * (options.angle_bins / 360.0), n_bins)
-    lower = np.floor(position)
-    upper_share = position - lower
-    lower = lower.astype(np.intp) % n_bins
-    upper = (lower + 1) % n_bins
+    magnitude, lower, upper, upper_share = split_between_bins(
+        gx, gy, placement, angle_offset, options.angle_bins, n_bins)
     spread = None
     if placement.spread is not None and placement.spread.any():
         spread = magnitude[:, placement.spread] / n_bins
