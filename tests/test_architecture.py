@@ -252,3 +252,15 @@ def test_the_worked_example_s_one_entry_reaches_every_layer():
     assert found["only_with"].startswith(
         "azimuthal_harmonics=2 applies only with layout='rings', got layout='global'.")
     assert found["docstring"] and found["table"]
+
+
+def test_readme_s_parameter_table_names_every_parameter():
+    # README keeps a short table of its own: it must not leave one out.
+    from gradhist_sklearn._params import PARAMETERS
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Parameters"):readme.index("## Conventions in brief")]
+    named = set(re.findall(r"^\| `(.+?)` \|", table, flags=re.M))
+    names = {name.strip("` ") for row in named for name in row.split(",")}
+    missing = [p.name for p in PARAMETERS if "transformer" in p.used_by and p.name not in names]
+    assert not missing, f"README's parameter table leaves out {missing}"
