@@ -287,8 +287,6 @@ def test_n_jobs_is_bounded_and_named(images, n_jobs):
 
 
 def test_input_features_checked_as_scikit_learn_checks_them(images):
-    import pandas as pd
-
     flat = GradientHistogramTransformer(image_shape=images.shape[1:])
     flat.fit(images.reshape(len(images), -1))
     names = flat.get_feature_names_out()
@@ -296,14 +294,18 @@ def test_input_features_checked_as_scikit_learn_checks_them(images):
     assert list(flat.get_feature_names_out([f"x{i}" for i in range(n_features)])) == list(names)
     with pytest.raises(ValueError, match=f"equal to number of features \\({n_features}\\)"):
         flat.get_feature_names_out(["a"])
-    frame = pd.DataFrame(np.zeros((2, 3)), columns=["a", "b", "c"])
-    columns = GradientHistogramTransformer(image_shape=(1, 3)).fit(frame)
-    assert len(columns.get_feature_names_out(["a", "b", "c"])) == 3 * 9 * 36
-    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
-        columns.get_feature_names_out(["a", "b", "d"])
     # Images have no columns to name: only None says what fit saw.
     stack = GradientHistogramTransformer().fit(images)
     assert list(stack.get_feature_names_out()) == list(names)
     with pytest.raises(ValueError, match="fitted on images, which have no columns.*"
                                          "Pass input_features=None"):
         stack.get_feature_names_out(["a"])
+
+
+def test_input_features_checked_against_the_columns_of_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(np.zeros((2, 3)), columns=["a", "b", "c"])
+    columns = GradientHistogramTransformer(image_shape=(1, 3)).fit(frame)
+    assert len(columns.get_feature_names_out(["a", "b", "c"])) == 3 * 9 * 36
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        columns.get_feature_names_out(["a", "b", "d"])
