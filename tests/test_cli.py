@@ -151,10 +151,11 @@ def test_defaults_are_the_transformer_s(tmp_path):
 
 
 def test_parser_defaults_are_the_transformer_s():
-    from gradhist_sklearn._cli._parser import DEFAULTS, build_parser, histogram_options
+    from gradhist_sklearn._cli._parser import build_parser, histogram_options
     from gradhist_sklearn._gradients import KERNELS
     from gradhist_sklearn._options import HistogramOptions
     from gradhist_sklearn._params import OPERATOR_NAMES
+    from gradhist_sklearn._params import TRANSFORMER_DEFAULTS as DEFAULTS
 
     params = GradientHistogramTransformer().get_params()
     assert DEFAULTS == params
