@@ -374,5 +374,8 @@ def test_tables_of_the_former_defaults_record_the_former_options(tmp_path):
     # Without --layout global, the default grid is not what the table holds.
     grid = run(["extract", "images", "-o", "out.npz", "--quiet", *former, "--resume"], tmp_path)
     assert grid.returncode == 2 and "cannot resume" in grid.stderr
+    # The message names what differs, so the user knows which flag to add.
+    assert 'layout: "global" in the table, "grid" here' in grid.stderr, grid.stderr
+    assert "sigma" not in grid.stderr.split("cannot resume")[1], grid.stderr
     refused = run(["extract", "images", "-o", "out.npz", "--quiet", "--resume"], tmp_path)
     assert refused.returncode == 2 and "cannot resume" in refused.stderr

@@ -321,9 +321,21 @@ def _kept_paths(output, table_class, columns, stored):
     if list(old_columns) != columns or old_options != stored:
         raise UsageError(
             f"cannot resume: {output!r} was written with other options "
-            f"({json.dumps(old_options)}); {advice}"
+            f"({_option_differences(old_options, stored)}); {advice}"
         )
     return paths, old_made_by.get("directory") or os.getcwd()
+
+
+def _option_differences(old, new):
+    """Each option whose value in a table's record (``old``) differs from this
+    run's (``new``), as ``name: table's value in the table, run's here``. A
+    record without ``layout`` is of the single histogram (``stored_options``
+    records the layout's keys only for the other layouts)."""
+    old = {"layout": "global", **old}
+    shared = [name for name in new if name in old or name == "layout"]
+    return "; ".join(f"{name}: {json.dumps(old.get(name))} in the table, "
+                     f"{json.dumps(new[name])} here"
+                     for name in shared if old.get(name) != new[name]) or "other columns"
 
 
 def _refuse_damaged(output, table_class, n_columns, n_rows):
