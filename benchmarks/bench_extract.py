@@ -18,10 +18,16 @@ Peers measured in the same run, for the ratios:
 - the command on a quarter of the files: peak memory should not grow with
   the number of files (only the list of names does).
 
+With ``--scaling``, only ``--n-jobs 2`` against ``--n-jobs 1`` of the
+command with its defaults (the grid included), on 300 PNG files of 256x256
+and on 2,000 of 64x64: the two runs alternate, ``--rounds`` times (default
+3), and the best wall time of each is kept.
+
 Usage::
 
     python benchmarks/bench_extract.py                 # 20,000 files
     python benchmarks/bench_extract.py --n-files 2000  # a quick run
+    python benchmarks/bench_extract.py --scaling       # n_jobs=2 against 1, defaults
 """
 
 import argparse
@@ -98,13 +104,60 @@ def measure(command):
     return elapsed, peak_main, peak_tree
 
 
+#: (files, side) of the ``--scaling`` runs.
+SCALING_SETS = [(300, 256), (2000, 64)]
+
+
+def load():
+    try:
+        return "load average " + " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def scaling(rounds, output_format):
+    """``gradhist extract --n-jobs 2`` against ``--n-jobs 1``, the command's
+    defaults, alternating runs, best wall time of each."""
+    print(f"gradhist extract, its defaults, --n-jobs 2 against --n-jobs 1: wall time, "
+          f"best of {rounds} alternating runs, {os.cpu_count()} CPUs")
+    for n_files, size in SCALING_SETS:
+        root = tempfile.mkdtemp(prefix="bench_extract_scaling_")
+        try:
+            images = os.path.join(root, "images")
+            os.makedirs(images)
+            write_files(images, n_files, size)
+            output = os.path.join(root, f"features.{output_format}")
+            cli = [sys.executable, "-m", "gradhist_sklearn", "extract", images, "-r", "-o",
+                   output, "--quiet", "--n-jobs"]
+            measure(cli + ["1"])  # untimed: numba's cache, the OS's file cache
+            best = {1: float("inf"), 2: float("inf")}
+            before = load()
+            for _ in range(rounds):
+                for jobs in best:
+                    best[jobs] = min(best[jobs], measure(cli + [str(jobs)])[0])
+            print(f"  {n_files} PNG files of {size}x{size}: --n-jobs 1 {best[1]:.2f} s "
+                  f"({n_files / best[1]:.0f} files/s), --n-jobs 2 {best[2]:.2f} s "
+                  f"({n_files / best[2]:.0f} files/s), ratio {best[1] / best[2]:.2f}x")
+            print(f"    {before} before, {load()} after")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n-files", type=int, default=20_000)
     parser.add_argument("--size", type=int, default=32, help="image side in pixels")
     parser.add_argument("--jobs", default="1,2", help="comma-separated --n-jobs values")
     parser.add_argument("--format", default="parquet", choices=["parquet", "csv", "npz"])
+    parser.add_argument("--scaling", action="store_true",
+                        help="only --n-jobs 2 against 1 with the command's defaults, on 300 "
+                             "files of 256x256 and 2,000 of 64x64")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating runs of --scaling, best kept")
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.rounds, args.format)
+        return
 
     root = tempfile.mkdtemp(prefix="bench_extract_")
     try:
