@@ -17,7 +17,8 @@ which the package's cache location follows: ``_engines/_cache.py``):
   reading the options, one image);
 - first calls in one process, in turn: the transformer's defaults on uint8
   images, then on float64 and float32 images, then ``layout='global'``,
-  then ``operator='sobel', rotation_invariant=False``; and, from the cold
+  then ``operator='sobel', rotation_invariant=False``, then (when the
+  transformer takes one) ``dtype='float32'``; and, from the cold
   run, the compile time numba recorded for each compiled kernel
   (``Dispatcher.get_metadata()``'s ``compiler_lock`` timer, which includes
   the kernels it calls).
@@ -59,6 +60,8 @@ calls = [
     ("sobel, not invariant, uint8", {"operator": "sobel", "rotation_invariant": False},
      images),
 ]
+if "dtype" in GradientHistogramTransformer().get_params():
+    calls.append(("defaults, dtype='float32', uint8", {"dtype": "float32"}, images))
 firsts = [["import gradhist_sklearn, numpy", imports]]
 for name, params, x in calls:
     start = time.perf_counter()

@@ -247,7 +247,7 @@ def main_peers(engines):
                 continue
             for dtype in dtypes:
                 extra = {} if dtype is None else {"dtype": dtype}
-                label = name if dtype is None else f"{name}, {dtype[5:]}"
+                label = name if dtype is None else f"{name}, {dtype}"
                 functions[f"{label} [{engine}]"] = transformer_peer(engine, **params, **extra)
                 against[f"{label} [{engine}]"] = [peer] + (["skimage hog"]
                                                            if name in HOG_ROWS else [])
