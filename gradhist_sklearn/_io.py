@@ -293,9 +293,10 @@ def _read(path):
     a dependency of scikit-image), Pillow for everything else."""
     with open(path, "rb") as file:
         head = file.read(26)  # enough for the signatures and a PNG's header
-    tifffile = _tifffile()
     is_tiff = head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # BigTIFF too
-    if tifffile is not None and is_tiff:
+    # tifffile imported only when a TIFF comes: a folder of PNGs need not pay for it
+    tifffile = _tifffile() if is_tiff else None
+    if tifffile is not None:
         return _read_tiff(path, tifffile)
     with _opened_with_pillow(path) as opened:
         if opened is None and is_tiff:
