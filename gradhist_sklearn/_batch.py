@@ -19,7 +19,6 @@ one.
 import math
 
 import numpy as np
-from joblib import effective_n_jobs
 
 from ._histogram import stack_histograms
 from ._io import read_image
@@ -246,8 +245,9 @@ def compute_features(batch, options, n_jobs=None):
     copied into its rows as soon as its task is done, so memory beyond the
     output does not grow with the number of images.
     """
-    # scikit-learn (about a second to import, pandas with it) only here: the
-    # command's workers run the file tasks above and need none of it.
+    # scikit-learn (about a second to import, pandas with it) and joblib only
+    # here: the command's workers run the file tasks above and need neither.
+    from joblib import effective_n_jobs
     from sklearn.utils.parallel import delayed
 
     from ._parallel import PromptParallel

@@ -293,11 +293,21 @@ def _read(path):
     a dependency of scikit-image), Pillow for everything else."""
     with open(path, "rb") as file:
         head = file.read(26)  # enough for the signatures and a PNG's header
-    tifffile = _tifffile()
-    is_tiff = head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # BigTIFF too
-    if tifffile is not None and is_tiff:
-        return _read_tiff(path, tifffile)
-    with _opened_with_pillow(path) as opened:
+        is_tiff = head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # BigTIFF too
+        # tifffile imported only when a TIFF comes: a folder of PNGs need not pay for it
+        tifffile = _tifffile() if is_tiff else None
+        if tifffile is not None:
+            return _read_tiff(path, tifffile)
+        # Pillow reads the file already open: opening it a second time was a
+        # visible part of reading a small PNG (docs/performance.rst)
+        file.seek(0)
+        return _read_opened(path, file, head, is_tiff)
+
+
+def _read_opened(path, file, head, is_tiff):
+    """The pixels of ``path`` (open as ``file``, whose first bytes are
+    ``head``), read by Pillow."""
+    with _opened_with_pillow(path, file) as opened:
         if opened is None and is_tiff:
             raise ImageReadError(
                 path, "not a readable image file (Pillow does not read this TIFF's sample "
@@ -359,14 +369,16 @@ def _imagej_images(tif):
 
 
 @contextlib.contextmanager
-def _opened_with_pillow(path):
+def _opened_with_pillow(path, file=None):
     """The file opened by Pillow (its header read, nothing decoded yet), or
     None for a file Pillow does not recognise; closed on leaving. A header that
-    declares a decompression bomb is refused (:class:`ImageReadError`)."""
+    declares a decompression bomb is refused (:class:`ImageReadError`).
+    ``file``: ``path`` already open in binary mode, at its start, read from
+    there (and left open: its opener closes it)."""
     from PIL import Image
 
     try:
-        image = Image.open(path)
+        image = Image.open(path if file is None else file)
     except Image.DecompressionBombError as exc:
         raise ImageReadError(path, f"refused as a decompression bomb: {exc}") from None
     except Exception:  # noqa: BLE001 - not Pillow's: the caller says so

@@ -153,6 +153,17 @@ def test_an_output_that_is_an_input_is_refused_before_reading(images, capsys, na
     assert (images / "img.npz").read_bytes() == content
 
 
+def test_an_output_found_through_a_link_in_a_folder_is_refused(images, capsys):
+    # The folder's listing holds a link to OUTPUT under an image's name: the
+    # run would replace the file the link reads.
+    content = png_bytes(np.arange(64, dtype=np.uint8).reshape(8, 8))
+    (images / "out.npz").write_bytes(content)
+    (images / "images" / "alias.png").symlink_to(images / "out.npz")
+    assert status_of(["extract", "images", "-o", "out.npz"]) == 2
+    assert "is also an INPUT ('images/alias.png')" in capsys.readouterr().err
+    assert (images / "out.npz").read_bytes() == content
+
+
 def test_stale_scratch_files_of_a_killed_run_are_removed(images):
     stale = [".out.csv.4242-0123abcd.x1y2.csv.tmp", ".out.csv.4242-0123abcd.q.errors.csv.tmp"]
     others = [".out.csv.x.csv.4242-0123abcd.z.csv.tmp", ".other.csv.4242-0123abcd.z.csv.tmp"]

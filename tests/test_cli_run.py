@@ -261,6 +261,19 @@ def test_the_command_s_computation_imports_no_scikit_learn():
     assert result.stdout.strip() == "[]", result.stderr
 
 
+def test_one_job_imports_neither_joblib_nor_tifffile(one_image_run):
+    # One job runs its tasks in the command's own thread, and PNG files need
+    # no TIFF reader: neither import is paid for before the work starts.
+    code = ("import sys\n"
+            "from gradhist_sklearn._cli import main\n"
+            "status = main(['extract', 'images', '-o', 'out.csv', '--quiet'])\n"
+            "print(status, [m for m in ('joblib', 'tifffile') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=one_image_run, timeout=PATIENCE)
+    assert result.stdout.strip() == "1 []", result.stderr  # 1: the empty file
+    assert len(_tables.CsvTable.read_paths("out.csv")[2]) == 2
+
+
 class _InterruptingFinder:
     """An import finder that raises KeyboardInterrupt for one module: a Ctrl-C
     that lands while the command imports the extraction (numpy, scikit-learn)."""

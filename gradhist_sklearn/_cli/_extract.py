@@ -27,7 +27,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
 
 from .. import __version__
 from .._batch import FILES_PER_CHUNK, gray_of_path, histograms_of_files, plan_slices
@@ -149,7 +148,7 @@ def extract(inputs, output, options, *, recursive=False, n_jobs=1, resume=False,
         raise UsageError("--prune drops rows of a resumed table: it goes with --resume")
     table_class = _table_class(output)
     found = find_images(inputs, recursive=recursive, exclude=_companions(output))
-    _refuse_output_among_inputs(output, inputs, found.paths)
+    _refuse_output_among_inputs(output, inputs, found)
     _refuse_no_files(found)
     lock = OutputLock(output)
     with _writing(output, "lock"):
@@ -221,14 +220,17 @@ def _companions(output):
 
 def _refuse_output_among_inputs(output, inputs, found):
     """A :class:`UsageError` if OUTPUT is one of the inputs (named, or matched
-    by a pattern): the run would replace a file it reads."""
+    by a pattern: one of the files ``found``, by the resolved paths
+    :func:`find_images` computed): the run would replace a file it reads."""
     target = os.path.realpath(output)
-    for path in [*inputs, *found]:
-        if os.path.realpath(path) == target:
-            raise UsageError(
-                f"OUTPUT {output!r} is also an INPUT ({path!r}); writing it would "
-                "replace a file being read: choose another OUTPUT"
-            )
+    named = [path for path in inputs if os.path.realpath(path) == target]
+    if not named and target in found.real_paths:
+        named = [path for path in found.paths if os.path.realpath(path) == target]
+    if named:
+        raise UsageError(
+            f"OUTPUT {output!r} is also an INPUT ({named[0]!r}); writing it would "
+            "replace a file being read: choose another OUTPUT"
+        )
 
 
 def _refuse_no_files(found):
@@ -459,6 +461,27 @@ class _NewRows:
         self.count = 0
 
     def __iter__(self):
+        slices, results = self._computed()
+        try:
+            for (a, b), result in zip(slices, results, strict=True):
+                yield from self._rows_of(self.todo[a:b], *result)
+                self.bar.update(b - a)
+                self.checkpoints.chunk_done(last=b == len(self.todo))
+        finally:
+            _cancel_quietly(results)
+
+    def _computed(self):
+        """The slices of :attr:`todo`, one a task, and a generator of their
+        results in order: computed here, one after the other, for one job
+        (joblib is not even imported: its import is a visible part of the
+        start-up of a short run, docs/performance.rst), else by joblib's
+        workers."""
+        if self.n_jobs == 1:
+            slices = plan_slices(len(self.todo), 1, FILES_PER_CHUNK)
+            return slices, (features_of_paths_tolerant(self.todo[a:b], self.options)
+                            for a, b in slices)
+        from joblib import Parallel, delayed, effective_n_jobs
+
         # Fewer files per task when there are few files, so that every worker
         # gets several tasks (at least four each).
         slices = plan_slices(len(self.todo), 1, FILES_PER_CHUNK,
@@ -468,13 +491,7 @@ class _NewRows:
                                                 parent=os.getpid())
             for a, b in slices
         )
-        try:
-            for (a, b), result in zip(slices, results, strict=True):
-                yield from self._rows_of(self.todo[a:b], *result)
-                self.bar.update(b - a)
-                self.checkpoints.chunk_done(last=b == len(self.todo))
-        finally:
-            _cancel_quietly(results)
+        return slices, results
 
     def _rows_of(self, chunk, ok, histograms, orientations, errors):
         for position, reason in errors:

@@ -37,6 +37,8 @@ class Found:
     unsearched: int = 0
     #: paths a directory listing showed not to be links (resolved by their folder)
     not_links: set = field(default_factory=set, repr=False)
+    #: the resolved path of each of ``paths`` (``os.path.realpath``), computed once
+    real_paths: set = field(default_factory=set, repr=False)
 
 
 def path_order(path, cwd=None):
@@ -241,4 +243,5 @@ def find_images(inputs, *, recursive=False, exclude=()):
     for path in sorted(names, key=lambda p: (path_order(p, cwd), os.path.isabs(p), p)):
         by_file.setdefault(_resolved(path, folders, found.not_links), path)
     found.paths = [p for real, p in by_file.items() if real not in excluded]
+    found.real_paths = by_file.keys() - excluded
     return found

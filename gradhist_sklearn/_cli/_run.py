@@ -58,7 +58,7 @@ def run_extract(args, usage):
         usage.error(printable(exc))
     console = Console(sys.stderr, show_progress=not args.quiet and sys.stderr.isatty())
     try:
-        with sigterm_raises(), _workers(options):
+        with sigterm_raises(), _workers(options, args.n_jobs):
             from ._extract import extract
 
             summary = extract(
@@ -82,13 +82,16 @@ def run_extract(args, usage):
 
 
 @contextlib.contextmanager
-def _workers(options):
+def _workers(options, n_jobs):
     """joblib's configuration for the run's ``--n-jobs``: threads when the
     compiled engine runs (it releases the GIL, and a thread starts at once,
     where each worker process imports numpy, joblib and numba and loads the
     compiled kernels again: over a second of CPU time, more than the whole
     computation of 2000 small images; docs/performance.rst), else joblib's
-    processes."""
+    processes. Nothing for one job, which runs without joblib."""
+    if n_jobs == 1:
+        yield
+        return
     import joblib
 
     prefer = "threads" if options.engine == "numba" else None
