@@ -155,6 +155,17 @@ def split_row_plain(gxrow, gyrow, split, scale, n_bins):
 
 
 @numba.njit(**JIT)
+def split_fresh(band, n, split, scale, offset, n_bins, use_region):
+    """The split of a band's fresh gradients (its first ``n``) at their
+    angles less ``offset``, by the plain loop when every pixel counts and
+    there is no offset."""
+    if use_region or offset != 0.0:
+        split_row(band.gx[:n], band.gy[:n], band.keep, split, scale, offset, n_bins)
+    else:
+        split_row_plain(band.gx[:n], band.gy[:n], split, scale, n_bins)
+
+
+@numba.njit(**JIT)
 def split_positions(positions, magnitudes, shift, split, n_bins):
     """:func:`split_row` of angles already in bins (less ``shift``)."""
     inv_n = 1.0 / n_bins

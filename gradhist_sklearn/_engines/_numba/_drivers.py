@@ -40,17 +40,8 @@ from ._alignment import (
     image_turn,
     scratch_buffers,
 )
-from ._azimuthal import Azimuthal, azimuthal_band, fold_azimuthal
-from ._binning import (
-    FLOAT,
-    Split,
-    fold,
-    scatter,
-    split_positions,
-    split_row,
-    split_row_plain,
-    split_row_referenced,
-)
+from ._azimuthal import Azimuthal, fold_azimuthal
+from ._binning import FLOAT, Split, fold, scatter, split_fresh, split_positions
 from ._compile import JIT
 from ._passes import BAND_PIXELS, Area, Operator, band_gradients, band_source
 from ._placement import (
@@ -58,13 +49,14 @@ from ._placement import (
     GRID,
     INVARIANT_RINGS,
     RINGS,
-    Layout,
+    GridLayout,
     Places,
+    RingLayout,
+    WholeLayout,
     accumulator,
     fold_blocks,
     place_band,
-    place_rings,
-    spread_centres,
+    split_own,
 )
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
@@ -73,16 +65,6 @@ _CACHE_DIR_OF_CALLER = enter_cache_location()
 #: keep between their two passes (16 bytes a pixel); larger images compute
 #: their gradients again in the second pass.
 BUFFER_PIXELS = 2**20
-
-
-@numba.njit(**JIT)
-def _split_fresh(band, n, split, scale, offset, n_bins, use_region):
-    """The split of a band's fresh gradients at their angles less ``offset``,
-    by the plain loop when every pixel counts and there is no offset."""
-    if use_region or offset != 0.0:
-        split_row(band.gx[:n], band.gy[:n], band.keep, split, scale, offset, n_bins)
-    else:
-        split_row_plain(band.gx[:n], band.gy[:n], split, scale, n_bins)
 
 
 @numba.njit(**JIT)
@@ -109,21 +91,18 @@ def _split_band(stack, i, y0, y1, source, kept, turn, binning, layout, split, pl
     band_gradients(stack, i, y0, y1, source)
     own = layout.kind == INVARIANT_RINGS or turn.fresh != offsets[i]
     if with_plain or not own:
-        _split_fresh(band, n, split, scale, offsets[i], n_bins, use_region)
+        split_fresh(band, n, split, scale, offsets[i], n_bins, use_region)
         if with_plain:
             scatter(split, n, plain[0], plain[1])
-    if layout.kind == INVARIANT_RINGS:
-        split_row_referenced(band.gx[:n], band.gy[:n], band.keep, layout.second[o:o + n],
-                             split, scale, turn.fresh, n_bins)
-        spread_centres(layout, o, n, band, split, acc)
-    elif own:
-        _split_fresh(band, n, split, scale, turn.fresh, n_bins, use_region)
+    if own:
+        split_own(layout, band, n, o, split, binning, turn.fresh, use_region, acc)
 
 
 @numba.njit(**JIT)
 def block_histograms(stack, operator, area, binning, layout, alignment, kept, out, plain_out,
                      azimuthal, azimuthal_out):
-    """Histograms of the blocks of ``layout`` (:class:`~._placement.Layout`)
+    """Histograms of the blocks of ``layout`` (a :class:`~._placement.WholeLayout`,
+    :class:`~._placement.RingLayout` or :class:`~._placement.GridLayout`)
     of every image of ``stack`` into ``out``, ``n_blocks * n_bins`` values per
     image, block after block, and the plain histogram of the pixels that
     count into ``plain_out`` when it is not empty (``(0, n_bins)``).
@@ -162,11 +141,7 @@ def block_histograms(stack, operator, area, binning, layout, alignment, kept, ou
             o = y0 * width
             _split_band(stack, i, y0, y1, source, kept, turn, binning, layout, split, plain,
                         acc)
-            if layout.kind != GLOBAL and layout.kind != GRID:
-                place_rings(layout.first[o:o + n], n, layout.blocks[0], places)
-                if azimuthal.n_harmonics:
-                    azimuthal_band(split, places, n, o, azimuthal)
-            place_band(layout, o, n, rotation, split, places, acc)
+            place_band(layout, o, n, rotation, split, places, acc, azimuthal)
         if azimuthal.n_harmonics:
             fold_azimuthal(azimuthal, layout.blocks[0], azimuthal_out[i])
         fold_blocks(layout, acc, n_bins, out[i])
@@ -239,7 +214,7 @@ def binning(stack, options, angle_offset):
 _NO_CENTRES = np.empty(0, dtype=np.intp)
 
 #: The one block of the global histogram.
-_WHOLE = Layout(GLOBAL, np.empty(0), np.empty(0), _NO_CENTRES, (1, 1, 0.0, 0.0))
+_WHOLE = WholeLayout(GLOBAL, np.empty(0), np.empty(0), _NO_CENTRES, (1, 1, 0.0, 0.0))
 
 #: ``plain_out`` when the plain histogram is not asked for.
 _NO_PLAIN = np.empty((0, 0))
@@ -258,7 +233,7 @@ def _layout_arrays(shape, region, options):
     if options.layout == "grid":
         du, dv, (width, height) = centred_coordinates(shape, options.frame, options.size)
         blocks = (*options.grid_shape, float(width), float(height))
-        return Layout(GRID, np.ascontiguousarray(du, dtype=np.float64).ravel(),
+        return GridLayout(GRID, np.ascontiguousarray(du, dtype=np.float64).ravel(),
                       np.ascontiguousarray(dv, dtype=np.float64).ravel(), _NO_CENTRES,
                       blocks), region
     placement = ring_placement(shape, region, options)
@@ -272,7 +247,7 @@ def _layout_arrays(shape, region, options):
         reference[placement.pixels] = placement.reference * (options.angle_bins / 360.0)
         centres = placement.pixels[placement.spread]
     kind = RINGS if placement.reference is None else INVARIANT_RINGS
-    return Layout(kind, ring, reference, centres, (options.n_rings, 1, 0.0, 0.0)), \
+    return RingLayout(kind, ring, reference, centres, (options.n_rings, 1, 0.0, 0.0)), \
         counts.reshape(shape)
 
 

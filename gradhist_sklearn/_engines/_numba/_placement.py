@@ -13,9 +13,11 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba.extending import overload
 
 from .._cache import enter_cache_location, leave_cache_location
-from ._binning import FLOAT, fold, scatter
+from ._azimuthal import azimuthal_band
+from ._binning import FLOAT, fold, scatter, split_fresh, split_row_referenced
 from ._compile import INLINE, JIT
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
@@ -28,19 +30,40 @@ INVARIANT_RINGS = 2
 GRID = 3
 
 
-class Layout(NamedTuple):
-    """Per-pixel arrays over the image, computed once per stack.
+class WholeLayout(NamedTuple):
+    """The global histogram: one block, no per-pixel arrays, ``blocks``
+    ``(1, 1, 0, 0)``.
 
-    - :data:`GLOBAL`: no arrays, ``blocks`` ``(1, 1, 0, 0)``;
-    - :data:`RINGS` or :data:`INVARIANT_RINGS`: ``first`` is each pixel's
-      ring position (clamped), ``second`` its reference angle in bins (the
-      radial direction, subtracted from its gradient's angle when
-      invariant), ``centres`` the flat indices of pixels at the exact
-      centre, ``blocks`` ``(n_rings, 1, 0, 0)``;
-    - :data:`GRID`: ``first``, ``second`` each pixel's centred frame
-      coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
-      the grid's shape and the region's size.
+    The three layout classes have the same fields; the compiled driver is
+    specialised by the class (:func:`place_band`), so that each layout
+    compiles only its own code.
     """
+
+    kind: int
+    first: np.ndarray
+    second: np.ndarray
+    centres: np.ndarray
+    blocks: tuple
+
+
+class RingLayout(NamedTuple):
+    """:data:`RINGS` or :data:`INVARIANT_RINGS`: ``first`` is each pixel's
+    ring position (clamped), ``second`` its reference angle in bins (the
+    radial direction, subtracted from its gradient's angle when invariant),
+    ``centres`` the flat indices of pixels at the exact centre, ``blocks``
+    ``(n_rings, 1, 0, 0)``."""
+
+    kind: int
+    first: np.ndarray
+    second: np.ndarray
+    centres: np.ndarray
+    blocks: tuple
+
+
+class GridLayout(NamedTuple):
+    """:data:`GRID`: ``first``, ``second`` each pixel's centred frame
+    coordinates ``(du, dv)``, ``blocks`` ``(rows, cols, width, height)``,
+    the grid's shape and the region's size; no centres."""
 
     kind: int
     first: np.ndarray
@@ -212,18 +235,63 @@ def accumulator(layout, n_bins):
                        np.uintp(stride))
 
 
-@numba.njit(**JIT)
-def place_band(layout, o, n, rotation, split, places, acc):
+def place_band(layout, o, n, rotation, split, places, acc, azimuthal):
     """The split votes of a band (pixels ``o`` to ``o + n``) into the blocks
-    of ``layout``; for rings, ``places`` keeps where they went."""
-    if layout.kind == GLOBAL:
-        scatter(split, n, acc.lo, acc.hi)
-    elif layout.kind == GRID:
-        _place_cells(layout.first[o:o + n], layout.second[o:o + n], rotation, layout.blocks,
-                     n, places)
-        _scatter_cells(places, layout.blocks[1], split, n, acc)
+    of ``layout`` (and, for rings, into the azimuthal sums of
+    ``azimuthal``), in compiled code only: numba picks the code of the
+    layout's class when it compiles the caller."""
+    raise NotImplementedError("place_band runs in compiled code only")
+
+
+def _place_whole(layout, o, n, rotation, split, places, acc, azimuthal):
+    scatter(split, n, acc.lo, acc.hi)
+
+
+def _place_grid(layout, o, n, rotation, split, places, acc, azimuthal):
+    _place_cells(layout.first[o:o + n], layout.second[o:o + n], rotation, layout.blocks, n,
+                 places)
+    _scatter_cells(places, layout.blocks[1], split, n, acc)
+
+
+def _place_ring(layout, o, n, rotation, split, places, acc, azimuthal):
+    place_rings(layout.first[o:o + n], n, layout.blocks[0], places)
+    if azimuthal.n_harmonics:
+        azimuthal_band(split, places, n, o, azimuthal)
+    _scatter_rings(places, split, n, acc)
+
+
+@overload(place_band)
+def _place_band_of(layout, o, n, rotation, split, places, acc, azimuthal):
+    return {WholeLayout: _place_whole, GridLayout: _place_grid,
+            RingLayout: _place_ring}[layout.instance_class]
+
+
+def split_own(layout, band, n, o, split, binning, offset, use_region, acc):
+    """The split of a band's fresh gradients at the blocks' own angles
+    (``offset`` less, in bins), in compiled code only, by the layout's
+    class: invariant rings also subtract each pixel's radial angle and
+    spread their centre's vote into ``acc``."""
+    raise NotImplementedError("split_own runs in compiled code only")
+
+
+def _split_own_plainly(layout, band, n, o, split, binning, offset, use_region, acc):
+    split_fresh(band, n, split, binning.scale, offset, binning.n_bins, use_region)
+
+
+def _split_own_of_rings(layout, band, n, o, split, binning, offset, use_region, acc):
+    if layout.kind == INVARIANT_RINGS:
+        split_row_referenced(band.gx[:n], band.gy[:n], band.keep, layout.second[o:o + n],
+                             split, binning.scale, offset, binning.n_bins)
+        spread_centres(layout, o, n, band, split, acc)
     else:
-        _scatter_rings(places, split, n, acc)
+        split_fresh(band, n, split, binning.scale, offset, binning.n_bins, use_region)
+
+
+@overload(split_own)
+def _split_own_of(layout, band, n, o, split, binning, offset, use_region, acc):
+    if layout.instance_class is RingLayout:
+        return _split_own_of_rings
+    return _split_own_plainly
 
 
 @numba.njit(**JIT)
