@@ -347,7 +347,7 @@ def test_per_image_angle_offsets(photos, dtype):
     inputs = drivers.kernel_inputs(stack, None, options)
     arguments = (drivers.binning(stack, options, offsets), drivers._WHOLE,
                  drivers._NO_AZIMUTHAL, np.empty((3, 0)))
-    alignment = drivers.Alignment(drivers.FIXED, np.zeros(3), offsets, 36, False, np.ones(3))
+    alignment = drivers.FixedAlignment(drivers.FIXED, np.zeros(3), offsets, 36, False, np.ones(3))
     drivers._run(inputs, arguments, alignment, together, drivers._NO_PLAIN)
     for i, offset in enumerate(offsets):
         alone, _ = select_engine(options).histograms(

@@ -15,13 +15,14 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba.extending import register_jitable
+from numba.extending import overload, register_jitable
 
 from ..._invariance import above_noise, dominant_harmonic_turn, harmonic_vectors, noise_floor
 from .._cache import enter_cache_location, leave_cache_location
 from ._binning import FLOAT, angle, sum4
 from ._compile import INLINE, INLINED, JIT
 from ._passes import band_gradients
+from ._placement import WholeLayout
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
 
@@ -33,11 +34,16 @@ MEAN_DIRECTION = 1
 DOMINANT_HARMONIC = 2
 
 
-class Alignment(NamedTuple):
-    """The images' alignment: the ``method`` (:data:`FIXED`, ...), the given
-    ``turns`` (degrees, for :data:`FIXED`), each image's frame angle in
-    ``degrees``, the bins over the full circle, whether opposite directions
-    share a bin, and each image's ``_invariance.gradient_grains``."""
+class FixedAlignment(NamedTuple):
+    """Images turned by given angles (:data:`FIXED`): the ``method``, the
+    ``turns`` (degrees, 0 or the plain histogram's peak), each image's frame
+    angle in ``degrees``, the bins over the full circle, whether opposite
+    directions share a bin, and each image's ``_invariance.gradient_grains``.
+
+    The three alignment classes have the same fields; the compiled driver
+    is specialised by the class (:func:`image_turn`), so that a method
+    compiles only its own first pass.
+    """
 
     method: int
     turns: np.ndarray
@@ -45,6 +51,36 @@ class Alignment(NamedTuple):
     angle_bins: int
     unidirectional: bool
     grains: np.ndarray
+
+
+class MeanDirection(NamedTuple):
+    """Images turned to the mean direction of their gradients
+    (:data:`MEAN_DIRECTION`); the fields are :class:`FixedAlignment`'s."""
+
+    method: int
+    turns: np.ndarray
+    degrees: np.ndarray
+    angle_bins: int
+    unidirectional: bool
+    grains: np.ndarray
+
+
+class DominantHarmonic(NamedTuple):
+    """Images turned to the direction of their gradients' dominant circular
+    harmonic (:data:`DOMINANT_HARMONIC`); the fields are
+    :class:`FixedAlignment`'s."""
+
+    method: int
+    turns: np.ndarray
+    degrees: np.ndarray
+    angle_bins: int
+    unidirectional: bool
+    grains: np.ndarray
+
+
+#: The alignment class of each method.
+ALIGNMENTS = {FIXED: FixedAlignment, MEAN_DIRECTION: MeanDirection,
+              DOMINANT_HARMONIC: DominantHarmonic}
 
 
 class Binning(NamedTuple):
@@ -265,66 +301,78 @@ def _unfused_shift(turn, n_bins, offset):
     return turn * n_bins - offset
 
 
-@numba.njit(**JIT)
-def _whole_turn(stack, i, source, kept, scratch, binning, alignment):
-    """:func:`image_turn` of an image that is one block."""
-    scale, offsets, n_bins = binning
-    method, turns, degrees, angle_bins, unidirectional, grains = alignment
-    offset = offsets[i]
-    if method == MEAN_DIRECTION:
-        sum_x, sum_y = _direction_pass(stack, i, source, kept, scratch, scale, offset,
-                                       unidirectional, grains[i])
-        shift = 0.0
-        if sum_x != 0.0 or sum_y != 0.0:
-            harmonic = 2.0 if unidirectional else 1.0
-            shift = math.atan2(sum_y, sum_x) * scale / harmonic - offset
-        return Turn(0.0, shift, offset + shift)
-    if method == DOMINANT_HARMONIC:
-        _harmonics_pass(stack, i, source, kept, scratch, scale, offset, unidirectional)
-        shift = _unfused_shift(_dominant_turn(scratch.sums, stack.shape[1] * stack.shape[2],
-                                              grains[i]), n_bins, offset)
-        return Turn(0.0, shift, offset + shift)
-    fresh = (degrees[i] + turns[i]) * (angle_bins / 360.0)  # in bins, as offsets
-    return Turn(turns[i], fresh - offset, fresh)
+def image_turn(stack, i, source, kept, scratch, binning, alignment, layout):
+    """Image ``i``'s :class:`Turn`, after the first pass its alignment needs,
+    in compiled code only: numba picks the code of the alignment's class
+    and of whether the layout is one block when it compiles the caller.
 
-
-@numba.njit(**JIT)
-def _blocks_turn(stack, i, source, kept, scratch, binning, alignment):
-    """:func:`image_turn` of an image of several blocks."""
-    scale, offsets, n_bins = binning
-    method, turns, degrees, angle_bins, unidirectional, grains = alignment
-    offset = offsets[i]
-    turn = turns[i]
-    if method == MEAN_DIRECTION:
-        sum_x, sum_y = _direction_pass(stack, i, source, kept, scratch, scale, offset,
-                                       unidirectional, grains[i])
-        turn = _mean_direction_degrees(sum_x, sum_y, degrees[i], unidirectional, n_bins,
-                                       angle_bins)
-    elif method == DOMINANT_HARMONIC:
-        _harmonics_pass(stack, i, source, kept, scratch, scale, offset, unidirectional)
-        # The harmonic's direction is measured from the image's axes, the
-        # grid turns from the frame's: the frame's angle comes off.
-        turn = n_bins * _dominant_turn(scratch.sums, stack.shape[1] * stack.shape[2],
-                                       grains[i]) * (360.0 / angle_bins) - degrees[i]
-    fresh = (degrees[i] + turn) * (angle_bins / 360.0)  # in bins, as offsets
-    return Turn(turn, fresh - offset, fresh)
-
-
-@numba.njit(**JIT)
-def image_turn(stack, i, source, kept, scratch, binning, alignment, whole):
-    """Image ``i``'s :class:`Turn`, after the first pass its alignment needs.
-
-    ``whole``: the image is one block (the global histogram), whose angles
-    are shifted as the re-binning methods measure them (the alignment angle
-    from the image's axes, in bins); the blocks of rings and grid turn by
-    an angle in degrees from the frame's axis and shift by ``(frame +
-    turn)`` in bins. Both are the reference's arithmetic for its layout
-    (two functions, so that LLVM shares no product between the two and
-    fuses each one's multiply-adds as before).
+    The global histogram (one block) shifts its angles as the re-binning
+    methods measure them (the alignment angle from the image's axes, in
+    bins); the blocks of rings and grid turn by an angle in degrees from
+    the frame's axis and shift by ``(frame + turn)`` in bins. Both are the
+    reference's arithmetic for its layout.
     """
-    if whole:
-        return _whole_turn(stack, i, source, kept, scratch, binning, alignment)
-    return _blocks_turn(stack, i, source, kept, scratch, binning, alignment)
+    raise NotImplementedError("image_turn runs in compiled code only")
+
+
+def _fixed_turn(stack, i, source, kept, scratch, binning, alignment, layout):
+    turn = alignment.turns[i]
+    fresh = (alignment.degrees[i] + turn) * (alignment.angle_bins / 360.0)  # in bins
+    return Turn(turn, fresh - binning.offsets[i], fresh)
+
+
+def _mean_direction_of_whole(stack, i, source, kept, scratch, binning, alignment, layout):
+    offset = binning.offsets[i]
+    sum_x, sum_y = _direction_pass(stack, i, source, kept, scratch, binning.scale, offset,
+                                   alignment.unidirectional, alignment.grains[i])
+    shift = 0.0
+    if sum_x != 0.0 or sum_y != 0.0:
+        harmonic = 2.0 if alignment.unidirectional else 1.0
+        shift = math.atan2(sum_y, sum_x) * binning.scale / harmonic - offset
+    return Turn(0.0, shift, offset + shift)
+
+
+def _mean_direction_of_blocks(stack, i, source, kept, scratch, binning, alignment, layout):
+    sum_x, sum_y = _direction_pass(stack, i, source, kept, scratch, binning.scale,
+                                   binning.offsets[i], alignment.unidirectional,
+                                   alignment.grains[i])
+    turn = _mean_direction_degrees(sum_x, sum_y, alignment.degrees[i],
+                                   alignment.unidirectional, binning.n_bins,
+                                   alignment.angle_bins)
+    fresh = (alignment.degrees[i] + turn) * (alignment.angle_bins / 360.0)
+    return Turn(turn, fresh - binning.offsets[i], fresh)
+
+
+def _harmonic_of_whole(stack, i, source, kept, scratch, binning, alignment, layout):
+    offset = binning.offsets[i]
+    _harmonics_pass(stack, i, source, kept, scratch, binning.scale, offset,
+                    alignment.unidirectional)
+    shift = _unfused_shift(_dominant_turn(scratch.sums, stack.shape[1] * stack.shape[2],
+                                          alignment.grains[i]), binning.n_bins, offset)
+    return Turn(0.0, shift, offset + shift)
+
+
+def _harmonic_of_blocks(stack, i, source, kept, scratch, binning, alignment, layout):
+    _harmonics_pass(stack, i, source, kept, scratch, binning.scale, binning.offsets[i],
+                    alignment.unidirectional)
+    # The harmonic's direction is measured from the image's axes, the grid
+    # turns from the frame's: the frame's angle comes off.
+    turn = binning.n_bins * _dominant_turn(scratch.sums, stack.shape[1] * stack.shape[2],
+                                           alignment.grains[i]) \
+        * (360.0 / alignment.angle_bins) - alignment.degrees[i]
+    fresh = (alignment.degrees[i] + turn) * (alignment.angle_bins / 360.0)
+    return Turn(turn, fresh - binning.offsets[i], fresh)
+
+
+@overload(image_turn)
+def _image_turn_of(stack, i, source, kept, scratch, binning, alignment, layout):
+    whole = layout.instance_class is WholeLayout
+    method = alignment.instance_class
+    if method is MeanDirection:
+        return _mean_direction_of_whole if whole else _mean_direction_of_blocks
+    if method is DominantHarmonic:
+        return _harmonic_of_whole if whole else _harmonic_of_blocks
+    return _fixed_turn
 
 
 # Last line: every function above is decorated (see _compile).

@@ -31,11 +31,12 @@ from ..._invariance import gradient_grains, peak_positions, plain_orientations
 from ..._layouts import centred_coordinates, remembered, ring_placement
 from .._cache import enter_cache_location, leave_cache_location
 from ._alignment import (
+    ALIGNMENTS,
     DOMINANT_HARMONIC,
     FIXED,
     MEAN_DIRECTION,
-    Alignment,
     Binning,
+    FixedAlignment,
     Kept,
     image_turn,
     scratch_buffers,
@@ -109,7 +110,9 @@ def block_histograms(stack, operator, area, binning, layout, alignment, kept, ou
 
     ``operator`` is an :class:`~._passes.Operator`, ``area`` an
     :class:`~._passes.Area`, ``binning`` a :class:`~._alignment.Binning`,
-    ``alignment`` an :class:`~._alignment.Alignment`; ``kept`` the first
+    ``alignment`` a :class:`~._alignment.FixedAlignment`,
+    :class:`~._alignment.MeanDirection` or :class:`~._alignment.DominantHarmonic`;
+    ``kept`` the first
     pass's image-sized buffers (:class:`~._alignment.Kept`, empty to compute
     the gradients again); ``azimuthal`` (:class:`~._azimuthal.Azimuthal`)
     asks the rings for their azimuthal sums into ``azimuthal_out`` when its
@@ -128,8 +131,7 @@ def block_histograms(stack, operator, area, binning, layout, alignment, kept, ou
     plain = (np.empty(n_bins if with_plain else 0, FLOAT),
              np.empty(n_bins + 1 if with_plain else 0, FLOAT))
     for i in range(n_images):
-        turn = image_turn(stack, i, source, kept, scratch, binning, alignment,
-                          layout.kind == GLOBAL)
+        turn = image_turn(stack, i, source, kept, scratch, binning, alignment, layout)
         rotation = (math.cos(math.radians(turn.degrees)), math.sin(math.radians(turn.degrees)))
         acc.lo[:] = 0.0
         acc.hi[:] = 0.0
@@ -325,10 +327,11 @@ def histograms(stack, region, options, grains=None):
     with_plain = options.include_orientation
     if options.alignment == "peak":
         whole = (arguments[0], _WHOLE, _NO_AZIMUTHAL, np.empty((n_images, 0)))
-        _run(inputs, whole, Alignment(FIXED, turns, degrees, *aligned), plain, _NO_PLAIN)
+        _run(inputs, whole, FixedAlignment(FIXED, turns, degrees, *aligned), plain, _NO_PLAIN)
         turns = peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
         with_plain = False
-    alignment = Alignment(_METHODS.get(options.alignment, FIXED), turns, degrees, *aligned)
+    method = _METHODS.get(options.alignment, FIXED)
+    alignment = ALIGNMENTS[method](method, turns, degrees, *aligned)
     whole_is_plain = options.layout == "global" and options.alignment is None
     _run(inputs, arguments, alignment, out,
          plain if with_plain and not whole_is_plain else _NO_PLAIN)
