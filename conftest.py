@@ -8,4 +8,4 @@ import importlib.util
 
 collect_ignore = []
 if importlib.util.find_spec("numba") is None:
-    collect_ignore.append("gradhist_sklearn/_engines/_numba.py")
+    collect_ignore.append("gradhist_sklearn/_engines/_numba")

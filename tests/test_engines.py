@@ -96,10 +96,14 @@ def test_compiled_functions_cache_outside_the_package():
     numba = pytest.importorskip("numba")
     from gradhist_sklearn._engines import _cache, _numba
 
-    cached = [value for value in vars(_numba).values()
+    modules = [module for module in vars(_numba).values() if isinstance(module, type(_numba))]
+    cached = [value for module in modules for value in vars(module).values()
               if isinstance(value, numba.core.registry.CPUDispatcher) and value._cache is not None
-              and type(value._cache).__name__ == "FunctionCache"]
-    assert len(cached) > 20  # every kernel and helper of the module
+              and type(value._cache).__name__ == "FunctionCache"
+              and value.py_func.__module__ == module.__name__]
+    assert {module.__name__.rpartition(".")[2] for module in modules} >= {
+        "_passes", "_binning", "_alignment", "_placement", "_azimuthal", "_drivers"}
+    assert len(cached) > 30  # every kernel and helper of every module
     expected = os.path.abspath(_cache.numba_cache_dir())
     for dispatcher in cached:
         path = os.path.abspath(dispatcher._cache._cache_path)
@@ -134,7 +138,7 @@ import sys, numba
 before = numba.config.CACHE_DIR
 from gradhist_sklearn._engines import _numba
 assert numba.config.CACHE_DIR == before, (numba.config.CACHE_DIR, before)
-print(_numba._histograms._cache._cache_path)
+print(_numba._drivers.block_histograms._cache._cache_path)
 """
 
 

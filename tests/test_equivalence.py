@@ -86,7 +86,7 @@ def test_fused_rebin_equals_the_numpy_route(photos, invariance, operator, unidir
     # gradients, second binning pass.
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     if not buffered:
-        monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
+        monkeypatch.setattr(numba_engine._drivers, "BUFFER_PIXELS", 0)
 
     params = dict(angle_bins=36, unidirectional=unidirectional, rotation_invariant=True,
                   normalize=True, operator=operator, invariance=invariance, **roi)
@@ -279,7 +279,7 @@ def test_dominant_harmonic_of_every_aligning_layout_numba_equals_plain(
     # orientation strengths to 1e-14 too).
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     if not buffered:
-        monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
+        monkeypatch.setattr(numba_engine._drivers, "BUFFER_PIXELS", 0)
     stack = np.concatenate([photos, _hard_images(photos.shape[1:])])
     params = dict(layout=layout, unidirectional=unidirectional, normalize=False,
                   include_orientation=True, invariance="dominant_harmonic", **roi)
@@ -297,7 +297,7 @@ def test_aligned_grid_without_kept_angles_equals_plain(photos, name, monkeypatch
     # Images larger than BUFFER_PIXELS compute their gradients again in the
     # second pass instead of keeping the first pass's angles.
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
-    monkeypatch.setattr(numba_engine, "BUFFER_PIXELS", 0)
+    monkeypatch.setattr(numba_engine._drivers, "BUFFER_PIXELS", 0)
     assert_layouts_agree(photos, 1e-12, **LAYOUTS[name])
 
 
@@ -342,10 +342,13 @@ def test_per_image_angle_offsets(photos, dtype):
         np.testing.assert_array_equal(together[i], alone[0])
     numba_engine = pytest.importorskip("gradhist_sklearn._engines._numba")
     options = options_for("sobel", "numba")
-    stack, operator, area = numba_engine._kernel_inputs(stack, None, options)
     together = np.empty((3, 36))
-    numba_engine._histograms(stack, operator, area,
-                             numba_engine._binning(stack, options, offsets), together)
+    drivers = numba_engine._drivers
+    inputs = drivers.kernel_inputs(stack, None, options)
+    arguments = (drivers.binning(stack, options, offsets), drivers._WHOLE,
+                 drivers._NO_AZIMUTHAL, np.empty((3, 0)))
+    alignment = drivers.FixedAlignment(drivers.FIXED, np.zeros(3), offsets, 36, False, np.ones(3))
+    drivers._run(inputs, arguments, alignment, together, drivers._NO_PLAIN)
     for i, offset in enumerate(offsets):
         alone, _ = select_engine(options).histograms(
             stack[i:i + 1], None, options_for("sobel", "numba", frame=(0.0, 0.0, offset)))

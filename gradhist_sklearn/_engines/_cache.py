@@ -60,3 +60,23 @@ def cache_location():
         yield numba.config.CACHE_DIR
     finally:
         numba.config.CACHE_DIR = previous
+
+
+def enter_cache_location():
+    """Point numba's cache at :func:`numba_cache_dir` for the functions a
+    module is about to decorate, and return the caller's setting for
+    :func:`leave_cache_location`: the compiled engine's modules call the
+    pair at their top and at their last line, so that every function they
+    define keeps its cache there and other users of numba keep theirs."""
+    import numba
+
+    previous = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = numba_cache_dir()
+    return previous
+
+
+def leave_cache_location(previous):
+    """Give numba back the caller's cache setting (:func:`enter_cache_location`)."""
+    import numba
+
+    numba.config.CACHE_DIR = previous

@@ -48,25 +48,13 @@ def _histograms_of_pass(stack, angle_offset, grains, region, options):
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
         return plain, plain_orientations(plain, *noise)
     orientations = np.zeros((len(stack), 2))
+    plain = None
     if options.include_orientation or options.alignment == "peak":
         plain = bin_histograms(gx, gy, angle_offset=angle_offset, **binning)
         orientations = plain_orientations(plain, *noise)
-    if options.alignment == "pixels":
-        shift_bins = options.n_bins * pixel_centre_turns(
-            gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
-            angle_offset=angle_offset)
-    elif options.alignment == "harmonics":
-        # The alignment angle of the gradients as measured (not relative to
-        # the frame): binning at it gives theta - phi whatever the frame.
-        sums = harmonic_sums(gx, gy, options.unidirectional)
-        shift_bins = options.n_bins * np.array([
-            dominant_harmonic_turn(row, n_pixels, grain)
-            for row, grain in zip(sums, grains, strict=True)])
-        angle_offset = 0.0
-    else:
-        shift_bins = peak_positions(plain, *noise)
-    turned = angle_offset + shift_bins * (360.0 / options.angle_bins)
-    return bin_histograms(gx, gy, angle_offset=turned, **binning), orientations
+    offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), (len(stack),))
+    turns, origins = _alignment_turns(gx, gy, plain, offsets, options, noise, whole=True)
+    return bin_histograms(gx, gy, angle_offset=origins + turns, **binning), orientations
 
 
 def _spatial_histograms(stack, angle_offset, grains, region, options):
@@ -97,7 +85,7 @@ def _spatial_histograms(stack, angle_offset, grains, region, options):
                                     axis=1)
         return placed, orientations
     # An aligned grid: each image's grid and angles turn by its own angle.
-    aligned = _grid_turns(gx, gy, plain, offsets, options, noise)
+    aligned, _ = _alignment_turns(gx, gy, plain, offsets, options, noise, whole=False)
     rows = [place_histograms(gx[i:i + 1], gy[i:i + 1],
                              grid_placement(stack.shape[1:], region, options, turn),
                              offsets[i:i + 1] + turn, options)
@@ -114,25 +102,34 @@ def _azimuthal_part(gx, gy, placement, offsets, shape, region, options):
     return np.ascontiguousarray(sums).view(np.float64).reshape(len(gx), -1)
 
 
-def _grid_turns(gx, gy, plain, offsets, options, noise):
-    """Each image's alignment angle in degrees from its frame's axis: how far
-    an aligned grid and its angles turn. ``plain``: the plain histograms
-    (used by ``'peak'`` only); ``noise``: the pixels of an image and each
-    image's grain (:func:`~gradhist_sklearn._invariance.noise_floor`)."""
+def _alignment_turns(gx, gy, plain, offsets, options, noise, whole):
+    """Each image's alignment, for every layout: its turn in degrees and the
+    angle (degrees) it is measured from, ``origins``; the image's angles are
+    binned from ``origins + turns`` and an aligned grid turns by ``turns``.
+
+    ``plain``: the plain histograms (used by ``'peak'`` only); ``noise``: the
+    pixels of an image and each image's grain
+    (:func:`~gradhist_sklearn._invariance.noise_floor`). ``'peak'`` and
+    ``'pixels'`` measure from the frame's axis (``offsets``); the dominant
+    harmonic's direction is measured from the image's axes, so the global
+    histogram (``whole``) bins from 0 and the grid, which turns from the
+    frame's axis, takes the frame's angle off.
+    """
     n_pixels, grains = noise
     if options.alignment == "peak":
-        return peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins)
+        return peak_positions(plain, n_pixels, grains) * (360.0 / options.angle_bins), offsets
     if options.alignment == "harmonics":
-        # The harmonic's direction is measured from the image's axes (as
-        # the global layout bins it); the grid turns from the frame's.
         sums = harmonic_sums(gx, gy, options.unidirectional)
-        turns = np.array([dominant_harmonic_turn(row, n_pixels, grain)
-                          for row, grain in zip(sums, grains, strict=True)])
-        return options.n_bins * turns * (360.0 / options.angle_bins) - offsets
+        turns = options.n_bins * np.array([
+            dominant_harmonic_turn(row, n_pixels, grain)
+            for row, grain in zip(sums, grains, strict=True)]) * (360.0 / options.angle_bins)
+        if whole:
+            return turns, np.zeros_like(offsets)
+        return turns - offsets, offsets
     aligned = options.n_bins * pixel_centre_turns(
         gx, gy, unidirectional=options.unidirectional, n_pixels=n_pixels, grain=grains,
         angle_offset=offsets)
-    return aligned * (360.0 / options.angle_bins)
+    return aligned * (360.0 / options.angle_bins), offsets
 
 
 def place_histograms(gx, gy, placement, angle_offset, options):
