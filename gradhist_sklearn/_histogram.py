@@ -141,7 +141,7 @@ def stack_histograms(stack, options, mask=None):
     largest = largest_pixels(stack)  # for the noise floor of every scale
     blocks, orientations, azimuthal = [], [], []
     for scale in options.at_scales():
-        grains = gradient_grains(stack, scale.kernels, largest)
+        grains = gradient_grains(stack, scale.kernels, largest, scale.dtype)
         histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
         histograms, sums = split_azimuthal(histograms, scale)
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count

@@ -1386,7 +1386,7 @@ def histograms(stack, region, options, grains=None):
     image's refined peak. Every other method bins once.
     """
     if grains is None:
-        grains = gradient_grains(stack, options.kernels)
+        grains = gradient_grains(stack, options.kernels, dtype=options.dtype)
     if options.layout != "global":
         return _layout_histograms(stack, region, options, grains)
     stack, operator, area = _kernel_inputs(stack, region, options)
