@@ -46,7 +46,8 @@ import math
 
 import numba
 import numpy as np
-from numba.extending import register_jitable
+from numba import types
+from numba.extending import overload, register_jitable
 
 from .._azimuthal import azimuth_vectors
 from .._invariance import (
@@ -84,11 +85,26 @@ _PIO4 = math.pi / 4
 _PIO2 = math.pi / 2
 _PI = math.pi
 
+# Cephes atanf.c: atan(x) = x + x * z * P(z), z = x*x, for 0 <= x <= tan(pi/8).
+_A0_32 = np.float32(8.05374449538e-2)
+_A1_32 = np.float32(-1.38776856032e-1)
+_A2_32 = np.float32(1.99777106478e-1)
+_A3_32 = np.float32(-3.33329491539e-1)
+_TAN_PIO8_32 = np.float32(0.4142135623730950)
+_PIO4_32 = np.float32(math.pi / 4)
+_PIO2_32 = np.float32(math.pi / 2)
+_PI_32 = np.float32(math.pi)
+_ZERO_32 = np.float32(0.0)
+_ONE_32 = np.float32(1.0)
+
 # error_model="numpy": no ZeroDivisionError checks, which would stop LLVM from
 # vectorising the loops. fastmath "contract" only: a * b + c may become one
 # fused multiply-add (one rounding instead of two: never less accurate); no
 # reassociation, so sums keep their order and NaN/inf keep their meaning.
 _JIT = dict(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
+
+# For functions compiled into their callers (whose cache holds them).
+_INLINED = {name: value for name, value in _JIT.items() if name != "cache"}
 
 # Only the scalar helpers are inline="always" (numba copies them into every
 # caller, so their loops vectorise with the caller's). The band- and row-level
@@ -97,9 +113,9 @@ _JIT = dict(nogil=True, cache=True, error_model="numpy", fastmath={"contract"})
 # compile time for no speed (docs/performance.rst, "Compile time").
 
 
-@numba.njit(inline="always", **_JIT)
-def _angle(gx, gy):
-    """``atan2(gy, gx)`` in radians, in ``[-pi, pi]``, without a libm call."""
+def _angle64(gx, gy):
+    """``atan2(gy, gx)`` in radians, in ``[-pi, pi]``, without a libm call
+    (float64: Cephes' ``atan``)."""
     ax = abs(gx)
     ay = abs(gy)
     small = min(ax, ay)
@@ -121,15 +137,66 @@ def _angle(gx, gy):
     return -a if gy < 0.0 else a
 
 
+def _angle32(gx, gy):
+    """:func:`_angle64` in float32: Cephes' ``atanf`` (a polynomial of degree
+    9, within 2 ulp of float32) after reducing to ``[0, tan(pi / 8)]``."""
+    ax = abs(gx)
+    ay = abs(gy)
+    small = min(ax, ay)
+    large = max(ax, ay)
+    upper = small > _TAN_PIO8_32 * large
+    num = small - large if upper else small
+    den = small + large if upper else large
+    den = den if den > _ZERO_32 else _ONE_32
+    x = num / den
+    z = x * x
+    a = (((_A0_32 * z + _A1_32) * z + _A2_32) * z + _A3_32) * z * x + x
+    a = (_PIO4_32 + a) if upper else a
+    a = (_PIO2_32 - a) if ay > ax else a
+    a = (_PI_32 - a) if gx < _ZERO_32 else a
+    return -a if gy < _ZERO_32 else a
+
+
+def _angle(gx, gy):
+    """``atan2(gy, gx)`` in the precision of ``gx``: :func:`_angle32` for
+    float32, :func:`_angle64` otherwise (chosen when numba compiles)."""
+
+
+def _is_single(value_type):
+    """Whether a numba type is float32 (the single-precision variants)."""
+    return isinstance(value_type, types.Float) and value_type.bitwidth == 32
+
+
+@overload(_angle, inline="always", jit_options=_INLINED)
+def _angle_variant(gx, gy):
+    return _angle32 if _is_single(gx) else _angle64
+
+
+def _like(reference, value):
+    """``value`` as a scalar of ``reference``'s precision: float32 for a
+    float32 reference, float64 otherwise. Literals and integers would
+    otherwise turn float32 arithmetic into float64 (numpy's promotion)."""
+
+
+@overload(_like, inline="always", jit_options=_INLINED)
+def _like_variant(reference, value):
+    if isinstance(reference, types.Array):
+        reference = reference.dtype
+    if _is_single(reference):
+        return lambda reference, value: np.float32(value)
+    return lambda reference, value: np.float64(value)
+
+
 @numba.njit(inline="always", **_JIT)
 def _wrap(position, n_bins, inv_n):
     """``position`` (in bins) wrapped into ``[0, n_bins)``: ``x - n floor(x / n)``,
     then one conditional step each way for what rounding leaves outside.
     (``np.floor`` stays a float, which LLVM vectorises; ``math.floor`` is an
     integer in numba.)"""
-    position -= n_bins * np.floor(position * inv_n)
-    position = position + n_bins if position < 0.0 else position
-    return position - n_bins if position >= n_bins else position
+    n = _like(position, n_bins)
+    position -= n * np.floor(position * inv_n)
+    position = position + n if position < _like(position, 0.0) else position
+    return position - n if position >= n else position
 
 
 @numba.njit(inline="always", **_JIT)
@@ -162,8 +229,10 @@ def _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi):
 
 @numba.njit(**_JIT)
 def _split_row(gxrow, gyrow, keep, bins_lo, w_lo, w_hi, scale, offset, n_bins):
-    """Magnitude, angle and linear split of a band of gradients."""
-    inv_n = 1.0 / n_bins
+    """Magnitude, angle and linear split of a band of gradients (in the
+    precision of ``scale``)."""
+    inv_n = _like(scale, 1.0) / _like(scale, n_bins)
+    offset = _like(scale, offset)
     for x in range(gxrow.shape[0]):
         lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x], offset,
                                                      scale, n_bins, inv_n)
@@ -175,11 +244,12 @@ def _split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n
     """:func:`_split_row` with each pixel's own reference angle (in bins)
     subtracted too, into ``split = (bins_lo, w_lo, w_hi)``."""
     bins_lo, w_lo, w_hi = split
-    inv_n = 1.0 / n_bins
+    inv_n = _like(scale, 1.0) / _like(scale, n_bins)
+    offset = _like(scale, offset)
     for x in range(gxrow.shape[0]):
         lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x],
-                                                     offset + reference[x], scale, n_bins,
-                                                     inv_n)
+                                                     offset + _like(scale, reference[x]),
+                                                     scale, n_bins, inv_n)
         _store_split(x, lower, fraction, magnitude, bins_lo, w_lo, w_hi)
 
 
@@ -189,13 +259,14 @@ def _split_row_plain(gxrow, gyrow, bins_lo, w_lo, w_hi, scale, n_bins):
     offset. The angle is then within half a turn of 0 (a whole turn, in bins
     of the folded circle, when unidirectional), so one conditional add wraps
     it into ``[0, n_bins]``."""
+    n = _like(scale, n_bins)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x]
         gy = gyrow[x]
         magnitude = math.sqrt(gx * gx + gy * gy)
         position = _angle(gx, gy) * scale
-        position = position + n_bins if position < 0.0 else position
-        k = math.floor(position)
+        position = position + n if position < _like(scale, 0.0) else position
+        k = np.floor(position)
         lo = np.int32(k)
         _store_split(x, lo - n_bins if lo >= n_bins else lo, position - k, magnitude,
                      bins_lo, w_lo, w_hi)
@@ -207,9 +278,9 @@ def _vertical3(a, b, c, deriv, smooth, vs, vd):
     s0, s1, s2 = smooth[0], smooth[1], smooth[2]
     d2 = deriv[2]  # antisymmetric: deriv = [-d2, 0, d2]
     for x in range(a.shape[0]):
-        va = float(a[x])
-        vb = float(b[x])
-        vc = float(c[x])
+        va = _like(vs, a[x])
+        vb = _like(vs, b[x])
+        vc = _like(vs, c[x])
         vs[1 + x] = s0 * va + s1 * vb + s2 * vc
         vd[1 + x] = d2 * (vc - va)
 
@@ -220,11 +291,11 @@ def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
     s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
     d3, d4 = deriv[3], deriv[4]  # antisymmetric: deriv = [-d4, -d3, 0, d3, d4]
     for x in range(a.shape[0]):
-        va = float(a[x])
-        vb = float(b[x])
-        vc = float(c[x])
-        vdd = float(d[x])
-        ve = float(e[x])
+        va = _like(vs, a[x])
+        vb = _like(vs, b[x])
+        vc = _like(vs, c[x])
+        vdd = _like(vs, d[x])
+        ve = _like(vs, e[x])
         vs[2 + x] = s0 * va + s1 * vb + s2 * vc + s3 * vdd + s4 * ve
         vd[2 + x] = d4 * (ve - va) + d3 * (vdd - vb)
 
@@ -260,9 +331,9 @@ def _vertical9(stack, i, src, deriv, smooth, vs, vd):
     s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
     d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
     for x in range(r0.shape[0]):
-        v0, v1, v2, v3 = float(r0[x]), float(r1[x]), float(r2[x]), float(r3[x])
-        v4, v5, v6 = float(r4[x]), float(r5[x]), float(r6[x])
-        v7, v8 = float(r7[x]), float(r8[x])
+        v0, v1, v2, v3 = _like(vs, r0[x]), _like(vs, r1[x]), _like(vs, r2[x]), _like(vs, r3[x])
+        v4, v5, v6 = _like(vs, r4[x]), _like(vs, r5[x]), _like(vs, r6[x])
+        v7, v8 = _like(vs, r7[x]), _like(vs, r8[x])
         vs[4 + x] = (s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4 + s5 * v5 + s6 * v6
                      + s7 * v7 + s8 * v8)
         vd[4 + x] = d8 * (v8 - v0) + d7 * (v7 - v1) + d6 * (v6 - v2) + d5 * (v5 - v3)
@@ -328,23 +399,23 @@ def _vertical17(stack, i, src, deriv, smooth, vs, vd):
     d15 = deriv[15]
     d16 = deriv[16]
     for x in range(r0.shape[0]):
-        v0 = float(r0[x])
-        v1 = float(r1[x])
-        v2 = float(r2[x])
-        v3 = float(r3[x])
-        v4 = float(r4[x])
-        v5 = float(r5[x])
-        v6 = float(r6[x])
-        v7 = float(r7[x])
-        v8 = float(r8[x])
-        v9 = float(r9[x])
-        v10 = float(r10[x])
-        v11 = float(r11[x])
-        v12 = float(r12[x])
-        v13 = float(r13[x])
-        v14 = float(r14[x])
-        v15 = float(r15[x])
-        v16 = float(r16[x])
+        v0 = _like(vs, r0[x])
+        v1 = _like(vs, r1[x])
+        v2 = _like(vs, r2[x])
+        v3 = _like(vs, r3[x])
+        v4 = _like(vs, r4[x])
+        v5 = _like(vs, r5[x])
+        v6 = _like(vs, r6[x])
+        v7 = _like(vs, r7[x])
+        v8 = _like(vs, r8[x])
+        v9 = _like(vs, r9[x])
+        v10 = _like(vs, r10[x])
+        v11 = _like(vs, r11[x])
+        v12 = _like(vs, r12[x])
+        v13 = _like(vs, r13[x])
+        v14 = _like(vs, r14[x])
+        v15 = _like(vs, r15[x])
+        v16 = _like(vs, r16[x])
         vs[8 + x] = (s0 * v0
                      + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4
                      + s5 * v5 + s6 * v6 + s7 * v7 + s8 * v8
@@ -409,13 +480,13 @@ def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
         row = stack[i, rows[j]]
         sj = smooth[j]
         for x in range(width):
-            vs[r + x] += sj * float(row[x])
+            vs[r + x] += sj * _like(vs, row[x])
     for j in range(1, r + 1):  # antisymmetric derivative: pairs of differences
         after = stack[i, rows[r + j]]
         before = stack[i, rows[r - j]]
         dj = deriv[r + j]
         for x in range(width):
-            vd[r + x] += dj * (float(after[x]) - float(before[x]))
+            vd[r + x] += dj * (_like(vs, after[x]) - _like(vs, before[x]))
 
 
 @numba.njit(**_JIT)
@@ -498,8 +569,9 @@ def _direction(gx, gy, unidirectional):
     or ``G e^{2 i theta} = (gx + i gy)^2 / G`` when ``unidirectional``."""
     if unidirectional:
         magnitude = math.sqrt(gx * gx + gy * gy)
-        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
-        return (gx * gx - gy * gy) * inverse, 2.0 * gx * gy * inverse
+        zero = _like(gx, 0.0)
+        inverse = _like(gx, 1.0) / magnitude if magnitude > zero else zero
+        return (gx * gx - gy * gy) * inverse, _like(gx, 2.0) * gx * gy * inverse
     return gx, gy
 
 
@@ -525,7 +597,6 @@ def _direction_vectors(gxrow, gyrow, keep, vx, vy, vm, unidirectional):
 # compiled code calls the reference's functions, inlined into their callers
 # (whose cache holds them). Not cache=True: numba would make their cache
 # when they first compile, after the end of this module, beside _invariance.
-_INLINED = {name: value for name, value in _JIT.items() if name != "cache"}
 register_jitable(inline="always", **_INLINED)(noise_floor)
 register_jitable(inline="always", **_INLINED)(above_noise)
 _harmonic_vectors = numba.njit(inline="always", **_JIT)(harmonic_vectors)
@@ -539,6 +610,9 @@ def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, of
     :func:`_harmonic_vectors`) of a band of gradients, 0 outside the region;
     with ``with_positions``, also their angles in bins less ``offset`` (not
     yet wrapped), as :func:`_angles_row` gives them."""
+    offset = _like(scale, offset)
+    zero = _like(scale, 0.0)
+    one = _like(scale, 1.0)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x] * keep[x]
         gy = gyrow[x] * keep[x]
@@ -546,7 +620,7 @@ def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, of
         magnitudes[x] = magnitude
         if with_positions:
             positions[x] = _angle(gx, gy) * scale - offset
-        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        inverse = one / magnitude if magnitude > zero else zero
         v = _harmonic_vectors(gx, gy, magnitude, inverse, unidirectional)
         vectors[0, x] = v[0]
         vectors[1, x] = v[1]
@@ -573,6 +647,7 @@ def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset
     """Magnitude and angle (in bins, less ``offset``, not yet wrapped into the
     circle) of a band of gradients, and their direction vectors as
     :func:`_direction_vectors` gives them, in one branch-free loop."""
+    offset = _like(scale, offset)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x] * keep[x]
         gy = gyrow[x] * keep[x]
@@ -584,7 +659,8 @@ def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset
 @numba.njit(**_JIT)
 def _split_positions(positions, magnitudes, shift, bins_lo, w_lo, w_hi, n_bins):
     """:func:`_split_row` of angles already in bins (less ``shift``)."""
-    inv_n = 1.0 / n_bins
+    inv_n = _like(positions, 1.0) / _like(positions, n_bins)
+    shift = _like(positions, shift)
     for x in range(positions.shape[0]):
         lower, fraction, magnitude = _split_at(positions[x] - shift, magnitudes[x], n_bins,
                                                inv_n)
@@ -689,17 +765,20 @@ def _harmonics_pass(stack, i, source, buffers, scale, offset, unidirectional, su
 
 
 @numba.njit(**_JIT)
-def _band_buffers(width, taps):
-    """Rows per band and the scratch arrays of one band: the gradient
-    buffers of :func:`_band_gradients` (padded vertical smoothing, for gx,
-    and derivative, for gy, of a row; the band's gradients and region
-    weights), then the lower bins and the two split weights."""
-    r = taps // 2
+def _band_buffers(width, kernel):
+    """Rows per band and the scratch arrays of one band, in the precision of
+    the operator's ``kernel``: the gradient buffers of
+    :func:`_band_gradients` (padded vertical smoothing, for gx, and
+    derivative, for gy, of a row; the band's gradients and region weights),
+    then the lower bins and the two split weights."""
+    r = kernel.shape[0] // 2
     band_rows = max(1, _BAND_PIXELS // width)
     size = band_rows * width
-    band = (np.empty(width + 2 * r), np.empty(width + 2 * r), np.empty(size), np.empty(size),
-            np.ones(size))
-    return band_rows, band, np.empty(size, dtype=np.int32), np.empty(size), np.empty(size)
+    real = kernel.dtype
+    band = (np.empty(width + 2 * r, real), np.empty(width + 2 * r, real), np.empty(size, real),
+            np.empty(size, real), np.ones(size, real))
+    return (band_rows, band, np.empty(size, dtype=np.int32), np.empty(size, real),
+            np.empty(size, real))
 
 
 @numba.njit(**_JIT)
@@ -740,11 +819,11 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
-    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, operator[0])
     gx, gy, keep = band[2], band[3], band[4]
-    vx = np.empty(gx.shape[0])  # direction vectors and magnitudes (pass 1)
-    vy = np.empty(gx.shape[0])
-    vm = np.empty(gx.shape[0])
+    vx = np.empty(gx.shape[0], gx.dtype)  # direction vectors and magnitudes (pass 1)
+    vy = np.empty(gx.shape[0], gx.dtype)
+    vm = np.empty(gx.shape[0], gx.dtype)
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)
     plain_hist_lo = np.empty(n_bins)
@@ -754,8 +833,8 @@ def _rebinned_histograms(stack, operator, area, binning, unidirectional, with_pl
     buffered = positions.shape[0] > 0
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
-    vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0))  # harmonics (pass 1)
-    band_magnitudes = np.empty(gx.shape[0] if harmonics else 0)
+    vectors = np.empty((8, gx.shape[0]) if harmonics else (8, 0), gx.dtype)  # pass 1
+    band_magnitudes = np.empty(gx.shape[0] if harmonics else 0, gx.dtype)
     sums = np.empty(9)
     for i in range(n_images):
         if harmonics:
@@ -838,7 +917,7 @@ def _histograms(stack, operator, area, binning, out):
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
-    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, operator[0])
     gx, gy, keep = band[2], band[3], band[4]
     hist_lo = np.empty(n_bins)
     hist_hi = np.empty(n_bins + 1)  # see _fold
@@ -1018,12 +1097,14 @@ def _resplit(split, n, ratio, n_abins, out):
     over the magnitude, times ``ratio = azimuthal_bins / angle_bins``. A
     vectorised loop, with no second arctangent."""
     bins_lo, w_lo, w_hi = split
-    inv_n = 1.0 / n_abins
+    inv_n = _like(w_lo, 1.0) / _like(w_lo, n_abins)
+    ratio = _like(w_lo, ratio)
+    zero = _like(w_lo, 0.0)
     for x in range(n):
         magnitude = w_lo[x] + w_hi[x]
-        upper = w_hi[x] / magnitude if magnitude > 0.0 else 0.0
-        lower, fraction, magnitude = _split_at((bins_lo[x] + upper) * ratio, magnitude,
-                                               n_abins, inv_n)
+        upper = w_hi[x] / magnitude if magnitude > zero else zero
+        lower, fraction, magnitude = _split_at((_like(w_lo, bins_lo[x]) + upper) * ratio,
+                                               magnitude, n_abins, inv_n)
         _store_split(x, lower, fraction, magnitude, out[0], out[1], out[2])
 
 
@@ -1131,7 +1212,7 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     scale, offsets, n_bins = binning
     n_images, height, width = stack.shape
     taps = operator[0].shape[0]
-    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, taps)
+    band_rows, band, bins_lo, w_lo, w_hi = _band_buffers(width, operator[0])
     gx, gy, keep = band[2], band[3], band[4]
     split = (bins_lo, w_lo, w_hi)
     # Blocks padded by one row (and one column for the grid): see _padded_split.
@@ -1146,12 +1227,12 @@ def _placed_histograms(stack, operator, area, binning, layout, alignment, with_p
     plain_hi = np.empty(n_bins + 1)
     positions, magnitudes = kept
     n_kept = positions.shape[0]
-    buffers = (positions, magnitudes, np.empty(gx.shape[0]), np.empty(gx.shape[0]),
-               np.empty(gx.shape[0]))
+    buffers = (positions, magnitudes, np.empty(gx.shape[0], gx.dtype),
+               np.empty(gx.shape[0], gx.dtype), np.empty(gx.shape[0], gx.dtype))
     harmonics = align == 2
     harmonic_buffers = (positions, magnitudes,
-                        np.empty((8, gx.shape[0]) if harmonics else (8, 0)),
-                        np.empty(gx.shape[0] if harmonics else 0))
+                        np.empty((8, gx.shape[0]) if harmonics else (8, 0), gx.dtype),
+                        np.empty(gx.shape[0] if harmonics else 0, gx.dtype))
     sums = np.empty(9)
     tables = _reflect_tables(height, width, taps)
     source = (tables, operator, area, band, band_rows)
@@ -1260,10 +1341,12 @@ def _kernel_inputs(stack, region, options):
         area = (np.ones((1, 1), dtype=np.uint8), False)
     else:
         area = (np.ascontiguousarray(region, dtype=np.uint8), True)
-    return stack, _padded_kernels(*options.kernels), area
+    derivative, smoothing = _padded_kernels(*options.kernels)
+    real = np.dtype(options.dtype)
+    return stack, (derivative.astype(real), smoothing.astype(real)), area
 
 
-def _first_pass_buffers(n_pixels):
+def _first_pass_buffers(n_pixels, dtype="float64"):
     """The re-binning kernels' ``kept`` argument for images of ``n_pixels``
     pixels (0 when nothing is re-binned): two float64 arrays of that size,
     empty above :data:`BUFFER_PIXELS`.
@@ -1275,7 +1358,7 @@ def _first_pass_buffers(n_pixels):
     """
     if n_pixels > BUFFER_PIXELS:
         n_pixels = 0
-    return np.empty(n_pixels), np.empty(n_pixels)
+    return np.empty(n_pixels, dtype), np.empty(n_pixels, dtype)
 
 
 def _binning(stack, options, angle_offset):
@@ -1283,7 +1366,8 @@ def _binning(stack, options, angle_offset):
     degrees (one value, or one per image)."""
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
     offsets = np.ascontiguousarray(offsets * (options.angle_bins / 360.0))
-    return options.angle_bins / (2 * np.pi), offsets, options.n_bins
+    scale = np.dtype(options.dtype).type(options.angle_bins / (2 * np.pi))
+    return scale, offsets, options.n_bins
 
 
 @remembered(lambda options: (options.layout, options.frame, options.size, options.n_rings,
@@ -1339,7 +1423,8 @@ def _azimuthal_arguments(shape, region, options):
         ux, uy = _azimuth_arrays(shape[1:], region, options)
         size = (options.n_rings + 1) * (n_abins + 1) * 2 * n_harmonics
         band = max(1, _BAND_PIXELS // shape[2]) * shape[2]
-    split = (np.empty(band, dtype=np.int32), np.empty(band), np.empty(band))
+    split = (np.empty(band, dtype=np.int32), np.empty(band, options.dtype),
+             np.empty(band, options.dtype))
     azimuthal = (n_harmonics, ux, uy, split, np.zeros(size),
                  options.azimuthal_bins / options.angle_bins, n_abins)
     out = np.empty((n_images, options.n_rings * n_abins * 2 * n_harmonics if n_harmonics else 0))
@@ -1366,7 +1451,7 @@ def _layout_histograms(stack, region, options, grains):
         with_plain = False
     align = {"pixels": 1, "harmonics": 2}.get(options.alignment, 0)
     alignment = (align, turns, degrees, options.angle_bins, options.unidirectional, grains)
-    kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0)
+    kept = _first_pass_buffers(stack.shape[1] * stack.shape[2] if align else 0, options.dtype)
     azimuthal, azimuthal_out = _azimuthal_arguments(stack.shape, region, options)
     _placed_histograms(stack, operator, area, binning, layout, alignment, with_plain, kept,
                        out, plain, azimuthal, azimuthal_out)
@@ -1398,7 +1483,8 @@ def histograms(stack, region, options, grains=None):
         with_plain = options.include_orientation
         _rebinned_histograms(stack, operator, area, _binning(stack, options, offset),
                              options.unidirectional, with_plain,
-                             _first_pass_buffers(stack.shape[1] * stack.shape[2]), out, plain,
+                             _first_pass_buffers(stack.shape[1] * stack.shape[2], options.dtype),
+                             out, plain,
                              grains, options.alignment == "harmonics")
         if not with_plain:
             return out, np.zeros((len(stack), 2))
