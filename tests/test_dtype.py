@@ -88,6 +88,13 @@ def test_float32_within_the_floor_of_float64(kind, params):
         difference = np.abs(single[:, values].astype(np.float64) - double[:, values])
         assert (difference <= floor[:, None] * (1 + 1e-6)).all(), (
             k, (difference.max(axis=1) / floor).max())
+        # F32 is a worst case; with no alignment to decide (whose near-ties
+        # F32 widens), values neither dtype zeroed agree far closer
+        # (measured: under 3e-7 of the mass).
+        if not options.rotation_invariant or options.layout == "rings":
+            kept = (single[:, values] != 0) & (double[:, values] != 0)
+            typical = np.where(kept, difference, 0.0).max(axis=1)
+            assert (typical <= 1e-5 * mass).all(), (typical / mass).max()
         # The main orientation moves by at most the angle that a change of
         # n_bins * F32 can turn the resultant (strength * M) by.
         angle, strength = options.n_values + 2 * k, options.n_values + 2 * k + 1
