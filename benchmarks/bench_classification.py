@@ -235,7 +235,7 @@ def azimuthal_configurations(quick):
         ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2)),
         ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3)),
         ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6)),
-        ("rings, azimuthal_harmonics=4, azimuthal_bins=4", dict(k4, azimuthal_bins=4)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=8", dict(k4, azimuthal_bins=8)),
         ("rings, azimuthal_harmonics=4, azimuthal_bins=12", dict(k4, azimuthal_bins=12)),
         ("global, the defaults otherwise", dict(layout="global")),
     ]

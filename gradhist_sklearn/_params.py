@@ -502,7 +502,7 @@ PARAMETERS = (
         "after each scale's rings (0: none)",
         flag="--azimuthal-harmonics", metavar="K", only_with=("layout", "rings")),
     Parameter(
-        "azimuthal_bins", 8, AzimuthalBins(1, MAX_ANGLE_BINS),
+        "azimuthal_bins", 4, AzimuthalBins(1, MAX_ANGLE_BINS),
         "orientation bins of the azimuthal part over the full circle",
         flag="--azimuthal-bins", metavar="N"),
     Parameter(
