@@ -84,7 +84,7 @@ def test_float32_within_the_floor_of_float64(kind, params):
     for k, grains in enumerate(single_floors(images, options)):
         values = slice(k * per_scale, k * per_scale + histogram)
         mass = double[:, values].sum(axis=1)
-        floor = noise_floor(mass, n_pixels, grains)
+        floor = noise_floor(mass, max(n_pixels, histogram), grains)
         difference = np.abs(single[:, values].astype(np.float64) - double[:, values])
         assert (difference <= floor[:, None] * (1 + 1e-6)).all(), (
             k, (difference.max(axis=1) / floor).max())
