@@ -235,7 +235,7 @@ def azimuthal_configurations(quick):
         ("rings, azimuthal_harmonics=2", dict(rings, azimuthal_harmonics=2)),
         ("rings, azimuthal_harmonics=3", dict(rings, azimuthal_harmonics=3)),
         ("rings, azimuthal_harmonics=6", dict(rings, azimuthal_harmonics=6)),
-        ("rings, azimuthal_harmonics=4, azimuthal_bins=4", dict(k4, azimuthal_bins=4)),
+        ("rings, azimuthal_harmonics=4, azimuthal_bins=8", dict(k4, azimuthal_bins=8)),
         ("rings, azimuthal_harmonics=4, azimuthal_bins=12", dict(k4, azimuthal_bins=12)),
         ("global, the defaults otherwise", dict(layout="global")),
     ]
@@ -301,15 +301,16 @@ def choosing_scores(features, upright, turned, y, textures):
             transfer_score(features(train), train_y, features(test), test_y)]
 
 
-def choosing_table():
-    """The user guide's "Choosing parameters" table, one row per line."""
+def choosing_table(dtype="float64"):
+    """The user guide's "Choosing parameters" table, one row per line, the
+    gradhist rows computed in ``dtype``."""
     turned, y = digits_36(turned=True)
     upright, _ = digits_36(turned=False)
     textures = texture_patches()
     print(f"{'features':<42} {'upright':>8} {'turned':>8} {'texture':>8} {'s':>6}")
     rows = {"raw pixels": lambda X: X.reshape(len(X), -1),
             "skimage hog": lambda X: hog_rows(X, 9 if X.shape[1] < 64 else 16)}
-    rows.update({name: GradientHistogramTransformer(**params).fit_transform
+    rows.update({name: GradientHistogramTransformer(dtype=dtype, **params).fit_transform
                  for name, params in choosing_configurations().items()})
     for name, features in rows.items():
         start = time.perf_counter()
@@ -326,6 +327,8 @@ def main():
                              "objects (hog, LBP, Zernike moments, scattering)")
     parser.add_argument("--choosing", action="store_true",
                         help="the user guide's \"Choosing parameters\" table, and stop")
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="the precision of the gradhist rows of --choosing")
     parser.add_argument("--textures-only", action="store_true",
                         help="only the texture column, for the gradhist configurations")
     args = parser.parse_args()
@@ -333,7 +336,7 @@ def main():
         azimuthal_table(args.quick)
         return
     if args.choosing:
-        choosing_table()
+        choosing_table(args.dtype)
         return
     if args.textures_only:
         textures_only(configurations(args.quick))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ._histogram import stack_histograms
 from ._io import read_image
-from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype, compute_dtype
+from ._validation import as_gray_image, as_gray_stack, check_pixel_dtype
 
 #: Default number of pixels in one worker task. Large enough that joblib's
 #: cost per task (a few hundred microseconds) is small against the work.
@@ -186,7 +186,6 @@ class StackBatch:
         self.stack = stack
         self.first_index = first_index
         self.image_shape = tuple(int(v) for v in stack.shape[1:3])
-        self.dtype = compute_dtype(stack.dtype)
 
     def __len__(self):
         return len(self.stack)
@@ -207,8 +206,6 @@ class ListBatch:
         self.images = images
         # check_image_list returned 2-D and colour arrays only
         self.shapes = [image.shape[:2] for image in images]
-        dtypes = {image.dtype for image in images}
-        self.dtype = np.float32 if dtypes == {np.dtype(np.float32)} else np.float64
 
     def __len__(self):
         return len(self.images)
@@ -222,7 +219,6 @@ class PathBatch:
     """A list of image file paths, read by the workers."""
 
     image_shape = None
-    dtype = np.float64
     first_index = 0
 
     def __init__(self, paths):
@@ -257,7 +253,7 @@ def compute_features(batch, options, n_jobs=None):
     # without copying chunks to other processes (a soft hint: a backend
     # chosen with joblib.parallel_config wins).
     prefer = "threads" if options.engine == "numba" else None
-    features = np.empty((len(batch), options.n_columns), batch.dtype)
+    features = np.empty((len(batch), options.n_columns), options.dtype)
     results = PromptParallel(n_jobs=n_jobs, prefer=prefer).as_completed(
         delayed(located)(func, chunk, first_index, options) for func, chunk, first_index in tasks
     )

@@ -42,7 +42,7 @@ def transform_lazily(stack, options, dtype):
         With the engine resolved by the caller: workers elsewhere may have
         another ``GRADHIST_ENGINE`` (or numba) than the caller.
     dtype : numpy dtype
-        Output type (float32 for float32 input, float64 otherwise).
+        Output type (the options' ``dtype``).
 
     Returns
     -------

@@ -28,7 +28,7 @@ from ._options import HistogramOptions
 from ._params import defaults_of, document_parameters
 from ._region import region_mask
 from ._scaling import restore_root_scale, restore_scale, scale_to_safe_range
-from ._validation import as_gray_image, compute_dtype
+from ._validation import as_gray_image
 
 #: :func:`gradient_histogram`'s parameters and defaults, from the table.
 FUNCTION_DEFAULTS = defaults_of("function")
@@ -126,7 +126,7 @@ def stack_histograms(stack, options, mask=None):
 
     Returns
     -------
-    histograms : ndarray of float32 (float32 stack) or float64, shape (n_images, n_values)
+    histograms : ndarray of ``options.dtype``, shape (n_images, n_values)
         ``options.n_values`` values per image.
     orientations : ndarray of float64, shape (n_images, 2 * n_scales)
         For each scale of ``sigma`` in turn, each image's main orientation
@@ -141,7 +141,7 @@ def stack_histograms(stack, options, mask=None):
     largest = largest_pixels(stack)  # for the noise floor of every scale
     blocks, orientations, azimuthal = [], [], []
     for scale in options.at_scales():
-        grains = gradient_grains(stack, scale.kernels, largest)
+        grains = gradient_grains(stack, scale.kernels, largest, scale.dtype)
         histograms, scale_orientations = binned_histograms(stack, region, scale, grains)
         histograms, sums = split_azimuthal(histograms, scale)
         mass = histograms.sum(axis=1)  # every block's votes: the magnitudes that count
@@ -158,7 +158,7 @@ def stack_histograms(stack, options, mask=None):
         scale_orientations[:, 0] *= options.period
         orientations.append(scale_orientations)
     histograms = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
-    histograms = histograms.astype(compute_dtype(stack.dtype), copy=False)
+    histograms = histograms.astype(options.dtype, copy=False)
     if options.normalize == "sqrt":
         # The root first, at unit scale, then half the scale: restoring first
         # would round a tiny image's histogram in the subnormal range.
@@ -370,8 +370,8 @@ def gradient_histogram(image, *, mask=None, **params):
     -------
     result : GradientHistogram
         Unpacks as ``histogram, main_orientation = result``: the histogram
-        (or its DFT magnitudes, for ``invariance='dft_magnitude'``) as a
-        float32 array for float32 input and float64 otherwise, and the main
+        (or its DFT magnitudes, for ``invariance='dft_magnitude'``) as an
+        array of type ``dtype``, and the main
         orientation in degrees as a float (``[0, 360)``, or ``[0, 180)`` when
         unidirectional), taken before the rotation-invariant step. Its
         attribute ``orientation_strength``, in ``[0, 1]``, says how well that

@@ -78,6 +78,14 @@ RESOLUTION_MARGIN = 0.02
 #: float64's machine epsilon, ``2**-52``: the unit of :func:`noise_floor`.
 EPSILON = 2.0 ** -52
 
+#: float32's machine epsilon, ``2**-23``: the unit of one pixel's rounding
+#: when the arithmetic is float32 (:func:`gradient_grains`).
+SINGLE_EPSILON = 2.0 ** -23
+
+#: Roundings of float32 in one pixel's term of a sum (its magnitude, angle,
+#: shares and harmonic vectors take a few operations each), with margin.
+SINGLE_TERM_ULPS = 8
+
 
 def noise_floor(mass, n_pixels, grain=0.0):
     """The largest value rounding alone may leave in a sum over an image's
@@ -103,13 +111,20 @@ def noise_floor(mass, n_pixels, grain=0.0):
     return EPSILON * n_pixels * (mass + grain)
 
 
-def gradient_grains(stack, kernels, largest=None):
+def gradient_grains(stack, kernels, largest=None, dtype="float64"):
     """Each image's ``grain`` for :func:`noise_floor`: ``t * K * R``, with
     ``t`` the number of taps of the operator's kernels, ``K`` the sum of
     the absolute weights of its 2-D kernel (the largest gradient a pixel
     step of 1 can give) and ``R`` the image's largest absolute pixel value.
     A correlation of ``t`` taps of values up to ``R`` is within ``t *
     EPSILON * K * R`` of its exact value, whatever its own size.
+
+    With ``dtype='float32'`` the grain is that of float32 arithmetic
+    (:data:`SINGLE_EPSILON` for ``EPSILON``), and it also covers the
+    rounding of each pixel's term, ``SINGLE_TERM_ULPS * SINGLE_EPSILON``
+    of its magnitude: no magnitude exceeds ``sqrt(2) * K * R``, so the
+    grain grows by ``SINGLE_TERM_ULPS * sqrt(2) / t``. The sums themselves
+    are float64 in both dtypes, so :func:`noise_floor` keeps its form.
 
     Parameters
     ----------
@@ -120,6 +135,8 @@ def gradient_grains(stack, kernels, largest=None):
     largest : ndarray of shape (n_images,), optional
         :func:`largest_pixels` of ``stack``, when known (it is the same for
         every operator and scale).
+    dtype : {'float64', 'float32'}
+        The precision of the engine's arithmetic.
 
     Returns
     -------
@@ -131,7 +148,11 @@ def gradient_grains(stack, kernels, largest=None):
         weight *= np.abs(np.asarray(smoothing, dtype=np.float64)).sum()
     if largest is None:
         largest = largest_pixels(stack)
-    return len(derivative) * weight * largest
+    grains = len(derivative) * weight * largest
+    if dtype == "float32":
+        terms = 1.0 + SINGLE_TERM_ULPS * np.sqrt(2.0) / len(derivative)
+        grains = grains * (SINGLE_EPSILON / EPSILON * terms)
+    return grains
 
 
 def largest_pixels(stack):

@@ -14,14 +14,14 @@ from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from . import _dask
 from ._batch import compute_features
 from ._input import check_input
 from ._options import HistogramOptions
-from ._params import document_parameters, parameters_of
+from ._params import BY_NAME, document_parameters, parameters_of
 
 
 class _IntegerInterval(Interval):
@@ -36,7 +36,7 @@ class _IntegerInterval(Interval):
 
 
 #: scikit-learn's constraint classes, as the table's checks use them.
-_SKLEARN = SimpleNamespace(Interval=Interval, StrOptions=StrOptions, Real=Real,
+_SKLEARN = SimpleNamespace(Interval=Interval, Options=Options, StrOptions=StrOptions, Real=Real,
                            IntegerInterval=_IntegerInterval)
 
 #: The transformer's parameters, from the table; the first is positional.
@@ -204,8 +204,8 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     - a 3-D or 4-D dask array (images along the first axis): :meth:`fit`
       computes nothing and :meth:`transform` returns a lazy dask array.
 
-    Intensities are used as given (uint8 255 stays 255). float32 input gives
-    float32 output; anything else gives float64. Rows are in the order of
+    Intensities are used as given (uint8 255 stays 255). The output has the
+    type ``dtype`` names, whatever the input's. Rows are in the order of
     ``X``. Fitting learns nothing from the pixel values: it records the
     input's shape so that :meth:`transform` can check flattened input.
 
@@ -297,7 +297,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
             plus one for ``invariance='dft_magnitude'`` of the global
             layout); plus two columns per scale when ``include_orientation``
             is True. The default is ``3 * 9 * 36 = 972`` columns.
-            float32 for float32 input, float64 otherwise. For a 3-D or 4-D
+            Of type ``dtype``. For a 3-D or 4-D
             dask array, a dask array chunked like ``X`` along its first axis
             and computed lazily, block by block, with the same numbers.
 
@@ -344,7 +344,7 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
         batch = check_input(self, X, reset=False)
         options = self._options()
         if _dask.is_dask_array(getattr(batch, "stack", None)):
-            return _dask.transform_lazily(batch.stack, options, batch.dtype)
+            return _dask.transform_lazily(batch.stack, options, options.dtype)
         return compute_features(batch, options, self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
@@ -428,7 +428,12 @@ class GradientHistogramTransformer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # The output's type is the dtype parameter's, whatever the input's.
+        try:
+            tags.transformer_tags.preserves_dtype = [BY_NAME["dtype"].check.validate(
+                "dtype", self.dtype, {})]
+        except (TypeError, ValueError):  # refused by fit, with its message
+            tags.transformer_tags.preserves_dtype = []
         return tags
 
     def _options(self):

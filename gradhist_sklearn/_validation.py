@@ -327,6 +327,21 @@ def check_choice(name, value, choices):
 
 
 
+def check_float_type(name, value, names):
+    """The name (one of ``names``) of the floating type ``value`` names: the
+    name itself, or numpy's type of that name (``numpy.float32``); else
+    ``ValueError`` listing them."""
+    if isinstance(value, str):
+        return check_choice(name, value, names)
+    if isinstance(value, type) and issubclass(value, np.generic) \
+            and np.dtype(value).name in names:
+        return np.dtype(value).name
+    raise ValueError(
+        f"{name} must be one of {', '.join(repr(n) for n in names)}, or numpy's type of "
+        f"that name (numpy.float32), got {value!r}."
+    )
+
+
 def check_sigma(sigma):
     """Check the scale of the ``'gaussian'`` operator; return it as a float."""
     if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real):

@@ -148,7 +148,8 @@ def test_both_engines_equal_the_brute_force_reference(photo, params):
 def test_normalisations_follow_the_documented_rule(photo, normalize, invariants):
     sums, rings = brute_sums(photo, harmonics=2)
     got = gradient_histogram(photo, angle_bins=12, normalize=normalize, layout="rings",
-                             azimuthal_harmonics=2, azimuthal_invariants=invariants).histogram
+                             azimuthal_harmonics=2, azimuthal_bins=8,
+                             azimuthal_invariants=invariants).histogram
     expected = expected_columns(sums, rings, normalize, _disc_pixels(photo.shape), invariants)
     np.testing.assert_allclose(got[rings.size:], expected, rtol=0,
                                atol=1e-12 * np.abs(expected).max())
@@ -159,10 +160,13 @@ def test_normalisations_follow_the_documented_rule(photo, normalize, invariants)
 def test_quarter_turns_leave_every_column_unchanged(turns, invariants, columns):
     image = data.camera()[::8, ::8]  # 64 x 64
     transformer = GradientHistogramTransformer(layout="rings", azimuthal_harmonics=4,
-                                               azimuthal_invariants=invariants)
+                                               azimuthal_bins=8, azimuthal_invariants=invariants)
     rows = transformer.fit_transform(np.stack([image, np.rot90(image, turns)]))
     assert rows.shape == (2, columns)
-    assert np.abs(rows[0] - rows[1]).max() <= 1e-14
+    # Exact up to rounding: a product's root of a root (sqrt normalisation
+    # of z / sqrt|z|) magnifies the last bit of the smallest products, up to
+    # 1.003e-14 on one processor.
+    assert np.abs(rows[0] - rows[1]).max() <= 1e-13
     azimuthal = rows[0, 108:columns // 3]
     assert np.abs(azimuthal).max() > 0.01 and np.count_nonzero(azimuthal < 0) > 0
 
@@ -173,7 +177,8 @@ def _mirrored_bins(values, axis):
 
 
 def test_a_mirror_reverses_the_bins_and_negates_the_imaginary_parts(photo):
-    common = dict(angle_bins=36, normalize=False, layout="rings", azimuthal_harmonics=3)
+    common = dict(angle_bins=36, normalize=False, layout="rings", azimuthal_harmonics=3,
+                  azimuthal_bins=8)
     for invariants in ("bin_pairs", "ring_pairs"):
         plain = gradient_histogram(photo, azimuthal_invariants=invariants, **common).histogram
         flipped = gradient_histogram(photo[:, ::-1], azimuthal_invariants=invariants,
@@ -218,7 +223,7 @@ def test_extreme_intensities_scale_the_columns_as_the_rings(photo):
 def test_flat_images_give_zeros_not_nan():
     for normalize in ("pixels", "sqrt", "l1", "l2", "hellinger", False):
         row = gradient_histogram(np.ones((9, 9)), layout="rings", azimuthal_harmonics=3,
-                                 normalize=normalize).histogram
+                                 azimuthal_bins=8, normalize=normalize).histogram
         assert row.shape == (3 * 36 + 3 * 3 * 8 + 3 * 3 * 8 * 2,)
         assert not np.isnan(row).any() and not row.any()
 
@@ -319,4 +324,4 @@ def test_tables_record_the_azimuthal_options_only_when_on():
     stored = stored_options(HistogramOptions(layout="rings", azimuthal_harmonics=3,
                                              azimuthal_invariants="ring_pairs"))
     assert {key: stored[key] for key in stored if key.startswith("azimuthal")} == {
-        "azimuthal_harmonics": 3, "azimuthal_bins": 8, "azimuthal_invariants": "ring_pairs"}
+        "azimuthal_harmonics": 3, "azimuthal_bins": 4, "azimuthal_invariants": "ring_pairs"}

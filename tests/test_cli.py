@@ -141,6 +141,22 @@ def test_layout_scale_and_normalize_options_reach_the_transformer(tmp_path):
                                                      n_rings=2))
 
 
+def test_dtype_float32_rows_are_the_transformer_s_widened(tmp_path):
+    # Tables hold float64 columns: float32 values widen exactly.
+    write_images(tmp_path / "images")
+    args = ["extract", "images", "-o", "out.npz", "--quiet", "--dtype", "float32"]
+    assert run(args, tmp_path).returncode == 0
+    paths, features, _ = read_table(tmp_path / "out.npz")
+    single = expected(paths, tmp_path, dtype="float32")
+    assert single.dtype == np.float32 and features.dtype == np.float64
+    np.testing.assert_array_equal(features, single.astype(np.float64))
+    with np.load(tmp_path / "out.npz") as archive:
+        assert json.loads(str(archive["options"]))["dtype"] == "float32"
+    refused = run(["extract", "images", "-o", "out.npz", "--quiet", "--resume"], tmp_path)
+    assert refused.returncode == 2 and "cannot resume" in refused.stderr
+    assert 'dtype: "float32" in the table, "float64" here' in refused.stderr, refused.stderr
+
+
 def test_defaults_are_the_transformer_s(tmp_path):
     write_images(tmp_path / "images")
     assert run(["extract", "images", "-o", "out.npz", "--quiet"], tmp_path).returncode == 0

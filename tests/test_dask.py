@@ -112,9 +112,10 @@ def test_dask_colour_and_float32(client, images):
     got = GradientHistogramTransformer().fit_transform(X)
     np.testing.assert_array_equal(got.compute(), reference)
 
-    reference32 = GradientHistogramTransformer().fit_transform(images.astype(np.float32))
+    reference32 = GradientHistogramTransformer(dtype="float32").fit_transform(
+        images.astype(np.float32))
     X32 = da.from_array(images.astype(np.float32), chunks=5)
-    features = GradientHistogramTransformer().fit_transform(X32)
+    features = GradientHistogramTransformer(dtype="float32").fit_transform(X32)
     assert features.dtype == np.float32
     computed = features.compute()
     assert computed.dtype == np.float32

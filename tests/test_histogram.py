@@ -41,7 +41,8 @@ def test_five_degrees_splits_half_and_half(sign, first, second, dtype):
     angle = np.radians(5.0 * sign)
     gx, gy = 100 * np.cos(angle), 100 * np.sin(angle)
     image, mask = single_gradient_image(gx, gy, dtype)
-    hist = gradient_histogram(image, operator="central", mask=mask, **RAW).histogram
+    hist = gradient_histogram(image, operator="central", mask=mask, dtype=dtype,
+                              **RAW).histogram
     magnitude = np.hypot(*image_gradients(image, operator="central"))[1, 1]
     expected = np.zeros(36)
     expected[[first, second]] = magnitude / 2

@@ -23,7 +23,7 @@ def test_defaults_are_the_function_s_defaults(engine):
     assert set(shared) == {"angle_bins", "unidirectional", "rotation_invariant", "normalize",
                            "operator", "sigma", "invariance", "frame", "size", "layout",
                            "n_rings", "grid_shape", "azimuthal_harmonics", "azimuthal_bins",
-                           "azimuthal_invariants"}
+                           "azimuthal_invariants", "dtype"}
     for name in shared:
         default = signature[name].default
         assert getattr(options, name) == STORED.get(name, {}).get(default, default), name
@@ -128,6 +128,9 @@ def test_alignment(params, alignment):
     (dict(frame=(1, 2, 3, 4)), ValueError, "frame must be"),
     (dict(size=(-1, 2)), ValueError, "must not be negative"),
     (dict(engine="fortran"), ValueError, "is not an engine"),
+    (dict(dtype="float16"), ValueError, "Unknown dtype 'float16'; choose one of 'float32'"),
+    (dict(dtype=np.int32), ValueError, "dtype must be one of 'float32', 'float64', or numpy"),
+    (dict(dtype=32), ValueError, "dtype must be one of 'float32', 'float64', or numpy"),
 ])
 def test_bad_values_are_refused_with_the_function_s_messages(params, error, message):
     with pytest.raises(error, match=message):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from _images import DEFAULT_SCALES, FUNCTION_DEFAULTS, camera_crops, default_rows
+from _precision import float32_tolerance
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -93,19 +94,25 @@ def test_ragged_list_with_normalize_is_size_independent(images):
     assert squares.min() > 0
 
 
-@pytest.mark.parametrize("dtype, out", [(np.float32, np.float32), (np.float64, np.float64),
-                                        (np.uint8, np.float64), (np.uint16, np.float64)])
-def test_output_dtype(images, dtype, out):
-    transformer = GradientHistogramTransformer(include_orientation=True)
-    got = transformer.fit_transform(images.astype(dtype))
+@pytest.mark.parametrize("pixels", [np.float32, np.float64, np.uint8, np.uint16])
+@pytest.mark.parametrize("dtype, out", [(None, np.float64), ("float32", np.float32),
+                                        ("float64", np.float64), (np.float32, np.float32),
+                                        (np.float64, np.float64)])
+def test_output_dtype_is_the_parameter_s(images, pixels, dtype, out):
+    params = {} if dtype is None else {"dtype": dtype}
+    transformer = GradientHistogramTransformer(include_orientation=True, **params)
+    got = transformer.fit_transform(images.astype(pixels))
     assert got.dtype == out
     assert np.isfinite(got).all()
 
 
 def test_float32_close_to_float64(images):
-    single = GradientHistogramTransformer().fit_transform(images.astype(np.float32))
+    # Within the contract's bound (docs/contract.rst, "Precision").
+    single = GradientHistogramTransformer(dtype="float32").fit_transform(
+        images.astype(np.float32))
     double = GradientHistogramTransformer().fit_transform(images.astype(np.float64))
-    np.testing.assert_allclose(single, double, rtol=1e-4, atol=1e-4 * double.max())
+    difference = np.abs(single.astype(np.float64) - double)
+    assert (difference <= float32_tolerance(images.astype(np.float64)) * 1.001).all()
 
 
 EIGHT_ANGLES = ["angle_000.000", "angle_045.000", "angle_090.000", "angle_135.000",
@@ -241,9 +248,12 @@ def test_unfitted_transform_raises(images):
         (dict(image_shape=(5, 5)), ValueError, "holds 25 pixels"),
         (dict(image_shape=(0, 1920)), ValueError, "two positive integers"),
         (dict(size=(-1, 3)), ValueError, "must not be negative"),
+        (dict(dtype=np.float16), InvalidParameterError,
+         r"'dtype' parameter .* must be a str among .* or a type among .*float32"),
     ],
     ids=["angle_bins=0", "angle_bins=2.5", "angle_bins='36'", "odd_unidirectional",
-         "operator", "image_shape_pixels", "image_shape_zero", "negative_size"],
+         "operator", "image_shape_pixels", "image_shape_zero", "negative_size",
+         "dtype"],
 )
 def test_bad_parameters(images, params, error, message):
     X = images.reshape(len(images), -1)

@@ -328,16 +328,20 @@ def _kept_paths(output, table_class, columns, stored):
     return paths, old_made_by.get("directory") or os.getcwd()
 
 
+#: What a table's record means by leaving a key out (``stored_options``
+#: records these only away from these values).
+_LEFT_OUT = {"layout": "global", "dtype": "float64"}
+
+
 def _option_differences(old, new):
     """Each option whose value in a table's record (``old``) differs from this
     run's (``new``), as ``name: table's value in the table, run's here``. A
-    record without ``layout`` is of the single histogram (``stored_options``
-    records the layout's keys only for the other layouts)."""
-    old = {"layout": "global", **old}
-    shared = [name for name in new if name in old or name == "layout"]
-    return "; ".join(f"{name}: {json.dumps(old.get(name))} in the table, "
+    key either record leaves out has its :data:`_LEFT_OUT` value."""
+    old, new = {**_LEFT_OUT, **old}, {**_LEFT_OUT, **new}
+    return "; ".join(f"{name}: {json.dumps(old[name])} in the table, "
                      f"{json.dumps(new[name])} here"
-                     for name in shared if old.get(name) != new[name]) or "other columns"
+                     for name in new if name in old and old[name] != new[name]) \
+        or "other columns"
 
 
 def _refuse_damaged(output, table_class, n_columns, n_rows):

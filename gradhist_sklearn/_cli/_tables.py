@@ -48,7 +48,8 @@ def stored_options(options):
     reads it back (tuples as lists). ``normalize`` keeps ``true``/``false``
     for ``'pixels'`` and none, and the layout's keys appear only for a layout
     other than ``'global'`` (the azimuthal ones only when the rings have
-    harmonics), so tables written before them still resume."""
+    harmonics), and ``dtype`` only when it is not ``'float64'``, so tables
+    written before them still resume."""
     stored = {name: getattr(options, name) for name in STORED_OPTIONS}
     stored["normalize"] = {"pixels": True, None: False}.get(options.normalize,
                                                              options.normalize)
@@ -60,6 +61,8 @@ def stored_options(options):
                           azimuthal_invariants=options.azimuthal_invariants)
     elif options.layout == "grid":
         stored.update(layout="grid", grid_shape=options.grid_shape)
+    if options.dtype != "float64":
+        stored.update(dtype=options.dtype)
     return json.loads(json.dumps(stored))
 
 

@@ -28,7 +28,7 @@ from .._validation import compute_dtype
 def histograms(stack, region, options, grains=None):
     """The engine interface (see :mod:`gradhist_sklearn._engines`)."""
     if grains is None:
-        grains = gradient_grains(stack, options.kernels)
+        grains = gradient_grains(stack, options.kernels, dtype=options.dtype)
 
     def compute(part, angle_offset, part_grains):
         return _histograms_of_pass(part, angle_offset, part_grains, region, options)

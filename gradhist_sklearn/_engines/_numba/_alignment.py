@@ -19,7 +19,7 @@ from numba.extending import overload, register_jitable
 
 from ..._invariance import above_noise, dominant_harmonic_turn, harmonic_vectors, noise_floor
 from .._cache import enter_cache_location, leave_cache_location
-from ._binning import FLOAT, angle, sum4
+from ._binning import FLOAT, angle, like, sum4
 from ._compile import INLINE, INLINED, JIT
 from ._passes import band_gradients
 from ._placement import WholeLayout
@@ -136,8 +136,9 @@ def _direction(gx, gy, unidirectional):
     or ``G e^{2 i theta} = (gx + i gy)^2 / G`` when ``unidirectional``."""
     if unidirectional:
         magnitude = math.sqrt(gx * gx + gy * gy)
-        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
-        return (gx * gx - gy * gy) * inverse, 2.0 * gx * gy * inverse
+        zero = like(gx, 0.0)
+        inverse = like(gx, 1.0) / magnitude if magnitude > zero else zero
+        return (gx * gx - gy * gy) * inverse, like(gx, 2.0) * gx * gy * inverse
     return gx, gy
 
 
@@ -158,6 +159,7 @@ def _angles_row(gxrow, gyrow, keep, positions, magnitudes, vx, vy, scale, offset
     """Magnitude and angle (in bins, less ``offset``, not yet wrapped into the
     circle) of a band of gradients, and their direction vectors as
     :func:`_direction_vectors` gives them, in one branch-free loop."""
+    offset = like(scale, offset)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x] * keep[x]
         gy = gyrow[x] * keep[x]
@@ -173,6 +175,9 @@ def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, of
     :func:`_harmonic_vectors`) of a band of gradients, 0 outside the region;
     with ``with_positions``, also their angles in bins less ``offset`` (not
     yet wrapped), as :func:`_angles_row` gives them."""
+    offset = like(scale, offset)
+    zero = like(scale, 0.0)
+    one = like(scale, 1.0)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x] * keep[x]
         gy = gyrow[x] * keep[x]
@@ -180,7 +185,7 @@ def _harmonics_row(gxrow, gyrow, keep, positions, magnitudes, vectors, scale, of
         magnitudes[x] = magnitude
         if with_positions:
             positions[x] = angle(gx, gy) * scale - offset
-        inverse = 1.0 / magnitude if magnitude > 0.0 else 0.0
+        inverse = one / magnitude if magnitude > zero else zero
         v = _harmonic_vectors(gx, gy, magnitude, inverse, unidirectional)
         vectors[0, x] = v[0]
         vectors[1, x] = v[1]
@@ -276,14 +281,17 @@ def _mean_direction_degrees(sum_x, sum_y, degrees, unidirectional, n_bins, angle
 
 
 @numba.njit(**JIT)
-def scratch_buffers(method, size):
-    """The :class:`Scratch` of the first pass of ``method`` for bands of
-    ``size`` pixels (empty arrays where the method needs none)."""
+def scratch_buffers(method, band):
+    """The :class:`Scratch` of the first pass of ``method`` for ``band``'s
+    pixels, in its precision (empty arrays where the method needs none);
+    the sums are float64."""
+    size = band.gx.shape[0]
+    real = band.gx.dtype
     directions = size if method == MEAN_DIRECTION else 0
     harmonics = size if method == DOMINANT_HARMONIC else 0
-    return Scratch(np.empty(directions, FLOAT), np.empty(directions, FLOAT),
-                   np.empty(directions, FLOAT), np.empty((8, harmonics), FLOAT),
-                   np.empty(harmonics, FLOAT), np.empty(9, FLOAT))
+    return Scratch(np.empty(directions, real), np.empty(directions, real),
+                   np.empty(directions, real), np.empty((8, harmonics), real),
+                   np.empty(harmonics, real), np.empty(9, FLOAT))
 
 
 # No fused multiply-add in the global histogram's shift at the dominant

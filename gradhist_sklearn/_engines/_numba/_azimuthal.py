@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 from .._cache import enter_cache_location, leave_cache_location
-from ._binning import split_at, store_split
+from ._binning import like, split_at, store_split
 from ._compile import JIT
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
@@ -40,12 +40,14 @@ def _resplit(split, n, ratio, n_abins, out):
     over the magnitude, times ``ratio = azimuthal_bins / angle_bins``. A
     vectorised loop, with no second arctangent."""
     bins_lo, w_lo, w_hi = split
-    inv_n = 1.0 / n_abins
+    inv_n = like(w_lo, 1.0) / like(w_lo, n_abins)
+    ratio = like(w_lo, ratio)
+    zero = like(w_lo, 0.0)
     for x in range(n):
         magnitude = w_lo[x] + w_hi[x]
-        upper = w_hi[x] / magnitude if magnitude > 0.0 else 0.0
-        lower, fraction, magnitude = split_at((bins_lo[x] + upper) * ratio, magnitude,
-                                              n_abins, inv_n)
+        upper = w_hi[x] / magnitude if magnitude > zero else zero
+        lower, fraction, magnitude = split_at((like(w_lo, bins_lo[x]) + upper) * ratio,
+                                              magnitude, n_abins, inv_n)
         store_split(x, lower, fraction, magnitude, out)
 
 

@@ -1,11 +1,13 @@
 """Angles and the linear split of gradients between two bins.
 
-Every value is a float64 scalar (:data:`FLOAT`, the dtype of the band
-buffers, :mod:`._passes`). The angle uses Cephes' ``atan`` (a rational
-approximation with a peak relative error near 2e-16 over its range) after
-reducing to the first octant, instead of the libm ``atan2`` call that numba
-would emit, which cannot be vectorised. The dtype-dependent parts (the
-buffers' dtype and the arctangent's constants) live here, in one place.
+Every value is a scalar of the band buffers' precision (:mod:`._passes`):
+float64, or float32 with ``dtype='float32'`` (docs/contract.rst,
+"Precision"). The angle uses Cephes' ``atan`` (a rational approximation
+with a peak relative error near 2e-16 over its range) after reducing to
+the first octant, or Cephes' ``atanf`` in float32, instead of the libm
+``atan2`` call that numba would emit, which cannot be vectorised. The
+dtype-dependent parts (the arctangents' constants, :func:`like`, which
+keeps literals in the buffers' precision) live here, in one place.
 
 Accumulation runs in pixel order, one histogram for the lower and one for
 the upper bin, folded at the end (:func:`fold`), which is how the plain
@@ -17,13 +19,16 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from .._cache import enter_cache_location, leave_cache_location
-from ._compile import INLINE, JIT
+from ._compile import INLINE, INLINED, JIT
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
 
-#: The dtype of the band buffers, gradients and histograms.
+#: The dtype of the histograms and of every sum over pixels (the band
+#: buffers take the options' dtype: :func:`like`).
 FLOAT = np.float64
 
 # Cephes atan.c: atan(x) = x + x * z * P(z) / Q(z), z = x*x, for 0 <= x <= 0.66.
@@ -42,6 +47,39 @@ _PIO4 = math.pi / 4
 _PIO2 = math.pi / 2
 _PI = math.pi
 
+# Cephes atanf.c: atan(x) = x + x * z * P(z), z = x*x, for 0 <= x <= tan(pi/8).
+_A0_32 = np.float32(8.05374449538e-2)
+_A1_32 = np.float32(-1.38776856032e-1)
+_A2_32 = np.float32(1.99777106478e-1)
+_A3_32 = np.float32(-3.33329491539e-1)
+_TAN_PIO8_32 = np.float32(0.4142135623730950)
+_PIO4_32 = np.float32(math.pi / 4)
+_PIO2_32 = np.float32(math.pi / 2)
+_PI_32 = np.float32(math.pi)
+_ZERO_32 = np.float32(0.0)
+_ONE_32 = np.float32(1.0)
+
+
+def _is_single(value_type):
+    """Whether a numba type (a scalar, or an array's dtype) is float32."""
+    if isinstance(value_type, types.Array):
+        value_type = value_type.dtype
+    return isinstance(value_type, types.Float) and value_type.bitwidth == 32
+
+
+def like(reference, value):
+    """``value`` as a scalar of ``reference``'s precision (a scalar or an
+    array): float32 for float32, float64 otherwise. Literals and integers
+    would otherwise turn float32 arithmetic into float64 (numpy's
+    promotion); for float64 it changes nothing."""
+
+
+@overload(like, inline="always", jit_options=INLINED)
+def _like_variant(reference, value):
+    if _is_single(reference):
+        return lambda reference, value: np.float32(value)
+    return lambda reference, value: np.float64(value)
+
 
 class Split(NamedTuple):
     """The split votes of a band: each pixel's lower bin (int32) and its
@@ -52,8 +90,7 @@ class Split(NamedTuple):
     w_hi: np.ndarray
 
 
-@numba.njit(**INLINE)
-def angle(gx, gy):
+def _angle64(gx, gy):
     """``atan2(gy, gx)`` in radians, in ``[-pi, pi]``, without a libm call."""
     ax = abs(gx)
     ay = abs(gy)
@@ -76,15 +113,46 @@ def angle(gx, gy):
     return -a if gy < 0.0 else a
 
 
+def _angle32(gx, gy):
+    """:func:`_angle64` in float32: Cephes' ``atanf`` (a polynomial of degree
+    9, within 2 ulp of float32) after reducing to ``[0, tan(pi / 8)]``."""
+    ax = abs(gx)
+    ay = abs(gy)
+    small = min(ax, ay)
+    large = max(ax, ay)
+    upper = small > _TAN_PIO8_32 * large
+    num = small - large if upper else small
+    den = small + large if upper else large
+    den = den if den > _ZERO_32 else _ONE_32
+    x = num / den
+    z = x * x
+    a = (((_A0_32 * z + _A1_32) * z + _A2_32) * z + _A3_32) * z * x + x
+    a = (_PIO4_32 + a) if upper else a
+    a = (_PIO2_32 - a) if ay > ax else a
+    a = (_PI_32 - a) if gx < _ZERO_32 else a
+    return -a if gy < _ZERO_32 else a
+
+
+def angle(gx, gy):
+    """``atan2(gy, gx)`` in the precision of ``gx``: :func:`_angle32` for
+    float32, :func:`_angle64` otherwise (chosen when numba compiles)."""
+
+
+@overload(angle, inline="always", jit_options=INLINED)
+def _angle_variant(gx, gy):
+    return _angle32 if _is_single(gx) else _angle64
+
+
 @numba.njit(**INLINE)
 def _wrap(position, n_bins, inv_n):
     """``position`` (in bins) wrapped into ``[0, n_bins)``: ``x - n floor(x / n)``,
     then one conditional step each way for what rounding leaves outside.
     (``np.floor`` stays a float, which LLVM vectorises; ``math.floor`` is an
     integer in numba.)"""
-    position -= n_bins * np.floor(position * inv_n)
-    position = position + n_bins if position < 0.0 else position
-    return position - n_bins if position >= n_bins else position
+    n = like(position, n_bins)
+    position -= n * np.floor(position * inv_n)
+    position = position + n if position < like(position, 0.0) else position
+    return position - n if position >= n else position
 
 
 @numba.njit(**INLINE)
@@ -117,8 +185,10 @@ def store_split(x, lower, fraction, magnitude, split):
 
 @numba.njit(**JIT)
 def split_row(gxrow, gyrow, keep, split, scale, offset, n_bins):
-    """Magnitude, angle and linear split of a band of gradients."""
-    inv_n = 1.0 / n_bins
+    """Magnitude, angle and linear split of a band of gradients (in the
+    precision of ``scale``)."""
+    inv_n = like(scale, 1.0) / like(scale, n_bins)
+    offset = like(scale, offset)
     for x in range(gxrow.shape[0]):
         lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x], offset,
                                                      scale, n_bins, inv_n)
@@ -129,11 +199,12 @@ def split_row(gxrow, gyrow, keep, split, scale, offset, n_bins):
 def split_row_referenced(gxrow, gyrow, keep, reference, split, scale, offset, n_bins):
     """:func:`split_row` with each pixel's own reference angle (in bins)
     subtracted too."""
-    inv_n = 1.0 / n_bins
+    inv_n = like(scale, 1.0) / like(scale, n_bins)
+    offset = like(scale, offset)
     for x in range(gxrow.shape[0]):
         lower, fraction, magnitude = _split_gradient(gxrow[x], gyrow[x], keep[x],
-                                                     offset + reference[x], scale, n_bins,
-                                                     inv_n)
+                                                     offset + like(scale, reference[x]),
+                                                     scale, n_bins, inv_n)
         store_split(x, lower, fraction, magnitude, split)
 
 
@@ -143,13 +214,14 @@ def split_row_plain(gxrow, gyrow, split, scale, n_bins):
     offset. The angle is then within half a turn of 0 (a whole turn, in bins
     of the folded circle, when unidirectional), so one conditional add wraps
     it into ``[0, n_bins]``."""
+    n = like(scale, n_bins)
     for x in range(gxrow.shape[0]):
         gx = gxrow[x]
         gy = gyrow[x]
         magnitude = math.sqrt(gx * gx + gy * gy)
         position = angle(gx, gy) * scale
-        position = position + n_bins if position < 0.0 else position
-        k = math.floor(position)
+        position = position + n if position < like(scale, 0.0) else position
+        k = np.floor(position)
         lo = np.int32(k)
         store_split(x, lo - n_bins if lo >= n_bins else lo, position - k, magnitude, split)
 
@@ -168,7 +240,8 @@ def split_fresh(band, n, split, scale, offset, n_bins, use_region):
 @numba.njit(**JIT)
 def split_positions(positions, magnitudes, shift, split, n_bins):
     """:func:`split_row` of angles already in bins (less ``shift``)."""
-    inv_n = 1.0 / n_bins
+    inv_n = like(positions, 1.0) / like(positions, n_bins)
+    shift = like(positions, shift)
     for x in range(positions.shape[0]):
         lower, fraction, magnitude = split_at(positions[x] - shift, magnitudes[x], n_bins,
                                               inv_n)

@@ -122,10 +122,11 @@ def block_histograms(stack, operator, area, binning, layout, alignment, kept, ou
     n_images, height, width = stack.shape
     source = band_source(stack, operator, area)
     size = source.band.gx.shape[0]
-    split = Split(np.empty(size, dtype=np.int32), np.empty(size, FLOAT), np.empty(size, FLOAT))
+    real = source.band.gx.dtype  # the options' dtype; sums and histograms are FLOAT
+    split = Split(np.empty(size, dtype=np.int32), np.empty(size, real), np.empty(size, real))
     places = Places(np.empty(size, dtype=np.int32), np.empty(size, FLOAT),
                     np.empty(size, FLOAT))
-    scratch = scratch_buffers(alignment.method, size)
+    scratch = scratch_buffers(alignment.method, source.band)
     acc = accumulator(layout, n_bins)
     with_plain = plain_out.shape[0] > 0
     plain = (np.empty(n_bins if with_plain else 0, FLOAT),
@@ -151,8 +152,8 @@ def block_histograms(stack, operator, area, binning, layout, alignment, kept, ou
             fold(plain[0], plain[1], n_bins, plain_out[i])
 
 
-def _padded_kernels(derivative, smoothing):
-    """The two kernels as an :class:`~._passes.Operator` of float64 arrays of
+def _padded_kernels(derivative, smoothing, dtype="float64"):
+    """The two kernels as an :class:`~._passes.Operator` of ``dtype`` arrays of
     one odd length (``None`` smoothing becomes the identity, which is exact:
     ``1 * v + 0``), or None when the kernel cannot run them."""
     derivative = np.asarray(derivative, dtype=np.float64)
@@ -168,7 +169,8 @@ def _padded_kernels(derivative, smoothing):
     smoothing = np.asarray(smoothing, dtype=np.float64)
     if smoothing.shape != derivative.shape:
         return None
-    return Operator(np.ascontiguousarray(derivative), np.ascontiguousarray(smoothing))
+    return Operator(np.ascontiguousarray(derivative, dtype=dtype),
+                    np.ascontiguousarray(smoothing, dtype=dtype))
 
 
 def supports(derivative, smoothing):
@@ -179,7 +181,8 @@ def supports(derivative, smoothing):
 
 
 def kernel_inputs(stack, region, options):
-    """The stack, ``operator`` and ``area`` arguments of the kernel."""
+    """The stack, ``operator`` and ``area`` arguments of the kernel (the
+    operator's kernels in the options' dtype, which the band buffers take)."""
     if stack.dtype == np.bool_:
         stack = stack.view(np.uint8)
     stack = np.ascontiguousarray(stack)
@@ -187,13 +190,13 @@ def kernel_inputs(stack, region, options):
         area = Area(np.ones((1, 1), dtype=np.uint8), False)
     else:
         area = Area(np.ascontiguousarray(region, dtype=np.uint8), True)
-    return stack, _padded_kernels(*options.kernels), area
+    return stack, _padded_kernels(*options.kernels, options.dtype), area
 
 
-def _first_pass_buffers(n_pixels):
+def _first_pass_buffers(n_pixels, dtype):
     """The kernel's ``kept`` argument for images of ``n_pixels`` pixels (0
-    when nothing is re-binned): two float64 arrays of that size, empty above
-    :data:`BUFFER_PIXELS`.
+    when nothing is re-binned): two ``dtype`` arrays of that size, empty
+    above :data:`BUFFER_PIXELS`.
 
     Allocated here by numpy rather than in the kernel: numba's allocations
     of several megabytes came from fresh memory on every call, a page fault
@@ -202,15 +205,17 @@ def _first_pass_buffers(n_pixels):
     """
     if n_pixels > BUFFER_PIXELS:
         n_pixels = 0
-    return Kept(np.empty(n_pixels), np.empty(n_pixels))
+    return Kept(np.empty(n_pixels, dtype), np.empty(n_pixels, dtype))
 
 
 def binning(stack, options, angle_offset):
     """The kernel's ``binning`` argument: angles to bins, less ``angle_offset``
-    degrees (one value, or one per image)."""
+    degrees (one value, or one per image). The scale is in the options'
+    dtype, which the split then computes in; the offsets stay float64."""
     offsets = np.broadcast_to(np.asarray(angle_offset, dtype=np.float64), stack.shape[:1])
     offsets = np.ascontiguousarray(offsets * (options.angle_bins / 360.0))
-    return Binning(options.angle_bins / (2 * np.pi), offsets, options.n_bins)
+    scale = np.dtype(options.dtype).type(options.angle_bins / (2 * np.pi))
+    return Binning(scale, offsets, options.n_bins)
 
 
 _NO_CENTRES = np.empty(0, dtype=np.intp)
@@ -277,7 +282,8 @@ def _azimuthal_arguments(shape, region, options):
         ux, uy = _azimuth_arrays(shape[1:], region, options)
         size = (options.n_rings + 1) * (n_abins + 1) * 2 * n_harmonics
         band = max(1, BAND_PIXELS // shape[2]) * shape[2]
-    split = Split(np.empty(band, dtype=np.int32), np.empty(band), np.empty(band))
+    split = Split(np.empty(band, dtype=np.int32), np.empty(band, options.dtype),
+                  np.empty(band, options.dtype))
     azimuthal = Azimuthal(n_harmonics, ux, uy, split, np.zeros(size),
                           options.azimuthal_bins / options.angle_bins, n_abins)
     out = np.empty((n_images, options.n_rings * n_abins * 2 * n_harmonics if n_harmonics else 0))
@@ -299,7 +305,8 @@ def _run(inputs, arguments, alignment, out, plain_out):
     stack, operator, area = inputs
     binning_, layout, azimuthal, azimuthal_out = arguments
     n_pixels = stack.shape[1] * stack.shape[2]
-    kept = _first_pass_buffers(n_pixels if alignment.method != FIXED else 0)
+    kept = _first_pass_buffers(n_pixels if alignment.method != FIXED else 0,
+                               operator.deriv.dtype)
     block_histograms(stack, operator, area, binning_, layout, alignment, kept, out, plain_out,
                      azimuthal, azimuthal_out)
 
@@ -313,7 +320,7 @@ def histograms(stack, region, options, grains=None):
     Every other method bins once.
     """
     if grains is None:
-        grains = gradient_grains(stack, options.kernels)
+        grains = gradient_grains(stack, options.kernels, dtype=options.dtype)
     layout, counts = _layout_arrays(stack.shape[1:], region, options)
     n_images, n_pixels = len(stack), stack.shape[1] * stack.shape[2]
     inputs = kernel_inputs(stack, counts, options)

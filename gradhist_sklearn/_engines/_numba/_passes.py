@@ -15,7 +15,7 @@ import numba
 import numpy as np
 
 from .._cache import enter_cache_location, leave_cache_location
-from ._binning import FLOAT
+from ._binning import like
 from ._compile import INLINE, JIT
 
 _CACHE_DIR_OF_CALLER = enter_cache_location()
@@ -71,9 +71,9 @@ def _vertical3(a, b, c, deriv, smooth, vs, vd):
     s0, s1, s2 = smooth[0], smooth[1], smooth[2]
     d2 = deriv[2]  # antisymmetric: deriv = [-d2, 0, d2]
     for x in range(a.shape[0]):
-        va = float(a[x])
-        vb = float(b[x])
-        vc = float(c[x])
+        va = like(vs, a[x])
+        vb = like(vs, b[x])
+        vc = like(vs, c[x])
         vs[1 + x] = s0 * va + s1 * vb + s2 * vc
         vd[1 + x] = d2 * (vc - va)
 
@@ -84,11 +84,11 @@ def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
     s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
     d3, d4 = deriv[3], deriv[4]  # antisymmetric: deriv = [-d4, -d3, 0, d3, d4]
     for x in range(a.shape[0]):
-        va = float(a[x])
-        vb = float(b[x])
-        vc = float(c[x])
-        vdd = float(d[x])
-        ve = float(e[x])
+        va = like(vs, a[x])
+        vb = like(vs, b[x])
+        vc = like(vs, c[x])
+        vdd = like(vs, d[x])
+        ve = like(vs, e[x])
         vs[2 + x] = s0 * va + s1 * vb + s2 * vc + s3 * vdd + s4 * ve
         vd[2 + x] = d4 * (ve - va) + d3 * (vdd - vb)
 
@@ -124,9 +124,9 @@ def _vertical9(stack, i, src, deriv, smooth, vs, vd):
     s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
     d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
     for x in range(r0.shape[0]):
-        v0, v1, v2, v3 = float(r0[x]), float(r1[x]), float(r2[x]), float(r3[x])
-        v4, v5, v6 = float(r4[x]), float(r5[x]), float(r6[x])
-        v7, v8 = float(r7[x]), float(r8[x])
+        v0, v1, v2, v3 = like(vs, r0[x]), like(vs, r1[x]), like(vs, r2[x]), like(vs, r3[x])
+        v4, v5, v6 = like(vs, r4[x]), like(vs, r5[x]), like(vs, r6[x])
+        v7, v8 = like(vs, r7[x]), like(vs, r8[x])
         vs[4 + x] = (s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4 + s5 * v5 + s6 * v6
                      + s7 * v7 + s8 * v8)
         vd[4 + x] = d8 * (v8 - v0) + d7 * (v7 - v1) + d6 * (v6 - v2) + d5 * (v5 - v3)
@@ -192,23 +192,23 @@ def _vertical17(stack, i, src, deriv, smooth, vs, vd):
     d15 = deriv[15]
     d16 = deriv[16]
     for x in range(r0.shape[0]):
-        v0 = float(r0[x])
-        v1 = float(r1[x])
-        v2 = float(r2[x])
-        v3 = float(r3[x])
-        v4 = float(r4[x])
-        v5 = float(r5[x])
-        v6 = float(r6[x])
-        v7 = float(r7[x])
-        v8 = float(r8[x])
-        v9 = float(r9[x])
-        v10 = float(r10[x])
-        v11 = float(r11[x])
-        v12 = float(r12[x])
-        v13 = float(r13[x])
-        v14 = float(r14[x])
-        v15 = float(r15[x])
-        v16 = float(r16[x])
+        v0 = like(vs, r0[x])
+        v1 = like(vs, r1[x])
+        v2 = like(vs, r2[x])
+        v3 = like(vs, r3[x])
+        v4 = like(vs, r4[x])
+        v5 = like(vs, r5[x])
+        v6 = like(vs, r6[x])
+        v7 = like(vs, r7[x])
+        v8 = like(vs, r8[x])
+        v9 = like(vs, r9[x])
+        v10 = like(vs, r10[x])
+        v11 = like(vs, r11[x])
+        v12 = like(vs, r12[x])
+        v13 = like(vs, r13[x])
+        v14 = like(vs, r14[x])
+        v15 = like(vs, r15[x])
+        v16 = like(vs, r16[x])
         vs[8 + x] = (s0 * v0
                      + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4
                      + s5 * v5 + s6 * v6 + s7 * v7 + s8 * v8
@@ -273,13 +273,13 @@ def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
         row = stack[i, rows[j]]
         sj = smooth[j]
         for x in range(width):
-            vs[r + x] += sj * float(row[x])
+            vs[r + x] += sj * like(vs, row[x])
     for j in range(1, r + 1):  # antisymmetric derivative: pairs of differences
         after = stack[i, rows[r + j]]
         before = stack[i, rows[r - j]]
         dj = deriv[r + j]
         for x in range(width):
-            vd[r + x] += dj * (float(after[x]) - float(before[x]))
+            vd[r + x] += dj * (like(vs, after[x]) - like(vs, before[x]))
 
 
 @numba.njit(**JIT)
@@ -384,14 +384,16 @@ def band_gradients(stack, i, y0, y1, source):
 @numba.njit(**JIT)
 def band_source(stack, operator, area):
     """The :class:`Source` of a stack: its tables, and the buffers of one band
-    of whole rows (about :data:`BAND_PIXELS` pixels)."""
+    of whole rows (about :data:`BAND_PIXELS` pixels) in the precision of the
+    operator's kernels."""
     height, width = stack.shape[1], stack.shape[2]
     taps = operator.deriv.shape[0]
     r = taps // 2
     band_rows = max(1, BAND_PIXELS // width)
     size = band_rows * width
-    band = Band(np.empty(width + 2 * r, FLOAT), np.empty(width + 2 * r, FLOAT),
-                np.empty(size, FLOAT), np.empty(size, FLOAT), np.ones(size, FLOAT))
+    real = operator.deriv.dtype  # the options' dtype (drivers.kernel_inputs)
+    band = Band(np.empty(width + 2 * r, real), np.empty(width + 2 * r, real),
+                np.empty(size, real), np.empty(size, real), np.ones(size, real))
     return Source(reflect_tables(height, width, taps), operator, area, band, band_rows)
 
 
