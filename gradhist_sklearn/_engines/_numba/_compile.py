@@ -17,7 +17,12 @@ import functools
 import hashlib
 from pathlib import Path
 
-from numba.core.caching import CacheImpl, UserProvidedCacheLocator
+from numba.core.caching import CacheImpl
+
+try:
+    from numba.core.caching import UserProvidedCacheLocator
+except ImportError:  # numba before 0.61 names it privately
+    from numba.core.caching import _UserProvidedCacheLocator as UserProvidedCacheLocator
 
 #: The files whose code the compiled engine holds.
 SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py"))) + (
