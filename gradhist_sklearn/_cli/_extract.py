@@ -36,6 +36,7 @@ from ._files import find_images, path_order
 from ._signals import Terminated, deferred_signals
 from ._tables import (
     CSV_RECORD_SUFFIX,
+    IMPLIED_OPTIONS,
     CsvTable,
     ErrorLog,
     OutputLock,
@@ -328,16 +329,12 @@ def _kept_paths(output, table_class, columns, stored):
     return paths, old_made_by.get("directory") or os.getcwd()
 
 
-#: What a table's record means by leaving a key out (``stored_options``
-#: records these only away from these values).
-_LEFT_OUT = {"layout": "global", "dtype": "float64"}
-
-
 def _option_differences(old, new):
     """Each option whose value in a table's record (``old``) differs from this
     run's (``new``), as ``name: table's value in the table, run's here``. A
-    key either record leaves out has its :data:`_LEFT_OUT` value."""
-    old, new = {**_LEFT_OUT, **old}, {**_LEFT_OUT, **new}
+    key either record leaves out has its implied value
+    (:data:`~._tables.IMPLIED_OPTIONS`)."""
+    old, new = {**IMPLIED_OPTIONS, **old}, {**IMPLIED_OPTIONS, **new}
     return "; ".join(f"{name}: {json.dumps(old[name])} in the table, "
                      f"{json.dumps(new[name])} here"
                      for name in new if name in old and old[name] != new[name]) \

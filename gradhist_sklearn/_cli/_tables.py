@@ -43,6 +43,12 @@ STORED_OPTIONS = (
 )
 
 
+#: The values a record implies by leaving a key out: ``stored_options``
+#: records these keys only away from them, so tables written before the
+#: keys existed still resume.
+IMPLIED_OPTIONS = {"layout": "global", "dtype": "float64"}
+
+
 def stored_options(options):
     """The dict recorded in a table for a :class:`HistogramOptions`, as JSON
     reads it back (tuples as lists). ``normalize`` keeps ``true``/``false``
@@ -61,7 +67,7 @@ def stored_options(options):
                           azimuthal_invariants=options.azimuthal_invariants)
     elif options.layout == "grid":
         stored.update(layout="grid", grid_shape=options.grid_shape)
-    if options.dtype != "float64":
+    if options.dtype != IMPLIED_OPTIONS["dtype"]:
         stored.update(dtype=options.dtype)
     return json.loads(json.dumps(stored))
 
