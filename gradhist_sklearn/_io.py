@@ -43,6 +43,9 @@ _TIFF_DIRECT = frozenset({0, 1, 2})
 #: TIFF ExtraSamples values that mean alpha (associated, unassociated).
 _TIFF_ALPHA = frozenset({1, 2})
 
+#: The TIFF photometric interpretation of grey stored with 0 as white.
+_MINISWHITE = 0
+
 #: Loggers of the readers: what they log while a file is read is kept for
 #: the error's reason, never printed.
 _READER_LOGGERS = ("PIL", "tifffile")
@@ -111,6 +114,12 @@ def read_image(path):
     * samples per pixel: grey (one) or colour (three, RGB), each with at most
       one alpha sample. Any other sample (a TIFF of three grey planes, or with
       32 samples per pixel) is refused.
+
+    A grey TIFF that stores 0 as white (photometric ``miniswhite``) is
+    turned into intensities, 0 as black, by either reader: ``2**bits - 1 -
+    value`` for unsigned samples of ``bits`` bits, ``not value`` for one-bit
+    samples. Float and signed samples stored that way have no maximum to
+    count from, and are refused.
 
     Modes whose values are not intensities are converted as Pillow converts
     them: CMYK, YCbCr, LAB, HSV and palette images to RGB (RGBA for a palette
@@ -285,6 +294,24 @@ def _check_decoded(path, image, layout):
     return image
 
 
+def _black_as_zero(path, grey, bits):
+    """The grey of a MinIsWhite TIFF (0 is white, the largest value of
+    ``bits`` bits black) as intensities, 0 as black: the gradients would
+    otherwise point the other way, and the file's row would be that of its
+    negative. An alpha sample beside the grey (``grey[..., 1]``) stays."""
+    if grey.ndim == 3:
+        return np.stack([_black_as_zero(path, grey[..., 0], bits), grey[..., 1]], axis=-1)
+    if grey.dtype == np.bool_:
+        return ~grey
+    if not np.issubdtype(grey.dtype, np.unsignedinteger):
+        raise ImageReadError(
+            path, f"its grey is stored as {grey.dtype} with 0 as white (photometric "
+            "miniswhite), which has no largest value to count black from; save it with 0 "
+            "as black (minisblack)")
+    white = grey.dtype.type(2 ** min(bits, 8 * grey.dtype.itemsize) - 1)
+    return white - np.minimum(grey, white)
+
+
 # -- the readers ---------------------------------------------------------------------
 
 
@@ -347,8 +374,10 @@ def _read_tiff(path, tifffile):
             # separate sample planes, depth, rows, columns, contiguous samples
             pixels = np.moveaxis(pixels.reshape(page.shaped)[:, 0], 0, -1)
             pixels = pixels.reshape(layout.height, layout.width, -1)
-            return _check_decoded(path, pixels[..., 0] if pixels.shape[-1] == 1 else pixels,
-                                  layout)
+            pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+            if layout.photometric == _MINISWHITE:
+                pixels = _black_as_zero(path, pixels, int(page.bitspersample))
+            return _check_decoded(path, pixels, layout)
     with _opened_with_pillow(path) as opened:
         if opened is None:
             name = TIFF_PHOTOMETRIC.get(layout.photometric, (layout.photometric,))[0]
@@ -410,7 +439,16 @@ def _read_with_pillow(path, opened, head):
     _refuse_unless_one_image(path, layout)
     if _is_deep_colour_png(head):  # Pillow would reduce it to 8 bits
         return _read_deep_colour_png(path)
-    return _check_decoded(path, _pillow_pixels(opened), layout)
+    pixels = _pillow_pixels(opened)
+    # Pillow turns one- and eight-bit MinIsWhite grey into intensities itself
+    if layout.photometric == _MINISWHITE and opened.mode not in ("1", "L"):
+        pixels = _black_as_zero(path, pixels, int(_first(opened.tag_v2.get(258, 1))))
+    return _check_decoded(path, pixels, layout)
+
+
+def _first(value):
+    """A TIFF tag's first value (Pillow gives some tags as tuples)."""
+    return value[0] if isinstance(value, tuple) else value
 
 
 def _pillow_pixels(image):

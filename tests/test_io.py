@@ -713,3 +713,37 @@ def test_the_command_gives_a_row_per_image_and_a_reason_per_other_file(tmp_path)
                                   GradientHistogramTransformer().fit_transform(grey[None]))
     assert "holds 3 pages" in errors[os.path.join("scans", "stack.tif")]
     assert "holds 32 samples" in errors[os.path.join("scans", "samples.tif")]
+
+
+# -- grey stored with 0 as white (TIFF photometric miniswhite) ------------------------
+
+
+@pytest.mark.parametrize("dtype, bits", [(np.bool_, 1), (np.uint8, 8), (np.uint16, 16)])
+def test_miniswhite_grey_is_read_as_intensities_by_every_reader(tmp_path, reader, dtype,
+                                                                  bits):
+    stored = pixels(np.uint8, (12, 9)) > 100 if dtype is np.bool_ else pixels(dtype, (12, 9))
+    stored.flat[0] = 0
+    path = tmp_path / "white_is_zero.tif"
+    tifffile.imwrite(path, stored, photometric="miniswhite")
+    expected = ~stored if dtype is np.bool_ else (2 ** bits - 1) - stored
+    image = read_image(path)
+    assert image.dtype == stored.dtype
+    np.testing.assert_array_equal(image, expected)
+    assert image.flat[0] == (True if dtype is np.bool_ else 2 ** bits - 1)  # 0 was white
+
+
+def test_miniswhite_file_gives_the_row_of_what_it_shows(tmp_path):
+    shown = pixels(np.uint8, (24, 24))
+    tifffile.imwrite(tmp_path / "black_is_zero.tif", shown, photometric="minisblack")
+    tifffile.imwrite(tmp_path / "white_is_zero.tif", 255 - shown, photometric="miniswhite")
+    rows = GradientHistogramTransformer().fit_transform(
+        [str(tmp_path / "black_is_zero.tif"), str(tmp_path / "white_is_zero.tif")])
+    np.testing.assert_array_equal(rows[0], rows[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int16])
+def test_miniswhite_without_a_largest_value_is_refused(tmp_path, dtype):
+    path = tmp_path / "white_is_zero.tif"
+    tifffile.imwrite(path, pixels(dtype, (8, 8)), photometric="miniswhite")
+    with pytest.raises(ImageReadError, match="0 as white.*minisblack"):
+        read_image(path)
