@@ -46,6 +46,22 @@ _TIFF_ALPHA = frozenset({1, 2})
 #: The TIFF photometric interpretation of grey stored with 0 as white.
 _MINISWHITE = 0
 
+#: The EXIF and TIFF Orientation tag.
+_ORIENTATION_TAG = 274
+
+#: How to turn the stored pixels into the picture as shown, for each value of
+#: the Orientation tag (EXIF 2.3, TIFF 6.0): flips, quarter turns, and their
+#: transpositions (1, and any unknown value: as stored).
+_UPRIGHT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: np.swapaxes(a, 0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
 #: Loggers of the readers: what they log while a file is read is kept for
 #: the error's reason, never printed.
 _READER_LOGGERS = ("PIL", "tifffile")
@@ -120,6 +136,11 @@ def read_image(path):
     value`` for unsigned samples of ``bits`` bits, ``not value`` for one-bit
     samples. Float and signed samples stored that way have no maximum to
     count from, and are refused.
+
+    A file whose Orientation tag (EXIF, as cameras and phones write it, or
+    TIFF's) says it is shown turned or mirrored is returned as shown, as
+    image viewers and OpenCV show it: a photograph taken upright gives the
+    row of the upright picture.
 
     Modes whose values are not intensities are converted as Pillow converts
     them: CMYK, YCbCr, LAB, HSV and palette images to RGB (RGBA for a palette
@@ -377,7 +398,9 @@ def _read_tiff(path, tifffile):
             pixels = pixels[..., 0] if pixels.shape[-1] == 1 else pixels
             if layout.photometric == _MINISWHITE:
                 pixels = _black_as_zero(path, pixels, int(page.bitspersample))
-            return _check_decoded(path, pixels, layout)
+            orientation = page.tags.get(_ORIENTATION_TAG)
+            return _upright(_check_decoded(path, pixels, layout),
+                            None if orientation is None else orientation.value)
     with _opened_with_pillow(path) as opened:
         if opened is None:
             name = TIFF_PHOTOMETRIC.get(layout.photometric, (layout.photometric,))[0]
@@ -385,7 +408,8 @@ def _read_tiff(path, tifffile):
                 path, f"neither tifffile nor Pillow decodes this TIFF (photometric {name}, "
                 f"compression {getattr(page.compression, 'name', page.compression)}; "
                 "installing imagecodecs may help)")
-        return _check_decoded(path, _pillow_pixels(opened), layout)
+        return _upright(_check_decoded(path, _pillow_pixels(opened), layout),
+                        _pillow_orientation(opened))
 
 
 def _imagej_images(tif):
@@ -438,12 +462,28 @@ def _read_with_pillow(path, opened, head):
     layout = _pillow_layout(opened)
     _refuse_unless_one_image(path, layout)
     if _is_deep_colour_png(head):  # Pillow would reduce it to 8 bits
-        return _read_deep_colour_png(path)
+        return _upright(_read_deep_colour_png(path), _pillow_orientation(opened))
     pixels = _pillow_pixels(opened)
     # Pillow turns one- and eight-bit MinIsWhite grey into intensities itself
     if layout.photometric == _MINISWHITE and opened.mode not in ("1", "L"):
         pixels = _black_as_zero(path, pixels, int(_first(opened.tag_v2.get(258, 1))))
-    return _check_decoded(path, pixels, layout)
+    return _upright(_check_decoded(path, pixels, layout), _pillow_orientation(opened))
+
+
+def _pillow_orientation(image):
+    """The Orientation tag of a file Pillow opened (EXIF, or TIFF's own), or None."""
+    try:
+        return image.getexif().get(_ORIENTATION_TAG)
+    except Exception:  # noqa: BLE001 - a damaged EXIF block: the pixels as stored
+        return None
+
+
+def _upright(pixels, orientation):
+    """The picture as shown: ``pixels`` turned or flipped as the file's
+    Orientation tag says (:data:`_UPRIGHT`), as image viewers and OpenCV
+    show it; a contiguous copy when anything was done."""
+    turn = _UPRIGHT.get(_first(orientation) if orientation is not None else 1)
+    return pixels if turn is None else np.ascontiguousarray(turn(pixels))
 
 
 def _first(value):

@@ -747,3 +747,59 @@ def test_miniswhite_without_a_largest_value_is_refused(tmp_path, dtype):
     tifffile.imwrite(path, pixels(dtype, (8, 8)), photometric="miniswhite")
     with pytest.raises(ImageReadError, match="0 as white.*minisblack"):
         read_image(path)
+
+
+# -- the Orientation tag: the picture as shown ----------------------------------------
+
+#: The picture as shown for each EXIF/TIFF Orientation value, from stored
+#: pixels ``a`` (EXIF 2.3: 6 is shown turned a quarter clockwise, 5 and 7
+#: are the transpositions).
+SHOWN = {
+    1: lambda a: a, 2: np.fliplr, 3: lambda a: np.rot90(a, 2), 4: np.flipud,
+    5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(np.swapaxes(a, 0, 1), 2), 8: lambda a: np.rot90(a, 1),
+}
+
+
+def _with_orientation(path, stored, orientation):
+    from PIL import Image
+
+    image = Image.fromarray(stored)
+    exif = image.getexif()
+    exif[274] = orientation
+    image.save(path, exif=exif)
+
+
+@pytest.mark.parametrize("orientation", sorted(SHOWN))
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".webp"])
+def test_a_photograph_is_read_as_shown(tmp_path, orientation, suffix):
+    from PIL import Image, ImageOps
+
+    stored = pixels(np.uint8, (12, 20, 3))
+    path = tmp_path / f"photo{suffix}"
+    _with_orientation(path, stored, orientation)
+    decoded = read_image(path)
+    with Image.open(path) as opened:
+        as_stored = np.asarray(opened)  # lossy formats: compare with their own decode
+        shown = np.asarray(ImageOps.exif_transpose(opened))
+    np.testing.assert_array_equal(decoded, SHOWN[orientation](as_stored))
+    np.testing.assert_array_equal(decoded, shown)  # as Pillow's viewers show it
+    assert decoded.shape[:2] == ((20, 12) if orientation >= 5 else (12, 20))
+
+
+@pytest.mark.parametrize("orientation", sorted(SHOWN))
+def test_a_tiff_orientation_is_read_alike_by_every_reader(tmp_path, reader, orientation):
+    stored = pixels(np.uint16, (6, 9))
+    path = tmp_path / "turned.tif"
+    tifffile.imwrite(path, stored, extratags=[(274, "H", 1, orientation, True)])
+    np.testing.assert_array_equal(read_image(path), SHOWN[orientation](stored))
+
+
+def test_a_turned_photograph_gives_the_row_of_the_upright_one(tmp_path):
+    upright = pixels(np.uint8, (24, 32))
+    io.imsave(tmp_path / "upright.png", upright, check_contrast=False)
+    # stored a quarter turn anticlockwise, shown turned back clockwise
+    _with_orientation(tmp_path / "turned.png", np.rot90(upright, 1), 6)
+    rows = GradientHistogramTransformer(rotation_invariant=False).fit_transform(
+        [str(tmp_path / "upright.png"), str(tmp_path / "turned.png")])
+    np.testing.assert_array_equal(rows[0], rows[1])
