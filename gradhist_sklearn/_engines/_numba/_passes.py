@@ -5,36 +5,43 @@ For a band of rows of one image, :func:`band_gradients`
 1. copies the rows the band reads (reflected at the image's top and bottom
    as ``scipy.ndimage`` does with ``mode='reflect'``, :func:`reflect_tables`)
    one after another into ``Band.source_rows``, in the precision of the band
-   buffers: each pixel is converted once, whatever the input dtype (uint8 is
-   read directly, without a float copy of the chunk), rather than once a tap;
+   buffers. Each pixel is converted once rather than once a tap (uint8 is
+   read directly, without a float copy of the chunk), and the passes read
+   one buffer type whatever the input dtype, so they compile once per
+   precision;
 2. runs the vertical passes (smoothing for ``gx``, derivative for ``gy``)
    of every row of the band into padded rows (``Band.vs``, ``Band.vd``),
    whose pads then take the reflected values of the row's ends;
 3. runs the horizontal passes (derivative of ``vs`` into ``gx``, smoothing
    of ``vd`` into ``gy``).
 
-Both directions are the same correlation (a :class:`Sweep`): each output row
-is a sum of terms of source elements a fixed distance apart, the next row
-vertically, the next pixel horizontally. A kernel of any odd length runs in
-blocks of a few taps, one sweep over the band a block, each adding its terms
-to the sums the block before stored (:func:`_smoothing`,
-:func:`_derivative`). The blocks are unrolled loops that LLVM vectorises:
-any number of taps runs this way, with no code of its own.
+Both directions are the same correlation (a :class:`Sweep`): each output
+value is a sum of terms of source elements a fixed distance apart, the next
+row vertically, the next pixel horizontally. A kernel of any odd length runs
+in blocks of a few taps, one sweep over the band a block, each adding its
+terms to the sums the block before stored (:func:`_smoothing`,
+:func:`_derivative`): any number of taps runs this way, with no code of its
+own. The blocks are unrolled loops that LLVM vectorises; they are small
+(4 smoothing taps, 2 derivative pairs) because a handful of small functions
+compiles quickly, and the first block of a kernel takes what is left over
+(3 or 5 taps, 1 or 2 pairs) so that no block needs a tail.
 
 Order and rounding. Smoothing adds its terms from the first tap to the last
 (``s[0] * v[0] + s[1] * v[1] + ...``); the antisymmetric derivative adds its
 pairs from the outermost inward (``d[-1] * (v[-1] - v[0]) + d[-2] * (v[-2] -
 v[1]) + ...``), so that a flat image gives exactly zero. The options allow
 fused multiply-add (``fastmath={"contract"}``, see :mod:`._compile`): each
-term ``c * v`` is fused with the sum before it, a single rounding. A sum
-stored between two blocks holds what the one long expression would have held
-there, so the blocking changes no bit. The only choice LLVM has is in the
-first two terms, ``a * b + c * d``, where either product may be the fused
-one; :func:`_product` rounds the other on its own, where the passes have
-always rounded it: the second tap of the smoothing, the outermost pair of the
-vertical derivative and the second pair of the horizontal derivative (a
+term ``c * v`` after the first two is fused with the sum before it, one
+rounding. A sum stored between two blocks is what the one long expression
+holds there, so the blocking changes no bit. The first two terms,
+``a * b + c * d``, leave LLVM the choice of the product it fuses;
+:func:`_product` rounds the other on its own, which fixes the choice: the
+product of the second tap of the smoothing, of the outermost pair of the
+vertical derivative and of the second pair of the horizontal derivative (a
 derivative of an odd number of pairs starts with its outermost pair alone,
-in both directions).
+in both directions). These are the choices LLVM made in the unrolled code
+each of 3, 5, 9 and 17 taps had before the blocks, so the named operators
+and the transformer's default scales give the same numbers as then.
 
 Offsets into the buffers are unsigned (``np.uint64``): numba turns a
 negative signed index into one from the end, a test that hides from LLVM
@@ -141,7 +148,8 @@ def _row(sweep, y):
 
 @numba.njit(**JIT)
 def _smooth_first3(src, sweep, coefs, dst):
-    """``dst`` = the smoothing's terms of taps 0 to 2."""
+    """``dst`` = the smoothing's terms of taps 0 to 2 (tap 1's product rounded
+    on its own)."""
     c0, c1, c2 = coefs[0], coefs[1], coefs[2]
     step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
     for y in range(sweep.rows):
@@ -155,7 +163,8 @@ def _smooth_first3(src, sweep, coefs, dst):
 
 @numba.njit(**JIT)
 def _smooth_first5(src, sweep, coefs, dst):
-    """``dst`` = the smoothing's terms of taps 0 to 4."""
+    """``dst`` = the smoothing's terms of taps 0 to 4 (tap 1's product rounded
+    on its own)."""
     c0, c1, c2, c3, c4 = coefs[0], coefs[1], coefs[2], coefs[3], coefs[4]
     step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
     for y in range(sweep.rows):
@@ -332,7 +341,8 @@ def band_gradients(stack, i, y0, y1, source):
     padded = width + 2 * r
     _copy_rows(stack, i, rows[y0:y1 + 2 * r], band.source_rows)
     # Vertically a tap is the next source row; the rows go to the inside of
-    # the padded rows. Horizontally a tap is the next element of a padded row.
+    # the padded rows. Horizontally a tap is the next element of a padded row
+    # (np.intp: a literal 1 would have numba compile the sweeps a second time).
     vertical = Sweep(width, width, padded, n_rows, width)
     horizontal = Sweep(padded, np.intp(1), width, n_rows, width)
     _smoothing(band.source_rows, vertical, smooth, band.vs[r:])
