@@ -1,12 +1,52 @@
 """The separable filter passes: the gradients of a band of rows.
 
-For each row of a band, the vertical passes of the separable operator
-(smoothing for ``gx``, derivative for ``gy``) go into two padded row
-buffers, reflecting at the image's edges as ``scipy.ndimage`` does with
-``mode='reflect'`` (:func:`reflect_tables`), then the horizontal passes into
-the band's gradients (:func:`band_gradients`). Every pixel is read as a
-float64 scalar whatever the input dtype (uint8 is read directly, without a
-float copy of the chunk).
+For a band of rows of one image, :func:`band_gradients`
+
+1. copies the rows the band reads (reflected at the image's top and bottom
+   as ``scipy.ndimage`` does with ``mode='reflect'``, :func:`reflect_tables`)
+   one after another into ``Band.source_rows``, in the precision of the band
+   buffers. Each pixel is converted once rather than once a tap (uint8 is
+   read directly, without a float copy of the chunk), and the passes read
+   one buffer type whatever the input dtype, so they compile once per
+   precision;
+2. runs the vertical passes (smoothing for ``gx``, derivative for ``gy``)
+   of every row of the band into padded rows (``Band.vs``, ``Band.vd``),
+   whose pads then take the reflected values of the row's ends;
+3. runs the horizontal passes (derivative of ``vs`` into ``gx``, smoothing
+   of ``vd`` into ``gy``).
+
+Both directions are the same correlation (a :class:`Sweep`): each output
+value is a sum of terms of source elements a fixed distance apart, the next
+row vertically, the next pixel horizontally. A kernel of any odd length runs
+in blocks of a few taps, one sweep over the band a block, each adding its
+terms to the sums the block before stored (:func:`_smoothing`,
+:func:`_derivative`): any number of taps runs this way, with no code of its
+own. The blocks are unrolled loops that LLVM vectorises; they are small
+(4 smoothing taps, 2 derivative pairs) because a handful of small functions
+compiles quickly, and the first block of a kernel takes what is left over
+(3 or 5 taps, 1 or 2 pairs) so that no block needs a tail.
+
+Order and rounding. Smoothing adds its terms from the first tap to the last
+(``s[0] * v[0] + s[1] * v[1] + ...``); the antisymmetric derivative adds its
+pairs from the outermost inward (``d[-1] * (v[-1] - v[0]) + d[-2] * (v[-2] -
+v[1]) + ...``), so that a flat image gives exactly zero. The options allow
+fused multiply-add (``fastmath={"contract"}``, see :mod:`._compile`): each
+term ``c * v`` after the first two is fused with the sum before it, one
+rounding. A sum stored between two blocks is what the one long expression
+holds there, so the blocking changes no bit. The first two terms,
+``a * b + c * d``, leave LLVM the choice of the product it fuses;
+:func:`_product` rounds the other on its own, which fixes the choice: the
+product of the second tap of the smoothing, of the outermost pair of the
+vertical derivative and of the second pair of the horizontal derivative (a
+derivative of an odd number of pairs starts with its outermost pair alone,
+in both directions). These are the choices LLVM made in the unrolled code
+each of 3, 5, 9 and 17 taps had before the blocks, so the named operators
+and the transformer's default scales give the same numbers as then.
+
+Offsets into the buffers are unsigned (``np.uint64``): numba turns a
+negative signed index into one from the end, a test that hides from LLVM
+that the address advances one element a pixel, and the loop then stays
+scalar.
 """
 
 from typing import NamedTuple
@@ -26,8 +66,8 @@ BAND_PIXELS = 4096
 
 
 class Operator(NamedTuple):
-    """The separable operator: correlation kernels of one odd length, the
-    derivative antisymmetric."""
+    """The separable operator: correlation kernels of one odd length (3 taps
+    or more), the derivative antisymmetric."""
 
     deriv: np.ndarray
     smooth: np.ndarray
@@ -42,15 +82,17 @@ class Area(NamedTuple):
 
 
 class Band(NamedTuple):
-    """The scratch arrays of one band: padded vertical smoothing (for gx) and
-    derivative (for gy) of a row, the band's gradients and the region's 0/1
-    weights of its pixels."""
+    """The scratch arrays of one band, rows one after another: the padded
+    vertical smoothing (for gx) and derivative (for gy) of its rows, its
+    gradients, the region's 0/1 weights of its pixels, and the source rows
+    the band reads, in the buffers' precision."""
 
     vs: np.ndarray
     vd: np.ndarray
     gx: np.ndarray
     gy: np.ndarray
     keep: np.ndarray
+    source_rows: np.ndarray
 
 
 class Source(NamedTuple):
@@ -65,237 +107,174 @@ class Source(NamedTuple):
     band_rows: int
 
 
-@numba.njit(**JIT)
-def _vertical3(a, b, c, deriv, smooth, vs, vd):
-    """Vertical passes over three rows, into the padded buffers (offset 1)."""
-    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
-    d2 = deriv[2]  # antisymmetric: deriv = [-d2, 0, d2]
-    for x in range(a.shape[0]):
-        va = like(vs, a[x])
-        vb = like(vs, b[x])
-        vc = like(vs, c[x])
-        vs[1 + x] = s0 * va + s1 * vb + s2 * vc
-        vd[1 + x] = d2 * (vc - va)
+class Sweep(NamedTuple):
+    """Where a pass reads and writes, in elements of its 1-D buffers: output
+    row ``y``'s first term reads the source at ``y * src_row``, each next tap
+    ``tap`` further, and its ``width`` values go to ``y * dst_row`` of the
+    destination, for ``rows`` rows."""
+
+    src_row: int
+    tap: int
+    dst_row: int
+    rows: int
+    width: int
+
+
+# Which product of the first two terms of a derivative is rounded on its own
+# (see the module's docstring). Not literals, so that numba compiles the
+# derivative's sweeps once for both directions.
+_OUTERMOST_PAIR = np.intp(0)
+_SECOND_PAIR = np.intp(1)
+
+
+@numba.njit(**dict(JIT, fastmath=False))
+def _product(a, b):
+    """``a * b`` rounded on its own: without "contract", LLVM does not fuse
+    it with the sum it is added to, and fuses the other product instead."""
+    return a * b
+
+
+@numba.njit(**INLINE)
+def _start(sweep, y, tap):
+    """The unsigned offset of output row ``y``'s term of ``tap`` in the source."""
+    return np.uint64(y * sweep.src_row + tap * sweep.tap)
+
+
+@numba.njit(**INLINE)
+def _row(sweep, y):
+    """The unsigned offset of output row ``y`` in the destination."""
+    return np.uint64(y * sweep.dst_row)
 
 
 @numba.njit(**JIT)
-def _vertical5(a, b, c, d, e, deriv, smooth, vs, vd):
-    """Vertical passes over five rows, into the padded buffers (offset 2)."""
-    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
-    d3, d4 = deriv[3], deriv[4]  # antisymmetric: deriv = [-d4, -d3, 0, d3, d4]
-    for x in range(a.shape[0]):
-        va = like(vs, a[x])
-        vb = like(vs, b[x])
-        vc = like(vs, c[x])
-        vdd = like(vs, d[x])
-        ve = like(vs, e[x])
-        vs[2 + x] = s0 * va + s1 * vb + s2 * vc + s3 * vdd + s4 * ve
-        vd[2 + x] = d4 * (ve - va) + d3 * (vdd - vb)
-
-
-@numba.njit(**JIT)
-def _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow):
-    """Horizontal passes: derivative of ``vs`` into gx, smoothing of ``vd`` into gy."""
-    s0, s1, s2 = smooth[0], smooth[1], smooth[2]
-    d2 = deriv[2]
-    for x in range(gxrow.shape[0]):
-        gxrow[x] = d2 * (vs[x + 2] - vs[x])
-        gyrow[x] = s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2]
-
-
-@numba.njit(**JIT)
-def _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow):
-    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
-    d3, d4 = deriv[3], deriv[4]
-    for x in range(gxrow.shape[0]):
-        gxrow[x] = d4 * (vs[x + 4] - vs[x]) + d3 * (vs[x + 3] - vs[x + 1])
-        gyrow[x] = (s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3]
-                    + s4 * vd[x + 4])
-
-
-@numba.njit(**JIT)
-def _vertical9(stack, i, src, deriv, smooth, vs, vd):
-    """Vertical passes over nine rows (the derivative of Gaussian at
-    ``sigma=1``), in one sweep of the row, into the padded buffers (offset 4)."""
-    r0, r1, r2, r3 = stack[i, src[0]], stack[i, src[1]], stack[i, src[2]], stack[i, src[3]]
-    r4, r5, r6 = stack[i, src[4]], stack[i, src[5]], stack[i, src[6]]
-    r7, r8 = stack[i, src[7]], stack[i, src[8]]
-    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
-    s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
-    d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
-    for x in range(r0.shape[0]):
-        v0, v1, v2, v3 = like(vs, r0[x]), like(vs, r1[x]), like(vs, r2[x]), like(vs, r3[x])
-        v4, v5, v6 = like(vs, r4[x]), like(vs, r5[x]), like(vs, r6[x])
-        v7, v8 = like(vs, r7[x]), like(vs, r8[x])
-        vs[4 + x] = (s0 * v0 + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4 + s5 * v5 + s6 * v6
-                     + s7 * v7 + s8 * v8)
-        vd[4 + x] = d8 * (v8 - v0) + d7 * (v7 - v1) + d6 * (v6 - v2) + d5 * (v5 - v3)
-
-
-@numba.njit(**JIT)
-def _horizontal9(vs, vd, deriv, smooth, gxrow, gyrow):
-    s0, s1, s2, s3, s4 = smooth[0], smooth[1], smooth[2], smooth[3], smooth[4]
-    s5, s6, s7, s8 = smooth[5], smooth[6], smooth[7], smooth[8]
-    d5, d6, d7, d8 = deriv[5], deriv[6], deriv[7], deriv[8]
-    for x in range(gxrow.shape[0]):
-        gxrow[x] = (d8 * (vs[x + 8] - vs[x]) + d7 * (vs[x + 7] - vs[x + 1])
-                    + d6 * (vs[x + 6] - vs[x + 2]) + d5 * (vs[x + 5] - vs[x + 3]))
-        gyrow[x] = (s0 * vd[x] + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3]
-                    + s4 * vd[x + 4] + s5 * vd[x + 5] + s6 * vd[x + 6] + s7 * vd[x + 7]
-                    + s8 * vd[x + 8])
-
-
-@numba.njit(**JIT)
-def _vertical17(stack, i, src, deriv, smooth, vs, vd):
-    """Vertical passes over seventeen rows (the derivative of Gaussian at
-    ``sigma=2``), in one sweep of the row, into the padded buffers (offset 8)."""
-    r0 = stack[i, src[0]]
-    r1 = stack[i, src[1]]
-    r2 = stack[i, src[2]]
-    r3 = stack[i, src[3]]
-    r4 = stack[i, src[4]]
-    r5 = stack[i, src[5]]
-    r6 = stack[i, src[6]]
-    r7 = stack[i, src[7]]
-    r8 = stack[i, src[8]]
-    r9 = stack[i, src[9]]
-    r10 = stack[i, src[10]]
-    r11 = stack[i, src[11]]
-    r12 = stack[i, src[12]]
-    r13 = stack[i, src[13]]
-    r14 = stack[i, src[14]]
-    r15 = stack[i, src[15]]
-    r16 = stack[i, src[16]]
-    s0 = smooth[0]
-    s1 = smooth[1]
-    s2 = smooth[2]
-    s3 = smooth[3]
-    s4 = smooth[4]
-    s5 = smooth[5]
-    s6 = smooth[6]
-    s7 = smooth[7]
-    s8 = smooth[8]
-    s9 = smooth[9]
-    s10 = smooth[10]
-    s11 = smooth[11]
-    s12 = smooth[12]
-    s13 = smooth[13]
-    s14 = smooth[14]
-    s15 = smooth[15]
-    s16 = smooth[16]
-    d9 = deriv[9]
-    d10 = deriv[10]
-    d11 = deriv[11]
-    d12 = deriv[12]
-    d13 = deriv[13]
-    d14 = deriv[14]
-    d15 = deriv[15]
-    d16 = deriv[16]
-    for x in range(r0.shape[0]):
-        v0 = like(vs, r0[x])
-        v1 = like(vs, r1[x])
-        v2 = like(vs, r2[x])
-        v3 = like(vs, r3[x])
-        v4 = like(vs, r4[x])
-        v5 = like(vs, r5[x])
-        v6 = like(vs, r6[x])
-        v7 = like(vs, r7[x])
-        v8 = like(vs, r8[x])
-        v9 = like(vs, r9[x])
-        v10 = like(vs, r10[x])
-        v11 = like(vs, r11[x])
-        v12 = like(vs, r12[x])
-        v13 = like(vs, r13[x])
-        v14 = like(vs, r14[x])
-        v15 = like(vs, r15[x])
-        v16 = like(vs, r16[x])
-        vs[8 + x] = (s0 * v0
-                     + s1 * v1 + s2 * v2 + s3 * v3 + s4 * v4
-                     + s5 * v5 + s6 * v6 + s7 * v7 + s8 * v8
-                     + s9 * v9 + s10 * v10 + s11 * v11 + s12 * v12
-                     + s13 * v13 + s14 * v14 + s15 * v15 + s16 * v16)
-        vd[8 + x] = (d16 * (v16 - v0)
-                     + d15 * (v15 - v1) + d14 * (v14 - v2)
-                     + d13 * (v13 - v3) + d12 * (v12 - v4)
-                     + d11 * (v11 - v5) + d10 * (v10 - v6)
-                     + d9 * (v9 - v7))
-
-
-@numba.njit(**JIT)
-def _horizontal17(vs, vd, deriv, smooth, gxrow, gyrow):
-    s0 = smooth[0]
-    s1 = smooth[1]
-    s2 = smooth[2]
-    s3 = smooth[3]
-    s4 = smooth[4]
-    s5 = smooth[5]
-    s6 = smooth[6]
-    s7 = smooth[7]
-    s8 = smooth[8]
-    s9 = smooth[9]
-    s10 = smooth[10]
-    s11 = smooth[11]
-    s12 = smooth[12]
-    s13 = smooth[13]
-    s14 = smooth[14]
-    s15 = smooth[15]
-    s16 = smooth[16]
-    d9 = deriv[9]
-    d10 = deriv[10]
-    d11 = deriv[11]
-    d12 = deriv[12]
-    d13 = deriv[13]
-    d14 = deriv[14]
-    d15 = deriv[15]
-    d16 = deriv[16]
-    for x in range(gxrow.shape[0]):
-        gxrow[x] = (d16 * (vs[x + 16] - vs[x])
-                    + d15 * (vs[x + 15] - vs[x + 1]) + d14 * (vs[x + 14] - vs[x + 2])
-                    + d13 * (vs[x + 13] - vs[x + 3]) + d12 * (vs[x + 12] - vs[x + 4])
-                    + d11 * (vs[x + 11] - vs[x + 5]) + d10 * (vs[x + 10] - vs[x + 6])
-                    + d9 * (vs[x + 9] - vs[x + 7]))
-        gyrow[x] = (s0 * vd[x]
-                    + s1 * vd[x + 1] + s2 * vd[x + 2] + s3 * vd[x + 3] + s4 * vd[x + 4]
-                    + s5 * vd[x + 5] + s6 * vd[x + 6] + s7 * vd[x + 7] + s8 * vd[x + 8]
-                    + s9 * vd[x + 9] + s10 * vd[x + 10] + s11 * vd[x + 11] + s12 * vd[x + 12]
-                    + s13 * vd[x + 13] + s14 * vd[x + 14] + s15 * vd[x + 15] + s16 * vd[x + 16])
-
-
-@numba.njit(**JIT)
-def _vertical_any(stack, i, rows, deriv, smooth, vs, vd):
-    """Vertical passes for any odd number of taps, one tap (row) at a time."""
-    r = deriv.shape[0] // 2
-    width = stack.shape[2]
-    for x in range(width):
-        vs[r + x] = 0.0
-        vd[r + x] = 0.0
-    for j in range(deriv.shape[0]):
-        row = stack[i, rows[j]]
-        sj = smooth[j]
+def _smooth_first3(src, sweep, coefs, dst):
+    """``dst`` = the smoothing's terms of taps 0 to 2 (tap 1's product rounded
+    on its own)."""
+    c0, c1, c2 = coefs[0], coefs[1], coefs[2]
+    step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        t0 = _start(sweep, y, 0)
+        t1 = t0 + step
+        t2 = t1 + step
+        o = _row(sweep, y)
         for x in range(width):
-            vs[r + x] += sj * like(vs, row[x])
-    for j in range(1, r + 1):  # antisymmetric derivative: pairs of differences
-        after = stack[i, rows[r + j]]
-        before = stack[i, rows[r - j]]
-        dj = deriv[r + j]
-        for x in range(width):
-            vd[r + x] += dj * (like(vs, after[x]) - like(vs, before[x]))
+            dst[o + x] = c0 * src[t0 + x] + _product(c1, src[t1 + x]) + c2 * src[t2 + x]
 
 
 @numba.njit(**JIT)
-def _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow):
-    for x in range(gxrow.shape[0]):
-        gxrow[x] = 0.0
-        gyrow[x] = 0.0
-    r = deriv.shape[0] // 2
-    for j in range(deriv.shape[0]):
-        sj = smooth[j]
-        for x in range(gxrow.shape[0]):
-            gyrow[x] += sj * vd[x + j]
-    for j in range(1, r + 1):
-        dj = deriv[r + j]
-        for x in range(gxrow.shape[0]):
-            gxrow[x] += dj * (vs[x + r + j] - vs[x + r - j])
+def _smooth_first5(src, sweep, coefs, dst):
+    """``dst`` = the smoothing's terms of taps 0 to 4 (tap 1's product rounded
+    on its own)."""
+    c0, c1, c2, c3, c4 = coefs[0], coefs[1], coefs[2], coefs[3], coefs[4]
+    step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        t0 = _start(sweep, y, 0)
+        t1 = t0 + step
+        t2 = t1 + step
+        t3 = t2 + step
+        t4 = t3 + step
+        o = _row(sweep, y)
+        for x in range(width):
+            dst[o + x] = (c0 * src[t0 + x] + _product(c1, src[t1 + x]) + c2 * src[t2 + x]
+                          + c3 * src[t3 + x] + c4 * src[t4 + x])
+
+
+@numba.njit(**JIT)
+def _smooth_more4(src, sweep, j, coefs, dst):
+    """``dst`` += the smoothing's terms of taps ``j`` to ``j + 3``."""
+    c0, c1, c2, c3 = coefs[j], coefs[j + 1], coefs[j + 2], coefs[j + 3]
+    step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        t0 = _start(sweep, y, j)
+        t1 = t0 + step
+        t2 = t1 + step
+        t3 = t2 + step
+        o = _row(sweep, y)
+        for x in range(width):
+            dst[o + x] = (dst[o + x] + c0 * src[t0 + x] + c1 * src[t1 + x] + c2 * src[t2 + x]
+                          + c3 * src[t3 + x])
+
+
+@numba.njit(**JIT)
+def _deriv_first1(src, sweep, coefs, dst):
+    """``dst`` = the derivative's term of its outermost pair."""
+    n = coefs.shape[0]
+    c0 = coefs[n - 1]
+    width = np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        lo0 = _start(sweep, y, 0)
+        hi0 = _start(sweep, y, n - 1)
+        o = _row(sweep, y)
+        for x in range(width):
+            dst[o + x] = c0 * (src[hi0 + x] - src[lo0 + x])
+
+
+@numba.njit(**JIT)
+def _deriv_first2(src, sweep, coefs, rounded, dst):
+    """``dst`` = the derivative's terms of its two outermost pairs, the
+    product of pair ``rounded`` (0, the outermost, or 1) rounded on its own."""
+    n = coefs.shape[0]
+    fused = 1 - rounded
+    c_rounded, c_fused = coefs[n - 1 - rounded], coefs[n - 1 - fused]
+    width = np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        lo_r = _start(sweep, y, rounded)
+        hi_r = _start(sweep, y, n - 1 - rounded)
+        lo_f = _start(sweep, y, fused)
+        hi_f = _start(sweep, y, n - 1 - fused)
+        o = _row(sweep, y)
+        for x in range(width):
+            dst[o + x] = (_product(c_rounded, src[hi_r + x] - src[lo_r + x])
+                          + c_fused * (src[hi_f + x] - src[lo_f + x]))
+
+
+@numba.njit(**JIT)
+def _deriv_more2(src, sweep, p, coefs, dst):
+    """``dst`` += the derivative's terms of pairs ``p`` and ``p + 1`` (0 is
+    the outermost)."""
+    n = coefs.shape[0]
+    c0, c1 = coefs[n - 1 - p], coefs[n - 2 - p]
+    step, width = np.uint64(sweep.tap), np.uint64(sweep.width)
+    for y in range(sweep.rows):
+        lo0 = _start(sweep, y, p)
+        hi0 = _start(sweep, y, n - 1 - p)
+        lo1 = lo0 + step
+        hi1 = hi0 - step
+        o = _row(sweep, y)
+        for x in range(width):
+            dst[o + x] = (dst[o + x] + c0 * (src[hi0 + x] - src[lo0 + x])
+                          + c1 * (src[hi1 + x] - src[lo1 + x]))
+
+
+@numba.njit(**JIT)
+def _smoothing(src, sweep, coefs, dst):
+    """The correlation of the sweep's rows with the symmetric ``coefs``
+    into ``dst``: a first block of 3 or 5 taps, so that the rest is blocks
+    of 4."""
+    n = coefs.shape[0]
+    first = 3 if n % 4 == 3 else 5
+    if first == 3:
+        _smooth_first3(src, sweep, coefs, dst)
+    else:
+        _smooth_first5(src, sweep, coefs, dst)
+    for j in range(first, n, 4):
+        _smooth_more4(src, sweep, j, coefs, dst)
+
+
+@numba.njit(**JIT)
+def _derivative(src, sweep, coefs, rounded, dst):
+    """The correlation of the sweep's rows with the antisymmetric ``coefs``
+    into ``dst``, by pairs of taps from the outermost inward: a first block
+    of 1 or 2 pairs (``rounded``: see :func:`_deriv_first2`), so that the
+    rest is blocks of 2."""
+    pairs = coefs.shape[0] // 2
+    first = 1 if pairs % 2 == 1 else 2
+    if first == 1:
+        _deriv_first1(src, sweep, coefs, dst)
+    else:
+        _deriv_first2(src, sweep, coefs, rounded, dst)
+    for p in range(first, pairs, 2):
+        _deriv_more2(src, sweep, p, coefs, dst)
 
 
 @numba.njit(**INLINE)
@@ -308,13 +287,13 @@ def _reflect(i, n):
 
 @numba.njit(**JIT)
 def reflect_tables(height, width, taps):
-    """Reflected source rows of every output row, and the source column of
+    """The source row of each row the vertical passes read (output row
+    ``y``'s tap ``j`` reads row ``rows[y + j]``), and the source column of
     each pad (left then right): the same for every image of a stack."""
     r = taps // 2
-    rows = np.empty((height, taps), dtype=np.intp)
-    for y in range(height):
-        for j in range(taps):
-            rows[y, j] = _reflect(y + j - r, height)
+    rows = np.empty(height + 2 * r, dtype=np.intp)
+    for y in range(height + 2 * r):
+        rows[y] = _reflect(y - r, height)
     cols = np.empty(2 * r, dtype=np.intp)
     for j in range(r):
         cols[j] = _reflect(j - r, width)
@@ -323,37 +302,29 @@ def reflect_tables(height, width, taps):
 
 
 @numba.njit(**JIT)
-def _vertical(stack, i, src, deriv, smooth, vs, vd):
-    """The vertical passes of one row into the padded buffers, by tap count."""
-    taps = deriv.shape[0]
-    if taps == 3:
-        _vertical3(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
-                   deriv, smooth, vs, vd)
-    elif taps == 5:
-        _vertical5(stack[i, src[0]], stack[i, src[1]], stack[i, src[2]],
-                   stack[i, src[3]], stack[i, src[4]], deriv, smooth, vs, vd)
-    elif taps == 9:
-        _vertical9(stack, i, src, deriv, smooth, vs, vd)
-    elif taps == 17:
-        _vertical17(stack, i, src, deriv, smooth, vs, vd)
-    else:
-        _vertical_any(stack, i, src, deriv, smooth, vs, vd)
+def _copy_rows(stack, i, rows, dst):
+    """Rows ``rows`` of image ``i``, one after another, into ``dst`` in its
+    precision."""
+    width = stack.shape[2]
+    for k in range(rows.shape[0]):
+        row = stack[i, rows[k]]
+        out = dst[k * width:(k + 1) * width]
+        for x in range(width):
+            out[x] = like(dst, row[x])
 
 
 @numba.njit(**JIT)
-def _horizontal(vs, vd, deriv, smooth, gxrow, gyrow):
-    """The horizontal passes of one row into its gradients, by tap count."""
-    taps = deriv.shape[0]
-    if taps == 3:
-        _horizontal3(vs, vd, deriv, smooth, gxrow, gyrow)
-    elif taps == 5:
-        _horizontal5(vs, vd, deriv, smooth, gxrow, gyrow)
-    elif taps == 9:
-        _horizontal9(vs, vd, deriv, smooth, gxrow, gyrow)
-    elif taps == 17:
-        _horizontal17(vs, vd, deriv, smooth, gxrow, gyrow)
-    else:
-        _horizontal_any(vs, vd, deriv, smooth, gxrow, gyrow)
+def _pad_rows(vs, vd, cols, n_rows, width, r):
+    """The ``r`` pads on either side of the first ``n_rows`` padded rows of
+    ``vs`` and ``vd``: the values of the row at the reflected columns."""
+    padded = width + 2 * r
+    for y in range(n_rows):
+        o = y * padded
+        for j in range(r):
+            vs[o + j] = vs[o + r + cols[j]]
+            vd[o + j] = vd[o + r + cols[j]]
+            vs[o + r + width + j] = vs[o + r + cols[r + j]]
+            vd[o + r + width + j] = vd[o + r + cols[r + j]]
 
 
 @numba.njit(**JIT)
@@ -364,19 +335,24 @@ def band_gradients(stack, i, y0, y1, source):
     rows, cols = source.tables
     deriv, smooth = source.operator
     band = source.band
-    vs, vd = band.vs, band.vd
     width = stack.shape[2]
     r = deriv.shape[0] // 2
-    for y in range(y0, y1):
-        _vertical(stack, i, rows[y], deriv, smooth, vs, vd)
-        for j in range(r):
-            vs[j] = vs[r + cols[j]]
-            vd[j] = vd[r + cols[j]]
-            vs[r + width + j] = vs[r + cols[r + j]]
-            vd[r + width + j] = vd[r + cols[r + j]]
-        o = (y - y0) * width
-        _horizontal(vs, vd, deriv, smooth, band.gx[o:o + width], band.gy[o:o + width])
-        if source.area.use_region:
+    n_rows = y1 - y0
+    padded = width + 2 * r
+    _copy_rows(stack, i, rows[y0:y1 + 2 * r], band.source_rows)
+    # Vertically a tap is the next source row; the rows go to the inside of
+    # the padded rows. Horizontally a tap is the next element of a padded row
+    # (np.intp: a literal 1 would have numba compile the sweeps a second time).
+    vertical = Sweep(width, width, padded, n_rows, width)
+    horizontal = Sweep(padded, np.intp(1), width, n_rows, width)
+    _smoothing(band.source_rows, vertical, smooth, band.vs[r:])
+    _derivative(band.source_rows, vertical, deriv, _OUTERMOST_PAIR, band.vd[r:])
+    _pad_rows(band.vs, band.vd, cols, n_rows, width, r)
+    _derivative(band.vs, horizontal, deriv, _SECOND_PAIR, band.gx)
+    _smoothing(band.vd, horizontal, smooth, band.gy)
+    if source.area.use_region:
+        for y in range(y0, y1):
+            o = (y - y0) * width
             for x in range(width):
                 band.keep[o + x] = float(source.area.region[y, x])
 
@@ -388,12 +364,16 @@ def band_source(stack, operator, area):
     operator's kernels."""
     height, width = stack.shape[1], stack.shape[2]
     taps = operator.deriv.shape[0]
+    if taps < 3:
+        raise ValueError("the separable passes take kernels of 3 taps or more")
     r = taps // 2
     band_rows = max(1, BAND_PIXELS // width)
     size = band_rows * width
+    padded = band_rows * (width + 2 * r)
     real = operator.deriv.dtype  # the options' dtype (drivers.kernel_inputs)
-    band = Band(np.empty(width + 2 * r, real), np.empty(width + 2 * r, real),
-                np.empty(size, real), np.empty(size, real), np.ones(size, real))
+    band = Band(np.empty(padded, real), np.empty(padded, real), np.empty(size, real),
+                np.empty(size, real), np.ones(size, real),
+                np.empty((band_rows + 2 * r) * width, real))
     return Source(reflect_tables(height, width, taps), operator, area, band, band_rows)
 
 
