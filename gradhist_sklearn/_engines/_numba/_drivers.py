@@ -157,7 +157,8 @@ def _padded_kernels(derivative, smoothing, dtype="float64"):
     one odd length (``None`` smoothing becomes the identity, which is exact:
     ``1 * v + 0``), or None when the kernel cannot run them."""
     derivative = np.asarray(derivative, dtype=np.float64)
-    if derivative.ndim != 1 or len(derivative) % 2 == 0:
+    # the passes run kernels of 3 taps or more (_passes: a first block of 3)
+    if derivative.ndim != 1 or len(derivative) % 2 == 0 or len(derivative) < 3:
         return None
     # The kernel takes differences of mirrored taps (as scipy.ndimage does for
     # antisymmetric weights), so a flat image gives exactly zero.
