@@ -535,6 +535,12 @@ def test_one_pixel_limit_for_every_tiff_sample_type(tmp_path, monkeypatch, no_de
 # -- the readers never print ----------------------------------------------------------
 
 
+#: How long a test waits at most for a child interpreter that reads one file:
+#: only a guard against a hang (``subprocess.run`` returns the moment the
+#: child exits), long enough for a loaded machine, as elsewhere in the suite.
+READ_IN_CHILD_TIMEOUT = 600
+
+
 def stderr_of_reading(path, *, hide_tifffile=False):
     """What reading ``path`` in a fresh interpreter writes on stderr (the
     error's reason is printed on stdout)."""
@@ -547,7 +553,7 @@ def stderr_of_reading(path, *, hide_tifffile=False):
         "try:\n    read_image(sys.argv[1])\n"
         "except ImageReadError as error:\n    print(error.reason)\n")
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                            text=True, timeout=120,
+                            text=True, timeout=READ_IN_CHILD_TIMEOUT,
                             env={**os.environ, "PYTHONWARNINGS": "default"})
     return result.stdout, result.stderr
 
@@ -579,13 +585,13 @@ def test_a_reader_s_warning_is_kept_not_printed(tmp_path):
     import subprocess
 
     result = subprocess.run([sys.executable, "-W", "always", "-c", script, str(path)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=READ_IN_CHILD_TIMEOUT)
     assert (result.stdout, result.stderr) == ("(60, 80)\n", "")
     unguarded = subprocess.run(  # the same read in Pillow alone warns
         [sys.executable, "-W", "always", "-c",
          script.replace("from gradhist_sklearn import read_image",
                         "read_image = lambda p: PIL.Image.open(p).size[::-1]"), str(path)],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True, text=True, timeout=READ_IN_CHILD_TIMEOUT)
     assert "DecompressionBombWarning" in unguarded.stderr
 
 
@@ -644,7 +650,7 @@ def test_the_readers_log_outside_reads_as_before(tmp_path):
               "logging.getLogger('PIL.TiffImagePlugin').error('outside a read')\n"
               "logging.getLogger('tifffile').warning('also outside')\n")
     result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=READ_IN_CHILD_TIMEOUT)
     assert result.stderr == "outside a read\nalso outside\n"
 
 
